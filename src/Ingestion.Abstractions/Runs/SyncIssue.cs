@@ -1,0 +1,103 @@
+namespace Ingestion;
+
+/// <summary>Something that went wrong or looks wrong in a run, recorded without failing the run.</summary>
+/// <param name="Kind">What kind of issue it is.</param>
+/// <param name="Message">A human-readable description. Never contains secrets.</param>
+/// <param name="Key">The record key it concerns, if any.</param>
+/// <param name="HttpStatusCode">The HTTP status code involved, if any.</param>
+public sealed record SyncIssue(IssueKind Kind, string Message, string? Key = null, int? HttpStatusCode = null)
+{
+    /// <summary>How serious the issue is.</summary>
+    public IssueSeverity Severity => Kind switch
+    {
+        IssueKind.RetrySucceeded or IssueKind.Overlap => IssueSeverity.Info,
+        IssueKind.Unauthorized or IssueKind.Forbidden or IssueKind.Configuration => IssueSeverity.Error,
+        _ => IssueSeverity.Warning,
+    };
+}
+
+/// <summary>How serious an issue is.</summary>
+public enum IssueSeverity
+{
+    /// <summary>Worth knowing; nothing is wrong.</summary>
+    Info,
+
+    /// <summary>Something was degraded or skipped; data may be incomplete.</summary>
+    Warning,
+
+    /// <summary>Something needs a person (credentials, configuration).</summary>
+    Error,
+}
+
+/// <summary>The kinds of issue a run can record.</summary>
+public enum IssueKind
+{
+    /// <summary>A timeout, 5xx or network failure that outlasted its retries.</summary>
+    Transient,
+
+    /// <summary>The API answered 429 and its wait was longer than allowed.</summary>
+    RateLimited,
+
+    /// <summary>The API answered 401 even after credentials were refreshed: a configuration problem.</summary>
+    Unauthorized,
+
+    /// <summary>The API answered 403.</summary>
+    Forbidden,
+
+    /// <summary>The API answered 404.</summary>
+    NotFound,
+
+    /// <summary>The body could not be read as the stream expects.</summary>
+    MalformedBody,
+
+    /// <summary>The body was empty where data was expected.</summary>
+    Empty,
+
+    /// <summary>A record had no key at the stream's key path.</summary>
+    MissingKey,
+
+    /// <summary>A record was not valid JSON; stored raw.</summary>
+    InvalidJson,
+
+    /// <summary>A record contained <c>\u0000</c>, which PostgreSQL's JSONB refuses; stored raw.</summary>
+    NullCharacter,
+
+    /// <summary>A record exceeded the store's payload size limit; stored raw.</summary>
+    PayloadTooLarge,
+
+    /// <summary>Paging repeated a request or a page and was stopped.</summary>
+    PagingCycle,
+
+    /// <summary>Paging hit the run's page bound.</summary>
+    MaxPagesReached,
+
+    /// <summary>Paging hit the run's record bound.</summary>
+    MaxRecordsReached,
+
+    /// <summary>The last page had exactly the size cap of an API that truncates silently.</summary>
+    SuspiciousTruncation,
+
+    /// <summary>The source's rate budget ran out; the run resumes from its checkpoint next time.</summary>
+    BudgetExhausted,
+
+    /// <summary>A full snapshot came back empty or much smaller than the last good one; nothing was deleted.</summary>
+    SnapshotGuardTripped,
+
+    /// <summary>The circuit breaker of the source was open.</summary>
+    CircuitOpen,
+
+    /// <summary>The run was cancelled.</summary>
+    Cancelled,
+
+    /// <summary>A configuration or definition problem.</summary>
+    Configuration,
+
+    /// <summary>A request succeeded after one or more retries.</summary>
+    RetrySucceeded,
+
+    /// <summary>The watermark was moved back by the overlap.</summary>
+    Overlap,
+
+    /// <summary>Anything else.</summary>
+    Other,
+}

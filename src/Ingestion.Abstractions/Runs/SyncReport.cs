@@ -1,0 +1,129 @@
+namespace Ingestion;
+
+/// <summary>How a run ended.</summary>
+public enum RunStatus
+{
+    /// <summary>The run is still going.</summary>
+    Running,
+
+    /// <summary>Everything was fetched and stored.</summary>
+    Succeeded,
+
+    /// <summary>Something was stored but not everything: failed pages or children, a tripped guard, an exhausted budget. See the issues.</summary>
+    Partial,
+
+    /// <summary>Nothing usable was fetched (for example authentication failed).</summary>
+    Failed,
+
+    /// <summary>The run was cancelled.</summary>
+    Cancelled,
+}
+
+/// <summary>The report of one stream run, kept in the run log.</summary>
+public sealed record SyncReport
+{
+    /// <summary>The run's id.</summary>
+    public required Guid RunId { get; init; }
+
+    /// <summary>The stream.</summary>
+    public required StreamId Stream { get; init; }
+
+    /// <summary>How the run ended.</summary>
+    public required RunStatus Status { get; init; }
+
+    /// <summary>When the run started.</summary>
+    public required DateTimeOffset StartedAt { get; init; }
+
+    /// <summary>When the run ended, or <see langword="null"/> while running.</summary>
+    public DateTimeOffset? CompletedAt { get; init; }
+
+    /// <summary>How long the run took.</summary>
+    public TimeSpan Duration => CompletedAt is { } end ? end - StartedAt : TimeSpan.Zero;
+
+    /// <summary>Whether the run wrote nothing (dry run).</summary>
+    public bool DryRun { get; init; }
+
+    /// <summary>HTTP requests made, including retries.</summary>
+    public int Requests { get; init; }
+
+    /// <summary>Pages fetched.</summary>
+    public int Pages { get; init; }
+
+    /// <summary>Records fetched.</summary>
+    public long RecordsFetched { get; init; }
+
+    /// <summary>Records seen for the first time.</summary>
+    public long RecordsNew { get; init; }
+
+    /// <summary>Records whose content changed.</summary>
+    public long RecordsChanged { get; init; }
+
+    /// <summary>Records whose content was unchanged.</summary>
+    public long RecordsUnchanged { get; init; }
+
+    /// <summary>Partial records stored.</summary>
+    public long RecordsPartial { get; init; }
+
+    /// <summary>Records soft-deleted because they were missing from a complete snapshot.</summary>
+    public long RecordsDeleted { get; init; }
+
+    /// <summary>The watermark after the run.</summary>
+    public string? Watermark { get; init; }
+
+    /// <summary>What went wrong or looked wrong.</summary>
+    public IReadOnlyList<SyncIssue> Issues { get; init; } = [];
+
+    /// <summary>The keys that are new or changed, for derivation. Not kept in the run log.</summary>
+    public IReadOnlyList<string> ChangedKeys { get; init; } = [];
+}
+
+/// <summary>Progress of a running sync, for callers that show it.</summary>
+/// <param name="Stream">The stream.</param>
+/// <param name="Pages">Pages fetched so far.</param>
+/// <param name="Records">Records fetched so far.</param>
+/// <param name="Requests">Requests made so far.</param>
+/// <param name="Elapsed">Time since the run started.</param>
+public readonly record struct SyncProgress(StreamId Stream, int Pages, long Records, int Requests, TimeSpan Elapsed);
+
+/// <summary>Options of one sync run.</summary>
+public sealed class SyncOptions
+{
+    /// <summary>Fetch and report but write nothing (records, state, health, run log).</summary>
+    public bool DryRun { get; init; }
+
+    /// <summary>Receives progress after each page.</summary>
+    public IProgress<SyncProgress>? Progress { get; init; }
+
+    /// <summary>Start from this watermark instead of the stored one (backfill); <see langword="null"/> to use the stored one.</summary>
+    public string? WatermarkOverride { get; init; }
+
+    /// <summary>Ignore a stored checkpoint and start from the first page.</summary>
+    public bool IgnoreCheckpoint { get; init; }
+
+    /// <summary>Parameters passed to <see cref="StreamDefinition.PrepareRequest"/> (for example <c>from</c>, <c>to</c>, <c>group</c>).</summary>
+    public IReadOnlyDictionary<string, string> Parameters { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>Whether child streams of the synced stream run too. Defaults to <see langword="true"/>.</summary>
+    public bool IncludeChildren { get; init; } = true;
+}
+
+/// <summary>Runs stream syncs: pages → records → raw-store batches → state, with a report.</summary>
+public interface ISyncRunner
+{
+    /// <summary>Syncs one stream (and, by default, its child streams).</summary>
+    /// <param name="source">The source name.</param>
+    /// <param name="stream">The stream name.</param>
+    /// <param name="options">Run options, or <see langword="null"/> for defaults.</param>
+    /// <param name="cancellationToken">Stops the run cleanly; what was committed stays committed.</param>
+    /// <returns>One report per stream run: the stream's first, then its children's.</returns>
+    /// <exception cref="ArgumentException">The source or stream is not registered.</exception>
+    Task<IReadOnlyList<SyncReport>> SyncStreamAsync(string source, string stream, SyncOptions? options, CancellationToken cancellationToken);
+
+    /// <summary>Syncs every top-level stream of a source, each with its children. A failing stream does not stop the others.</summary>
+    /// <param name="source">The source name.</param>
+    /// <param name="options">Run options, or <see langword="null"/> for defaults.</param>
+    /// <param name="cancellationToken">Stops the run cleanly.</param>
+    /// <returns>One report per stream run.</returns>
+    /// <exception cref="ArgumentException">The source is not registered.</exception>
+    Task<IReadOnlyList<SyncReport>> SyncSourceAsync(string source, SyncOptions? options, CancellationToken cancellationToken);
+}

@@ -1,0 +1,110 @@
+namespace Ingestion;
+
+/// <summary>
+/// One entity endpoint of a source: its request, paginator, record selector, key, sync mode and guards.
+/// A stream with a <see cref="Parent"/> is a child stream: it runs once per parent record, with the
+/// parent's fields substituted into its path (<c>employees/{id}/employments</c>).
+/// </summary>
+public sealed class StreamDefinition
+{
+    /// <summary>The stream name, unique within its source (for example <c>employees</c>).</summary>
+    public required string Name { get; init; }
+
+    /// <summary>The HTTP method of the first request. Defaults to GET.</summary>
+    public HttpMethod Method { get; init; } = HttpMethod.Get;
+
+    /// <summary>
+    /// The path relative to the source's base address, or an absolute URL. May contain <c>{placeholders}</c>
+    /// that are filled from the parent record (child streams) with values URL-escaped.
+    /// </summary>
+    public required string Path { get; init; }
+
+    /// <summary>Query parameters added to the first request.</summary>
+    public IReadOnlyDictionary<string, string> Query { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>Headers added to every request of this stream.</summary>
+    public IReadOnlyDictionary<string, string> Headers { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>The body of the first request (for example a GraphQL query), or empty.</summary>
+    public ReadOnlyMemory<byte> Body { get; init; }
+
+    /// <summary>The content type of <see cref="Body"/>. Defaults to <c>application/json</c>.</summary>
+    public string BodyContentType { get; init; } = "application/json";
+
+    /// <summary>Turns one response into the next request, or stops. Defaults to a single request.</summary>
+    public IPaginator Paginator { get; init; } = Paginators.None();
+
+    /// <summary>Finds the records in a response body. Defaults to the JSON root (array or single object).</summary>
+    public RecordSelector Records { get; init; } = RecordSelector.Json("$");
+
+    /// <summary>
+    /// Where each record's key is, as a <see cref="JsonPath"/> into the record (for example <c>$.id</c> or <c>id</c>).
+    /// <see langword="null"/> means the key is the parent key (child streams that return one record per parent).
+    /// </summary>
+    public string? KeyPath { get; init; } = "id";
+
+    /// <summary>Full snapshot or incremental.</summary>
+    public SyncMode Mode { get; init; } = SyncMode.FullSnapshot;
+
+    /// <summary>The incremental cursor; required when <see cref="Mode"/> is <see cref="SyncMode.Incremental"/>.</summary>
+    public IncrementalSettings? Incremental { get; init; }
+
+    /// <summary>Protects the last good snapshot of a full-snapshot stream.</summary>
+    public SnapshotGuardSettings SnapshotGuard { get; init; } = new();
+
+    /// <summary>Bounds on paging: max pages, max records, delay between requests, silent truncation cap.</summary>
+    public PagingLimits Limits { get; init; } = new();
+
+    /// <summary>
+    /// Paths (as <see cref="JsonPath"/> expressions relative to the record) ignored when hashing a record,
+    /// so that volatile fields such as <c>fetchedAt</c> do not create new versions.
+    /// </summary>
+    public IReadOnlyList<string> IgnoredPaths { get; init; } = [];
+
+    /// <summary>Retry this stream's requests even when the method is not idempotent (for example a GraphQL POST).</summary>
+    public bool RetryNonIdempotent { get; init; }
+
+    /// <summary>The parent stream this child fans out from, or <see langword="null"/> for a top-level stream.</summary>
+    public ParentLink? Parent { get; init; }
+
+    /// <summary>How many parent records a child stream fetches for at the same time. Defaults to 4.</summary>
+    public int MaxConcurrency { get; init; } = 4;
+
+    /// <summary>
+    /// Optional rewrite of the first request before it is sent (for example to apply a vendor-specific filter
+    /// or a watermark window). Runs after placeholders and <see cref="Incremental"/> are applied.
+    /// </summary>
+    public Func<PageRequest, StreamRequestContext, PageRequest>? PrepareRequest { get; init; }
+}
+
+/// <summary>Links a child stream to its parent.</summary>
+public sealed class ParentLink
+{
+    /// <summary>The parent stream's name, in the same source.</summary>
+    public required string Stream { get; init; }
+
+    /// <summary>
+    /// Maps each path placeholder to a <see cref="JsonPath"/> into the parent record.
+    /// Defaults to <c>{id}</c> ← the parent's key.
+    /// </summary>
+    public IReadOnlyDictionary<string, string> Placeholders { get; init; } = new Dictionary<string, string>();
+}
+
+/// <summary>What a stream's first request is prepared with.</summary>
+public sealed class StreamRequestContext
+{
+    /// <summary>The stream being prepared.</summary>
+    public required StreamDefinition Stream { get; init; }
+
+    /// <summary>The watermark the run starts from, already moved back by the overlap; <see langword="null"/> on a first run.</summary>
+    public string? Watermark { get; init; }
+
+    /// <summary>The time the run started.</summary>
+    public required DateTimeOffset RunStartedAt { get; init; }
+
+    /// <summary>The parent record's key, for child streams.</summary>
+    public string? ParentKey { get; init; }
+
+    /// <summary>Caller-supplied parameters of this run (for example a backfill range or a group filter).</summary>
+    public IReadOnlyDictionary<string, string> Parameters { get; init; } = new Dictionary<string, string>();
+}
