@@ -1,0 +1,6 @@
+namespace Ingestion.Connectors.Jibble;
+
+/// <summary>Marks the assembly; replaced by the package's types.</summary>
+internal static class AssemblyMarker
+{
+}

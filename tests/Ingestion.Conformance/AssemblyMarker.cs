@@ -1,0 +1,5 @@
+namespace Ingestion.Conformance;
+
+internal static class AssemblyMarker
+{
+}
