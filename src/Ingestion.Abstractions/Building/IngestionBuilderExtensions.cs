@@ -54,4 +54,25 @@ public static class IngestionBuilderExtensions
         builder.Services.AddSingleton(deriver);
         return builder;
     }
+
+    /// <summary>
+    /// Registers a REST source described with the fluent <see cref="RestSourceBuilder"/>. The definition is built
+    /// and validated when the host starts; a problem stops the host with a message naming the source and stream.
+    /// </summary>
+    /// <param name="builder">The ingestion builder.</param>
+    /// <param name="name">The source name, unique within the host.</param>
+    /// <param name="configure">Describes the base address, authentication, budget and streams.</param>
+    /// <returns>The same builder, for chaining.</returns>
+    public static IIngestionBuilder AddRestSource(this IIngestionBuilder builder, string name, Action<RestSourceBuilder> configure)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        ArgumentNullException.ThrowIfNull(configure);
+        return builder.AddSource(name, _ =>
+        {
+            var source = new RestSourceBuilder(name);
+            configure(source);
+            return source.Build();
+        });
+    }
 }

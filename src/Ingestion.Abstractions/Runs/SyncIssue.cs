@@ -100,4 +100,10 @@ public enum IssueKind
 
     /// <summary>Anything else.</summary>
     Other,
+
+    /// <summary>A key appeared more than once in one page; the last occurrence was kept.</summary>
+    DuplicateKey,
+
+    /// <summary>Writing a batch to the store failed; the batch and its state were not committed.</summary>
+    StoreFailure,
 }

@@ -67,6 +67,12 @@ public sealed record SyncReport
     /// <summary>Records soft-deleted because they were missing from a complete snapshot.</summary>
     public long RecordsDeleted { get; init; }
 
+    /// <summary>
+    /// Whether the snapshot guard tripped: a full snapshot came back empty or much smaller than the last good one,
+    /// nothing was marked deleted, and the stream should be synced again soon.
+    /// </summary>
+    public bool GuardTripped { get; init; }
+
     /// <summary>The watermark after the run.</summary>
     public string? Watermark { get; init; }
 

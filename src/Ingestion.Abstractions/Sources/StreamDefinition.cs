@@ -7,6 +7,9 @@ namespace Ingestion;
 /// </summary>
 public sealed class StreamDefinition
 {
+    // Created on first use, so a definition that names its own selector never builds the default one.
+    private RecordSelector? _records;
+
     /// <summary>The stream name, unique within its source (for example <c>employees</c>).</summary>
     public required string Name { get; init; }
 
@@ -35,7 +38,11 @@ public sealed class StreamDefinition
     public IPaginator Paginator { get; init; } = Paginators.None();
 
     /// <summary>Finds the records in a response body. Defaults to the JSON root (array or single object).</summary>
-    public RecordSelector Records { get; init; } = RecordSelector.Json("$");
+    public RecordSelector Records
+    {
+        get => _records ??= RecordSelector.Json("$");
+        init => _records = value;
+    }
 
     /// <summary>
     /// Where each record's key is, as a <see cref="JsonPath"/> into the record (for example <c>$.id</c> or <c>id</c>).

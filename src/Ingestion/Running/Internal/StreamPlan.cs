@@ -1,0 +1,45 @@
+using System.Security.Cryptography;
+
+namespace Ingestion.Running.Internal;
+
+/// <summary>What the runner prepares once per stream definition and reuses across runs: path template, cursor field, hasher, children.</summary>
+internal sealed class StreamPlan
+{
+    public StreamPlan(SourceDefinition source, StreamDefinition stream)
+    {
+        Source = source;
+        Stream = stream;
+        Template = PathTemplate.Parse(stream.Path);
+        Cursor = stream.Mode == SyncMode.Incremental && stream.Incremental is { } incremental
+            ? RecordField.Parse(incremental.CursorField)
+            : null;
+        Children = [.. source.Streams
+            .Where(candidate => candidate.Parent is { } parent && string.Equals(parent.Stream, stream.Name, StringComparison.Ordinal))
+            .Select(child => new ChildStreamPlan(child))];
+        AsChild = stream.Parent is null ? null : new ChildStreamPlan(stream);
+    }
+
+    public SourceDefinition Source { get; }
+
+    public StreamDefinition Stream { get; }
+
+    public StreamId Id => new(Source.Name, Stream.Name);
+
+    public PathTemplate Template { get; }
+
+    /// <summary>The incremental cursor field, for incremental streams.</summary>
+    public RecordField? Cursor { get; }
+
+    /// <summary>The direct child streams.</summary>
+    public IReadOnlyList<ChildStreamPlan> Children { get; }
+
+    /// <summary>This stream's own placeholder plan, when it is a child stream.</summary>
+    public ChildStreamPlan? AsChild { get; }
+
+    public ContentHash Hash(ReadOnlySpan<byte> payload)
+    {
+        Span<byte> hash = stackalloc byte[ContentHash.Size];
+        SHA256.HashData(payload, hash);
+        return new ContentHash(hash);
+    }
+}

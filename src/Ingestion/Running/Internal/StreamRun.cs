@@ -1,0 +1,271 @@
+using System.Diagnostics;
+
+namespace Ingestion.Running.Internal;
+
+/// <summary>
+/// The state of one stream run while it goes: counters, issues, what stopped it and the last committed sync state.
+/// Child-stream runs update it from several parents at once, so every change takes the lock.
+/// </summary>
+internal sealed class StreamRun
+{
+    private readonly object _gate = new();
+    private readonly List<SyncIssue> _issues = [];
+    private readonly List<string> _changedKeys = [];
+    private readonly int _maxIssues;
+    private int _unlistedIssues;
+
+    public StreamRun(StreamPlan plan, SyncOptions options, bool fansOut, SyncState state, DateTimeOffset startedAt, long startTimestamp, int maxIssues, CancellationToken userCancellation)
+    {
+        Plan = plan;
+        Options = options;
+        FansOut = fansOut;
+        State = state;
+        StartedAt = startedAt;
+        StartTimestamp = startTimestamp;
+        UserCancellation = userCancellation;
+        _maxIssues = maxIssues;
+    }
+
+    public Guid RunId { get; } = Guid.NewGuid();
+
+    public StreamPlan Plan { get; }
+
+    public StreamId Id => Plan.Id;
+
+    public SourceDefinition Source => Plan.Source;
+
+    public StreamDefinition Stream => Plan.Stream;
+
+    public SyncOptions Options { get; }
+
+    public bool DryRun => Options.DryRun;
+
+    /// <summary>Whether the run fans out over parent records (a child stream): batches then carry no sync state.</summary>
+    public bool FansOut { get; }
+
+    public DateTimeOffset StartedAt { get; }
+
+    public long StartTimestamp { get; }
+
+    public CancellationToken UserCancellation { get; }
+
+    public Activity? Activity { get; set; }
+
+    /// <summary>The stream's state as last committed (or, in a dry run, as it would be).</summary>
+    public SyncState State { get; set; }
+
+    /// <summary>The highest cursor value of the committed batches (child streams save it at the end).</summary>
+    public string? MaxCursor { get; private set; }
+
+    /// <summary>The watermark the first request was prepared with, after the overlap.</summary>
+    public string? RequestWatermark { get; set; }
+
+    public bool ResumedFromCheckpoint { get; set; }
+
+    public string? BudgetCheckpoint { get; private set; }
+
+    public int Requests { get; private set; }
+
+    public int Pages { get; private set; }
+
+    public long Fetched { get; private set; }
+
+    public long New { get; private set; }
+
+    public long Changed { get; private set; }
+
+    public long Unchanged { get; private set; }
+
+    public long Partial { get; private set; }
+
+    /// <summary>Complete records committed (or, in a dry run, seen): the snapshot size.</summary>
+    public long CompleteRecords { get; private set; }
+
+    public bool HadFailedPage { get; private set; }
+
+    public bool Unauthorized { get; private set; }
+
+    public bool BudgetExhausted { get; private set; }
+
+    public bool Cancelled { get; private set; }
+
+    public bool StoreFailed { get; private set; }
+
+    public bool ConfigurationFailed { get; private set; }
+
+    /// <summary>Paging stopped at a guard (cycle, page or record bound) or ended suspiciously: the run did not see everything.</summary>
+    public bool StoppedEarly { get; private set; }
+
+    /// <summary>Whether the run saw the whole data set: the condition for the snapshot guard and soft deletes.</summary>
+    public bool SawEverything =>
+        !HadFailedPage && !BudgetExhausted && !Cancelled && !StoreFailed && !ConfigurationFailed && !StoppedEarly && !ResumedFromCheckpoint;
+
+    public IReadOnlyList<string> ChangedKeys => _changedKeys;
+
+    public void AddIssue(SyncIssue issue)
+    {
+        lock (_gate)
+        {
+            AddIssueLocked(issue);
+        }
+    }
+
+    public void CountPage(FetchedPage page)
+    {
+        lock (_gate)
+        {
+            Pages++;
+            Requests += page.RequestCount;
+            foreach (var issue in page.Issues)
+            {
+                AddIssueLocked(issue);
+                if (issue.Kind == IssueKind.SuspiciousTruncation)
+                {
+                    StoppedEarly = true;
+                }
+            }
+
+            if (page.StopReason is PageStopReason.Cycle or PageStopReason.MaxPages or PageStopReason.MaxRecords)
+            {
+                StoppedEarly = true;
+            }
+        }
+    }
+
+    public void CountFetched(int records)
+    {
+        lock (_gate)
+        {
+            Fetched += records;
+        }
+    }
+
+    public void MarkFailedPage(FetchStatus status)
+    {
+        lock (_gate)
+        {
+            HadFailedPage = true;
+            Unauthorized |= status == FetchStatus.Unauthorized;
+        }
+    }
+
+    public void MarkBudgetExhausted(string? checkpoint)
+    {
+        lock (_gate)
+        {
+            BudgetExhausted = true;
+            BudgetCheckpoint ??= checkpoint;
+        }
+    }
+
+    public void MarkStopped()
+    {
+        lock (_gate)
+        {
+            Cancelled |= UserCancellation.IsCancellationRequested;
+        }
+    }
+
+    public void MarkStoreFailed(string message)
+    {
+        lock (_gate)
+        {
+            StoreFailed = true;
+            AddIssueLocked(new SyncIssue(IssueKind.StoreFailure, message));
+        }
+    }
+
+    public void MarkConfigurationFailed(string message)
+    {
+        lock (_gate)
+        {
+            ConfigurationFailed = true;
+            AddIssueLocked(new SyncIssue(IssueKind.Configuration, message));
+        }
+    }
+
+    public void Commit(int @new, int changed, int unchanged, int partial, IReadOnlyList<string> changedKeys, IReadOnlyList<SyncIssue> issues, string? batchCursor, SyncState? state)
+    {
+        lock (_gate)
+        {
+            New += @new;
+            Changed += changed;
+            Unchanged += unchanged;
+            Partial += partial;
+            CompleteRecords += @new + changed + unchanged;
+            _changedKeys.AddRange(changedKeys);
+            foreach (var issue in issues)
+            {
+                AddIssueLocked(issue);
+            }
+
+            MaxCursor = Watermarks.Max(MaxCursor, batchCursor);
+            if (state is not null)
+            {
+                State = state;
+            }
+        }
+    }
+
+    public SyncProgress Progress(TimeSpan elapsed)
+    {
+        lock (_gate)
+        {
+            return new SyncProgress(Id, Pages, Fetched, Requests, elapsed);
+        }
+    }
+
+    public SyncReport ToReport(RunStatus status, DateTimeOffset? completedAt, bool guardTripped, long deleted, string? watermark)
+    {
+        lock (_gate)
+        {
+            var issues = new List<SyncIssue>(_issues);
+            if (_unlistedIssues > 0)
+            {
+                issues.Add(new SyncIssue(IssueKind.Other, $"{_unlistedIssues} further issue(s) were not listed."));
+            }
+
+            return new SyncReport
+            {
+                RunId = RunId,
+                Stream = Id,
+                Status = status,
+                StartedAt = StartedAt,
+                CompletedAt = completedAt,
+                DryRun = DryRun,
+                Requests = Requests,
+                Pages = Pages,
+                RecordsFetched = Fetched,
+                RecordsNew = New,
+                RecordsChanged = Changed,
+                RecordsUnchanged = Unchanged,
+                RecordsPartial = Partial,
+                RecordsDeleted = deleted,
+                GuardTripped = guardTripped,
+                Watermark = watermark,
+                Issues = issues,
+                ChangedKeys = status == RunStatus.Running ? [] : [.. _changedKeys],
+            };
+        }
+    }
+
+    public bool HasIssue(IssueKind kind)
+    {
+        lock (_gate)
+        {
+            return _issues.Exists(issue => issue.Kind == kind);
+        }
+    }
+
+    private void AddIssueLocked(SyncIssue issue)
+    {
+        if (_issues.Count < _maxIssues)
+        {
+            _issues.Add(issue);
+        }
+        else
+        {
+            _unlistedIssues++;
+        }
+    }
+}

@@ -1,0 +1,798 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Security.Cryptography;
+using Ingestion.Telemetry;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+
+namespace Ingestion.Running.Internal;
+
+/// <summary>
+/// Runs stream syncs: first request (placeholders, watermark with overlap, paginator, <see cref="StreamDefinition.PrepareRequest"/>)
+/// or the stored checkpoint → fetcher pages → hashed record batches written with the new sync state → snapshot guard,
+/// run log and health. Child streams fan out over the parent records with bounded concurrency.
+/// </summary>
+internal sealed class SyncRunner : ISyncRunner
+{
+    private static readonly SyncOptions DefaultOptions = new();
+    private static readonly ContentHash EmptyPayloadHash = new(SHA256.HashData([]));
+
+    private readonly ISourceCatalog _catalog;
+    private readonly IFetcher _fetcher;
+    private readonly IRawStore _rawStore;
+    private readonly ISyncStateStore _stateStore;
+    private readonly IRunLog _runLog;
+    private readonly IHealthStore _healthStore;
+    private readonly TimeProvider _time;
+    private readonly SyncRunnerOptions _options;
+    private readonly ILogger _logger;
+    private readonly ConcurrentDictionary<StreamDefinition, StreamPlan> _plans = new(ReferenceEqualityComparer.Instance);
+
+    public SyncRunner(
+        ISourceCatalog catalog,
+        IFetcher fetcher,
+        IRawStore rawStore,
+        ISyncStateStore stateStore,
+        IRunLog runLog,
+        IHealthStore healthStore,
+        TimeProvider time,
+        IOptions<SyncRunnerOptions> options,
+        ILoggerFactory? loggerFactory = null)
+    {
+        _catalog = catalog;
+        _fetcher = fetcher;
+        _rawStore = rawStore;
+        _stateStore = stateStore;
+        _runLog = runLog;
+        _healthStore = healthStore;
+        _time = time;
+        _options = options.Value;
+        _logger = (ILogger?)loggerFactory?.CreateLogger<SyncRunner>() ?? NullLogger.Instance;
+    }
+
+    public async Task<IReadOnlyList<SyncReport>> SyncStreamAsync(string source, string stream, SyncOptions? options, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(source);
+        ArgumentException.ThrowIfNullOrWhiteSpace(stream);
+        var definition = FindSource(source);
+        var streamDefinition = definition.FindStream(stream)
+            ?? throw new ArgumentException($"Source '{source}' has no stream '{stream}'. Its streams: {string.Join(", ", definition.Streams.Select(s => s.Name))}.", nameof(stream));
+        options ??= DefaultOptions;
+
+        var reports = new List<SyncReport>();
+        var plan = PlanFor(definition, streamDefinition);
+        if (plan.AsChild is { } asChild)
+        {
+            // A child stream synced on its own fans out over the parent's stored records.
+            var parents = await LoadStoredParentsAsync(plan, asChild, cancellationToken).ConfigureAwait(false);
+            await RunTreeAsync(plan, parents, parentsComplete: true, options, reports, cancellationToken).ConfigureAwait(false);
+        }
+        else
+        {
+            await RunTreeAsync(plan, parents: null, parentsComplete: true, options, reports, cancellationToken).ConfigureAwait(false);
+        }
+
+        return reports;
+    }
+
+    public async Task<IReadOnlyList<SyncReport>> SyncSourceAsync(string source, SyncOptions? options, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(source);
+        var definition = FindSource(source);
+        options ??= DefaultOptions;
+
+        var reports = new List<SyncReport>();
+        foreach (var stream in definition.Streams)
+        {
+            if (stream.Parent is not null)
+            {
+                continue;
+            }
+
+            if (cancellationToken.IsCancellationRequested)
+            {
+                break;
+            }
+
+            await RunTreeAsync(PlanFor(definition, stream), parents: null, parentsComplete: true, options, reports, cancellationToken).ConfigureAwait(false);
+        }
+
+        return reports;
+    }
+
+    private SourceDefinition FindSource(string source) =>
+        _catalog.Find(source)
+        ?? throw new ArgumentException($"Source '{source}' is not registered. Registered sources: {string.Join(", ", _catalog.Sources.Select(s => s.Name))}.", nameof(source));
+
+    private StreamPlan PlanFor(SourceDefinition source, StreamDefinition stream) =>
+        _plans.GetOrAdd(stream, static (s, src) => new StreamPlan(src, s), source);
+
+    // Runs one stream, then each child stream over the parent records this run committed. A stream that fails
+    // unexpectedly is reported as failed; it never stops its siblings.
+    private async Task RunTreeAsync(StreamPlan plan, IReadOnlyList<ParentValues>? parents, bool parentsComplete, SyncOptions options, List<SyncReport> reports, CancellationToken cancellationToken)
+    {
+        var collector = options.IncludeChildren && plan.Children.Count > 0 ? new ParentCollector(plan.Children) : null;
+        SyncReport report;
+        bool sawEverything;
+        try
+        {
+            (report, sawEverything) = parents is null
+                ? await RunStreamAsync(plan, collector, options, cancellationToken).ConfigureAwait(false)
+                : await RunFanOutAsync(plan, parents, parentsComplete, collector, options, cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            var now = _time.GetUtcNow();
+            reports.Add(new SyncReport { RunId = Guid.NewGuid(), Stream = plan.Id, Status = RunStatus.Cancelled, StartedAt = now, CompletedAt = now, DryRun = options.DryRun, Issues = [new SyncIssue(IssueKind.Cancelled, "The run was cancelled.")] });
+            return;
+        }
+#pragma warning disable CA1031 // A broken stream (a store that is down, a bug) must not stop the other streams: it is reported as failed.
+        catch (Exception exception)
+#pragma warning restore CA1031
+        {
+            SyncRunnerLog.RunCrashed(_logger, exception, plan.Source.Name, plan.Stream.Name);
+            var now = _time.GetUtcNow();
+            reports.Add(new SyncReport
+            {
+                RunId = Guid.NewGuid(),
+                Stream = plan.Id,
+                Status = RunStatus.Failed,
+                StartedAt = now,
+                CompletedAt = now,
+                DryRun = options.DryRun,
+                Issues = [new SyncIssue(IssueKind.Other, $"The run stopped unexpectedly: {exception.GetType().Name}: {exception.Message}")],
+            });
+            return;
+        }
+
+        reports.Add(report);
+        if (collector is null || report.Status is RunStatus.Failed or RunStatus.Cancelled)
+        {
+            return;
+        }
+
+        foreach (var child in collector.Children)
+        {
+            if (cancellationToken.IsCancellationRequested)
+            {
+                return;
+            }
+
+            var childPlan = PlanFor(plan.Source, child.Stream);
+            await RunTreeAsync(childPlan, collector.ParentsFor(child), sawEverything, options, reports, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private async Task<(SyncReport Report, bool SawEverything)> RunStreamAsync(StreamPlan plan, ParentCollector? collector, SyncOptions options, CancellationToken cancellationToken)
+    {
+        var run = await StartRunAsync(plan, options, fansOut: false, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (PrepareFirstRequest(run) is { } first)
+            {
+                await FetchAsync(run, first, parent: null, collector, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            run.MarkStopped();
+        }
+
+        return await FinishRunAsync(run, parentsComplete: true).ConfigureAwait(false);
+    }
+
+    private async Task<(SyncReport Report, bool SawEverything)> RunFanOutAsync(StreamPlan plan, IReadOnlyList<ParentValues> parents, bool parentsComplete, ParentCollector? collector, SyncOptions options, CancellationToken cancellationToken)
+    {
+        var run = await StartRunAsync(plan, options, fansOut: true, cancellationToken).ConfigureAwait(false);
+        var childPlan = plan.AsChild!;
+
+        // Stops the other parents when the budget runs out or the store fails; the caller's token means cancellation.
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var parallel = new ParallelOptions { MaxDegreeOfParallelism = plan.Stream.MaxConcurrency, CancellationToken = stop.Token };
+        try
+        {
+            await Parallel.ForEachAsync(parents, parallel, async (parent, token) =>
+            {
+                if (childPlan.DescribeMissing(parent) is { } missing)
+                {
+                    var write = PartialWrite(parent.Key, IssueKind.MissingKey, missing, httpStatusCode: null, retryable: false, retryRequest: null);
+                    if (!await WriteAsync(run, pageNumber: 0, [write], state: null, pendingParents: null, batchCursor: null, collector: null, token).ConfigureAwait(false))
+                    {
+                        await stop.CancelAsync().ConfigureAwait(false);
+                    }
+
+                    return;
+                }
+
+                var first = PrepareRequest(run, placeholder => childPlan.ValueOf(parent, placeholder), parent.Key);
+                if (!await FetchAsync(run, first, parent.Key, collector, token).ConfigureAwait(false))
+                {
+                    await stop.CancelAsync().ConfigureAwait(false);
+                }
+            }).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        {
+            run.MarkStopped();
+        }
+
+        return await FinishRunAsync(run, parentsComplete).ConfigureAwait(false);
+    }
+
+    private async Task<StreamRun> StartRunAsync(StreamPlan plan, SyncOptions options, bool fansOut, CancellationToken cancellationToken)
+    {
+        var state = await _stateStore.GetAsync(plan.Id, cancellationToken).ConfigureAwait(false) ?? new SyncState { Stream = plan.Id };
+        var run = new StreamRun(plan, options, fansOut, state, _time.GetUtcNow(), _time.GetTimestamp(), Math.Max(1, _options.MaxIssuesPerReport), cancellationToken);
+        run.Activity = IngestionTelemetry.ActivitySource.StartActivity("ingestion.sync", ActivityKind.Internal);
+        run.Activity?.SetTag(IngestionTelemetry.SourceTag, plan.Source.Name);
+        run.Activity?.SetTag(IngestionTelemetry.StreamTag, plan.Stream.Name);
+        run.Activity?.SetTag("ingestion.run_id", run.RunId.ToString());
+        run.Activity?.SetTag("ingestion.dry_run", options.DryRun);
+        SyncRunnerLog.RunStarted(_logger, run.RunId, plan.Source.Name, plan.Stream.Name, options.DryRun);
+
+        if (!options.DryRun)
+        {
+            await _runLog.SaveAsync(run.ToReport(RunStatus.Running, completedAt: null, guardTripped: false, deleted: 0, state.Watermark), cancellationToken).ConfigureAwait(false);
+        }
+
+        // Child streams share one watermark over all parents; it is applied to each parent's request.
+        if (fansOut)
+        {
+            run.RequestWatermark = StartWatermark(run);
+        }
+
+        return run;
+    }
+
+    private string? StartWatermark(StreamRun run)
+    {
+        if (run.Stream.Mode != SyncMode.Incremental || run.Stream.Incremental is not { } incremental)
+        {
+            return null;
+        }
+
+        var watermark = run.Options.WatermarkOverride ?? run.State.Watermark;
+        if (watermark is null)
+        {
+            return incremental.InitialValue;
+        }
+
+        var moved = Watermarks.ApplyOverlap(watermark, incremental.Overlap);
+        if (!string.Equals(moved, watermark, StringComparison.Ordinal))
+        {
+            run.AddIssue(new SyncIssue(IssueKind.Overlap, $"The watermark {watermark} was moved back by {incremental.Overlap} to {moved}."));
+        }
+
+        return moved;
+    }
+
+    private PageRequest? PrepareFirstRequest(StreamRun run)
+    {
+        if (run.State.Checkpoint is { } checkpoint && !run.Options.IgnoreCheckpoint)
+        {
+            try
+            {
+                var resumed = PageRequest.FromCheckpoint(checkpoint);
+                run.ResumedFromCheckpoint = true;
+                run.AddIssue(new SyncIssue(IssueKind.Other, "The run resumed from the checkpoint of an earlier run that ended early; it saw only the rest of the data."));
+                return resumed;
+            }
+            catch (FormatException)
+            {
+                SyncRunnerLog.CheckpointUnreadable(_logger, run.Source.Name, run.Stream.Name);
+                run.AddIssue(new SyncIssue(IssueKind.Other, "The stored checkpoint could not be read; the run started from the first page."));
+            }
+        }
+
+        run.RequestWatermark = StartWatermark(run);
+        try
+        {
+            return PrepareRequest(run, placeholder => run.Options.Parameters.GetValueOrDefault(placeholder), parentKey: null);
+        }
+        catch (InvalidOperationException exception)
+        {
+            run.MarkConfigurationFailed($"Stream '{run.Stream.Name}' of source '{run.Source.Name}': {exception.Message} Top-level streams fill placeholders from SyncOptions.Parameters.");
+            return null;
+        }
+    }
+
+    // Base address + path (placeholders URL-escaped) → query → paginator's first parameters → watermark → PrepareRequest.
+    private static PageRequest PrepareRequest(StreamRun run, Func<string, string?> placeholderValue, string? parentKey)
+    {
+        var stream = run.Stream;
+        var path = run.Plan.Template.Fill(placeholderValue);
+        var request = new PageRequest(
+            stream.Method,
+            new Uri(run.Source.BaseAddress, path),
+            stream.Body,
+            stream.Body.IsEmpty ? null : stream.BodyContentType);
+        foreach (var (name, value) in stream.Query)
+        {
+            request = request.WithQueryParameter(name, value);
+        }
+
+        request = stream.Paginator.PrepareFirst(request);
+        if (run.RequestWatermark is { } watermark && stream.Incremental?.RequestParameter is { } parameter)
+        {
+            request = request.WithQueryParameter(parameter, watermark);
+        }
+
+        if (stream.PrepareRequest is { } prepare)
+        {
+            request = prepare(request, new StreamRequestContext
+            {
+                Stream = stream,
+                Watermark = run.RequestWatermark,
+                RunStartedAt = run.StartedAt,
+                ParentKey = parentKey,
+                Parameters = run.Options.Parameters,
+            });
+        }
+
+        return request;
+    }
+
+    /// <summary>Fetches and writes the pages of one request chain. Returns <see langword="false"/> when the whole run should stop.</summary>
+    private async Task<bool> FetchAsync(StreamRun run, PageRequest first, string? parent, ParentCollector? collector, CancellationToken cancellationToken)
+    {
+        var request = new FetchRequest { Source = run.Source, Stream = run.Stream, FirstRequest = first, ParentKey = parent };
+        try
+        {
+            await foreach (var page in _fetcher.FetchAsync(request, cancellationToken).WithCancellation(cancellationToken).ConfigureAwait(false))
+            {
+                var step = await ProcessPageAsync(run, page, parent, collector, cancellationToken).ConfigureAwait(false);
+                if (step != PageStep.Continue)
+                {
+                    return step != PageStep.StopRun;
+                }
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            run.MarkStopped();
+            return false;
+        }
+
+        return true;
+    }
+
+    private async Task<PageStep> ProcessPageAsync(StreamRun run, FetchedPage page, string? parentKey, ParentCollector? collector, CancellationToken cancellationToken)
+    {
+        run.CountPage(page);
+        var tags = Tags(run);
+        IngestionTelemetry.SyncPages.Add(1, tags);
+
+        List<RawRecordWrite> writes;
+        List<(ChildStreamPlan Child, ParentValues Parent)>? pendingParents = null;
+        string? batchCursor = null;
+        var failed = !page.Outcome.IsSuccess;
+        if (failed)
+        {
+            switch (page.Outcome.Status)
+            {
+                case FetchStatus.Cancelled:
+                    run.MarkStopped();
+                    return PageStep.StopRun;
+
+                case FetchStatus.BudgetExhausted:
+                    // Not a failure of the data: the page is fetched next run, from the checkpoint.
+                    run.MarkBudgetExhausted(page.Request.ToCheckpoint());
+                    if (!run.HasIssue(IssueKind.BudgetExhausted))
+                    {
+                        run.AddIssue(new SyncIssue(IssueKind.BudgetExhausted, $"The rate budget of source '{run.Source.Name}' ran out; the next run resumes from the checkpoint. {page.Outcome.Error}".TrimEnd()));
+                    }
+
+                    SyncRunnerLog.BudgetExhausted(_logger, run.Source.Name, run.Stream.Name);
+                    return PageStep.StopRun;
+            }
+
+            run.MarkFailedPage(page.Outcome.Status);
+            SyncRunnerLog.PageFailed(_logger, run.Source.Name, run.Stream.Name, page.PageNumber, page.Outcome.Status, page.Outcome.HttpStatusCode, page.Outcome.Error);
+            writes = [FailedPageWrite(run, page, parentKey)];
+        }
+        else
+        {
+            run.CountFetched(page.Records.Count);
+            writes = BuildWrites(run, page, collector, ref pendingParents, ref batchCursor);
+        }
+
+        SyncState? state = null;
+        if (!run.FansOut)
+        {
+            state = run.State with
+            {
+                Watermark = Watermarks.Max(run.State.Watermark, batchCursor),
+
+                // A failed page is kept as a partial record with its own retry request; the next run starts afresh
+                // rather than resuming at a page that may fail again and again.
+                Checkpoint = failed ? null : page.NextRequest?.ToCheckpoint(),
+                UpdatedAt = _time.GetUtcNow(),
+            };
+        }
+
+        var written = await WriteAsync(run, page.PageNumber, writes, state, pendingParents, batchCursor, collector, cancellationToken).ConfigureAwait(false);
+        run.Options.Progress?.Report(run.Progress(_time.GetElapsedTime(run.StartTimestamp)));
+        if (!written)
+        {
+            return PageStep.StopRun;
+        }
+
+        return failed ? PageStep.StopChain : PageStep.Continue;
+    }
+
+    private List<RawRecordWrite> BuildWrites(StreamRun run, FetchedPage page, ParentCollector? collector, ref List<(ChildStreamPlan, ParentValues)>? pendingParents, ref string? batchCursor)
+    {
+        var writes = new List<RawRecordWrite>(page.Records.Count);
+        Dictionary<string, int>? positions = page.Records.Count > 1 ? new Dictionary<string, int>(page.Records.Count, StringComparer.Ordinal) : null;
+        var cursor = run.Plan.Cursor;
+        foreach (var record in page.Records)
+        {
+            var span = record.Payload.Span;
+            var write = new RawRecordWrite { Key = record.Key, Payload = record.Payload, Hash = run.Plan.Hash(span) };
+            if (positions is not null && positions.TryGetValue(record.Key, out var earlier))
+            {
+                writes[earlier] = write;
+                run.AddIssue(new SyncIssue(IssueKind.DuplicateKey, $"The key '{record.Key}' appeared more than once on page {page.PageNumber}; the last occurrence was kept.", record.Key));
+            }
+            else
+            {
+                positions?.Add(record.Key, writes.Count);
+                writes.Add(write);
+            }
+
+            if (cursor?.Read(span) is { } value)
+            {
+                batchCursor = Watermarks.Max(batchCursor, value);
+            }
+
+            if (collector is not null)
+            {
+                pendingParents ??= [];
+                foreach (var child in collector.Children)
+                {
+                    pendingParents.Add((child, child.Capture(record.Key, span)));
+                }
+            }
+        }
+
+        return writes;
+    }
+
+    private static RawRecordWrite FailedPageWrite(StreamRun run, FetchedPage page, string? parentKey)
+    {
+        var outcome = page.Outcome;
+        var kind = IssueKindOf(outcome.Status);
+        var key = parentKey ?? "page:" + RequestRedaction.PathAndQuery(page.Request.Uri, run.Source.Authenticator);
+        var message = $"Fetching {(parentKey is null ? "page " + page.PageNumber : "the records of parent '" + parentKey + "'")} failed: {outcome.Status}{(outcome.HttpStatusCode is { } code ? " (HTTP " + code + ")" : string.Empty)}{(outcome.Error is { } error ? ": " + error : string.Empty)}";
+        if (!page.Issues.Any(issue => issue.Kind == kind))
+        {
+            run.AddIssue(new SyncIssue(kind, message, key, outcome.HttpStatusCode));
+        }
+
+        return PartialWrite(key, kind, message, outcome.HttpStatusCode, outcome.IsRetryable, page.Request.ToCheckpoint(), outcome.Error);
+    }
+
+    private static RawRecordWrite PartialWrite(string key, IssueKind kind, string message, int? httpStatusCode, bool retryable, string? retryRequest, string? error = null) => new()
+    {
+        Key = key,
+        Payload = ReadOnlyMemory<byte>.Empty,
+        Hash = EmptyPayloadHash,
+        IsPartial = true,
+        Issues = [new SyncIssue(kind, message, key, httpStatusCode)],
+        HttpStatusCode = httpStatusCode,
+        ErrorMessage = error ?? message,
+        IsRetryable = retryable,
+        RetryRequest = retryRequest,
+    };
+
+    /// <summary>Writes one batch with its state (or just the state when there are no records). Returns <see langword="false"/> when the write failed or was cancelled.</summary>
+    private async Task<bool> WriteAsync(StreamRun run, int pageNumber, List<RawRecordWrite> writes, SyncState? state, List<(ChildStreamPlan Child, ParentValues Parent)>? pendingParents, string? batchCursor, ParentCollector? collector, CancellationToken cancellationToken)
+    {
+        try
+        {
+            if (run.DryRun)
+            {
+                await ClassifyWithoutWritingAsync(run, writes, batchCursor, state, cancellationToken).ConfigureAwait(false);
+            }
+            else if (writes.Count > 0)
+            {
+                var result = await _rawStore.WriteBatchAsync(
+                    new RawBatch { Stream = run.Id, RunId = run.RunId, FetchedAt = _time.GetUtcNow(), Records = writes, State = state },
+                    cancellationToken).ConfigureAwait(false);
+                run.Commit(result.New, result.Changed, result.Unchanged, result.Partial, result.ChangedKeys, result.Issues, batchCursor, state);
+                RecordOutcomes(run, result.New, result.Changed, result.Unchanged, result.Partial);
+            }
+            else if (state is not null && (!string.Equals(state.Checkpoint, run.State.Checkpoint, StringComparison.Ordinal) || !string.Equals(state.Watermark, run.State.Watermark, StringComparison.Ordinal)))
+            {
+                await _stateStore.SaveAsync(state, cancellationToken).ConfigureAwait(false);
+                run.Commit(0, 0, 0, 0, [], [], batchCursor, state);
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            run.MarkStopped();
+            return false;
+        }
+#pragma warning disable CA1031 // A failed batch is reported on the run; the records and state of committed batches stay.
+        catch (Exception exception)
+#pragma warning restore CA1031
+        {
+            SyncRunnerLog.BatchFailed(_logger, exception, run.Source.Name, run.Stream.Name, pageNumber);
+            run.MarkStoreFailed($"Writing page {pageNumber} to the raw store failed ({exception.GetType().Name}: {exception.Message}); the batch and its state were not committed.");
+            return false;
+        }
+
+        if (pendingParents is not null && collector is not null)
+        {
+            foreach (var (child, parent) in pendingParents)
+            {
+                collector.Add(child, parent);
+            }
+        }
+
+        return true;
+    }
+
+    // In a dry run the store is only read: a record is new, changed or unchanged against its stored latest version.
+    private async Task ClassifyWithoutWritingAsync(StreamRun run, List<RawRecordWrite> writes, string? batchCursor, SyncState? state, CancellationToken cancellationToken)
+    {
+        int @new = 0, changed = 0, unchanged = 0, partial = 0;
+        var changedKeys = new List<string>();
+        foreach (var write in writes)
+        {
+            if (write.IsPartial)
+            {
+                partial++;
+                continue;
+            }
+
+            var latest = await _rawStore.GetLatestAsync(run.Id, write.Key, cancellationToken).ConfigureAwait(false);
+            if (latest is null)
+            {
+                @new++;
+                changedKeys.Add(write.Key);
+            }
+            else if (latest.Hash == write.Hash && !latest.IsPartial && latest.DeletedAt is null)
+            {
+                unchanged++;
+            }
+            else
+            {
+                changed++;
+                changedKeys.Add(write.Key);
+            }
+        }
+
+        run.Commit(@new, changed, unchanged, partial, changedKeys, [], batchCursor, state);
+    }
+
+    private async Task<(SyncReport Report, bool SawEverything)> FinishRunAsync(StreamRun run, bool parentsComplete)
+    {
+        var stream = run.Stream;
+        var sawEverything = parentsComplete && run.SawEverything;
+        var guardTripped = false;
+        long deleted = 0;
+
+        if (stream.Mode == SyncMode.FullSnapshot && sawEverything)
+        {
+            (guardTripped, deleted) = await ApplySnapshotGuardAsync(run).ConfigureAwait(false);
+        }
+        else if (!run.DryRun && run.FansOut && stream.Mode == SyncMode.Incremental && sawEverything && run.MaxCursor is not null)
+        {
+            // Every parent's batches are committed: the shared watermark can move now, never earlier.
+            var watermark = Watermarks.Max(run.State.Watermark, run.MaxCursor);
+            await SaveStateAsync(run, run.State with { Watermark = watermark, UpdatedAt = _time.GetUtcNow() }).ConfigureAwait(false);
+        }
+
+        if (!run.DryRun && !run.FansOut && run.BudgetExhausted && run.BudgetCheckpoint is { } checkpoint)
+        {
+            await SaveStateAsync(run, run.State with { Checkpoint = checkpoint, UpdatedAt = _time.GetUtcNow() }).ConfigureAwait(false);
+        }
+
+        var status = run switch
+        {
+            { Cancelled: true } => RunStatus.Cancelled,
+            { Unauthorized: true } or { ConfigurationFailed: true } => RunStatus.Failed,
+            { HadFailedPage: true, CompleteRecords: 0 } or { StoreFailed: true, CompleteRecords: 0 } => RunStatus.Failed,
+            { HadFailedPage: true } or { StoreFailed: true } or { BudgetExhausted: true } or { StoppedEarly: true } => RunStatus.Partial,
+            _ when guardTripped => RunStatus.Partial,
+            _ => RunStatus.Succeeded,
+        };
+
+        if (status == RunStatus.Cancelled && !run.HasIssue(IssueKind.Cancelled))
+        {
+            run.AddIssue(new SyncIssue(IssueKind.Cancelled, "The run was cancelled; committed batches stay committed."));
+        }
+
+        var report = run.ToReport(status, _time.GetUtcNow(), guardTripped, deleted, run.FansOut ? Watermarks.Max(run.State.Watermark, run.MaxCursor) : run.State.Watermark);
+        if (!run.DryRun)
+        {
+            await RecordRunAsync(run, report).ConfigureAwait(false);
+        }
+
+        var duration = report.Duration;
+        var tags = Tags(run);
+        tags.Add(IngestionTelemetry.StatusTag, status.ToString());
+        IngestionTelemetry.SyncRunDuration.Record(duration.TotalSeconds, tags);
+        SyncRunnerLog.RunFinished(_logger, report.RunId, run.Source.Name, stream.Name, status, report.Pages, report.Requests, report.RecordsFetched, report.RecordsNew, report.RecordsChanged, report.RecordsUnchanged, report.RecordsPartial, report.RecordsDeleted, report.Issues.Count, duration.TotalMilliseconds);
+        if (run.Activity is { } activity)
+        {
+            activity.SetTag(IngestionTelemetry.StatusTag, status.ToString());
+            activity.SetTag("ingestion.pages", report.Pages);
+            activity.SetTag("ingestion.records", report.RecordsFetched);
+            if (status == RunStatus.Failed)
+            {
+                activity.SetStatus(ActivityStatusCode.Error, report.Issues.FirstOrDefault(i => i.Severity != IssueSeverity.Info)?.Message);
+            }
+
+            activity.Dispose();
+        }
+
+        return (report, sawEverything && !guardTripped);
+    }
+
+    private async Task<(bool GuardTripped, long Deleted)> ApplySnapshotGuardAsync(StreamRun run)
+    {
+        var guard = run.Stream.SnapshotGuard;
+        var count = run.CompleteRecords;
+        var lastGood = run.State.LastGoodSnapshotCount;
+        string? trippedBecause = null;
+        if (guard.Enabled)
+        {
+            if (count == 0 && !guard.AllowEmpty)
+            {
+                trippedBecause = lastGood is { } last
+                    ? $"The snapshot came back empty; the last good snapshot had {last} records. Nothing was marked deleted."
+                    : "The snapshot came back empty. Nothing was marked deleted.";
+            }
+            else if (count > 0 && lastGood is > 0 && count < lastGood.Value * guard.MinimumRatio)
+            {
+                trippedBecause = $"The snapshot has {count} records, fewer than {guard.MinimumRatio:P0} of the last good snapshot's {lastGood}. Nothing was marked deleted.";
+            }
+        }
+
+        if (trippedBecause is not null)
+        {
+            run.AddIssue(new SyncIssue(IssueKind.SnapshotGuardTripped, trippedBecause));
+            SyncRunnerLog.GuardTripped(_logger, run.Source.Name, run.Stream.Name, count, lastGood);
+            return (true, 0);
+        }
+
+        if (run.DryRun)
+        {
+            return (false, 0);
+        }
+
+        long deleted = 0;
+        var now = _time.GetUtcNow();
+        try
+        {
+            if (guard.SoftDeleteMissing)
+            {
+                deleted = await _rawStore.MarkMissingDeletedAsync(run.Id, run.StartedAt, now, run.UserCancellation).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException) when (run.UserCancellation.IsCancellationRequested)
+        {
+            run.MarkStopped();
+            return (false, 0);
+        }
+#pragma warning disable CA1031 // Reported on the run; the records stay as they are.
+        catch (Exception exception)
+#pragma warning restore CA1031
+        {
+            SyncRunnerLog.BatchFailed(_logger, exception, run.Source.Name, run.Stream.Name, run.Pages);
+            run.MarkStoreFailed($"Marking missing records deleted failed ({exception.GetType().Name}: {exception.Message}).");
+            return (false, 0);
+        }
+
+        await SaveStateAsync(run, run.State with { LastGoodSnapshotCount = count, LastGoodSnapshotAt = now, UpdatedAt = now }).ConfigureAwait(false);
+        return (false, deleted);
+    }
+
+    private async Task SaveStateAsync(StreamRun run, SyncState state)
+    {
+        try
+        {
+            await _stateStore.SaveAsync(state, CancellationToken.None).ConfigureAwait(false);
+            run.State = state;
+        }
+#pragma warning disable CA1031 // Reported on the run; committed batches are unaffected.
+        catch (Exception exception)
+#pragma warning restore CA1031
+        {
+            SyncRunnerLog.BatchFailed(_logger, exception, run.Source.Name, run.Stream.Name, run.Pages);
+            run.MarkStoreFailed($"Saving the sync state failed ({exception.GetType().Name}: {exception.Message}).");
+        }
+    }
+
+    // The end of the run is recorded even when the run was cancelled, so the log never shows it running forever.
+    private async Task RecordRunAsync(StreamRun run, SyncReport report)
+    {
+        try
+        {
+            await _runLog.SaveAsync(report, CancellationToken.None).ConfigureAwait(false);
+            if (report.Status == RunStatus.Cancelled)
+            {
+                return;
+            }
+
+            var previous = await _healthStore.GetAsync(run.Id, CancellationToken.None).ConfigureAwait(false);
+            var itemCount = await _rawStore.CountLatestAsync(run.Id, CancellationToken.None).ConfigureAwait(false);
+            var health = HealthEvaluator.Evaluate(previous, report, itemCount, Math.Max(1, _options.UnhealthyAfterConsecutiveFailures));
+            await _healthStore.SaveAsync(health, CancellationToken.None).ConfigureAwait(false);
+        }
+#pragma warning disable CA1031 // The report is still returned to the caller.
+        catch (Exception exception)
+#pragma warning restore CA1031
+        {
+            SyncRunnerLog.BookkeepingFailed(_logger, exception, run.Source.Name, run.Stream.Name);
+        }
+    }
+
+    private async Task<IReadOnlyList<ParentValues>> LoadStoredParentsAsync(StreamPlan plan, ChildStreamPlan asChild, CancellationToken cancellationToken)
+    {
+        var parentId = new StreamId(plan.Source.Name, plan.Stream.Parent!.Stream);
+        var parents = new List<ParentValues>();
+        await foreach (var record in _rawStore.QueryLatestAsync(parentId, query: null, cancellationToken).ConfigureAwait(false))
+        {
+            if (!record.IsPartial && record.IsJson)
+            {
+                parents.Add(asChild.Capture(record.Key, record.Payload.Span));
+            }
+        }
+
+        return parents;
+    }
+
+    private static void RecordOutcomes(StreamRun run, int @new, int changed, int unchanged, int partial)
+    {
+        Add(@new, "new");
+        Add(changed, "changed");
+        Add(unchanged, "unchanged");
+        Add(partial, "partial");
+
+        void Add(int count, string outcome)
+        {
+            if (count > 0)
+            {
+                var tags = Tags(run);
+                tags.Add(IngestionTelemetry.OutcomeTag, outcome);
+                IngestionTelemetry.SyncRecords.Add(count, tags);
+            }
+        }
+    }
+
+    private static TagList Tags(StreamRun run) => new()
+    {
+        { IngestionTelemetry.SourceTag, run.Source.Name },
+        { IngestionTelemetry.StreamTag, run.Stream.Name },
+    };
+
+    private static IssueKind IssueKindOf(FetchStatus status) => status switch
+    {
+        FetchStatus.Transient => IssueKind.Transient,
+        FetchStatus.RateLimited => IssueKind.RateLimited,
+        FetchStatus.Unauthorized => IssueKind.Unauthorized,
+        FetchStatus.Forbidden => IssueKind.Forbidden,
+        FetchStatus.NotFound => IssueKind.NotFound,
+        FetchStatus.MalformedBody => IssueKind.MalformedBody,
+        FetchStatus.Empty => IssueKind.Empty,
+        FetchStatus.Cancelled => IssueKind.Cancelled,
+        FetchStatus.BudgetExhausted => IssueKind.BudgetExhausted,
+        FetchStatus.CircuitOpen => IssueKind.CircuitOpen,
+        _ => IssueKind.Other,
+    };
+
+    private enum PageStep
+    {
+        Continue,
+
+        /// <summary>This request chain ends (a failed page); other parents of a child stream go on.</summary>
+        StopChain,
+
+        /// <summary>The whole run ends (cancelled, budget exhausted, store failure).</summary>
+        StopRun,
+    }
+}

@@ -1,0 +1,34 @@
+using Microsoft.Extensions.Logging;
+
+namespace Ingestion.Running.Internal;
+
+internal static partial class SyncRunnerLog
+{
+    [LoggerMessage(EventId = 1000, Level = LogLevel.Information, Message = "Sync run {RunId} of {Source}/{Stream} started (dry run: {DryRun})")]
+    public static partial void RunStarted(ILogger logger, Guid runId, string source, string stream, bool dryRun);
+
+    [LoggerMessage(EventId = 1001, Level = LogLevel.Information,
+        Message = "Sync run {RunId} of {Source}/{Stream} ended {Status}: {Pages} pages, {Requests} requests, {Fetched} fetched, {New} new, {Changed} changed, {Unchanged} unchanged, {Partial} partial, {Deleted} deleted, {IssueCount} issues in {DurationMs} ms")]
+    public static partial void RunFinished(ILogger logger, Guid runId, string source, string stream, RunStatus status, int pages, int requests, long fetched, long @new, long changed, long unchanged, long partial, long deleted, int issueCount, double durationMs);
+
+    [LoggerMessage(EventId = 1002, Level = LogLevel.Warning, Message = "Page {Page} of {Source}/{Stream} failed ({FetchStatus}, HTTP {HttpStatus}): {Error}; stored as a partial record")]
+    public static partial void PageFailed(ILogger logger, string source, string stream, int page, FetchStatus fetchStatus, int? httpStatus, string? error);
+
+    [LoggerMessage(EventId = 1003, Level = LogLevel.Error, Message = "Writing page {Page} of {Source}/{Stream} to the raw store failed; the batch and its state were not committed")]
+    public static partial void BatchFailed(ILogger logger, Exception exception, string source, string stream, int page);
+
+    [LoggerMessage(EventId = 1004, Level = LogLevel.Warning, Message = "Snapshot guard tripped for {Source}/{Stream}: {Count} records against {LastGoodCount} in the last good snapshot; nothing was marked deleted")]
+    public static partial void GuardTripped(ILogger logger, string source, string stream, long count, long? lastGoodCount);
+
+    [LoggerMessage(EventId = 1005, Level = LogLevel.Warning, Message = "The rate budget of {Source} ran out during {Source}/{Stream}; the next run resumes from the checkpoint")]
+    public static partial void BudgetExhausted(ILogger logger, string source, string stream);
+
+    [LoggerMessage(EventId = 1006, Level = LogLevel.Error, Message = "Sync of {Source}/{Stream} stopped unexpectedly")]
+    public static partial void RunCrashed(ILogger logger, Exception exception, string source, string stream);
+
+    [LoggerMessage(EventId = 1007, Level = LogLevel.Warning, Message = "Recording the run log or health of {Source}/{Stream} failed")]
+    public static partial void BookkeepingFailed(ILogger logger, Exception exception, string source, string stream);
+
+    [LoggerMessage(EventId = 1008, Level = LogLevel.Warning, Message = "The stored checkpoint of {Source}/{Stream} could not be read; starting from the first page")]
+    public static partial void CheckpointUnreadable(ILogger logger, string source, string stream);
+}

@@ -1,0 +1,31 @@
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+
+namespace Ingestion.Telemetry;
+
+/// <summary>
+/// The library's <see cref="ActivitySource"/> and <see cref="Meter"/>, both named <c>Ingestion</c>, and the
+/// instruments recorded on them. Tags carry source, stream and outcome names only, never URLs or credentials.
+/// </summary>
+internal static class IngestionTelemetry
+{
+    public const string Name = "Ingestion";
+
+    public const string SourceTag = "ingestion.source";
+    public const string StreamTag = "ingestion.stream";
+    public const string StatusTag = "ingestion.status";
+    public const string OutcomeTag = "ingestion.outcome";
+
+    public static readonly ActivitySource ActivitySource = new(Name);
+
+    public static readonly Meter Meter = new(Name);
+
+    /// <summary>Pages fetched by sync runs.</summary>
+    public static readonly Counter<long> SyncPages = Meter.CreateCounter<long>("ingestion.sync.pages", unit: "{page}", description: "Pages fetched by sync runs.");
+
+    /// <summary>Records handled by sync runs, tagged with their outcome: new, changed, unchanged or partial.</summary>
+    public static readonly Counter<long> SyncRecords = Meter.CreateCounter<long>("ingestion.sync.records", unit: "{record}", description: "Records handled by sync runs, by outcome.");
+
+    /// <summary>The duration of sync runs, tagged with their status.</summary>
+    public static readonly Histogram<double> SyncRunDuration = Meter.CreateHistogram<double>("ingestion.sync.run.duration", unit: "s", description: "The duration of stream sync runs.");
+}
