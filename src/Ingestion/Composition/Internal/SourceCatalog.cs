@@ -65,7 +65,12 @@ internal sealed class SourceCatalog : ISourceCatalog
             {
                 definition = registration.Factory(services);
             }
-            catch (Exception exception) when (exception is InvalidOperationException or ArgumentException or FormatException or OptionsValidationException)
+            catch (OptionsValidationException exception)
+            {
+                errors.AddRange(exception.Failures);
+                continue;
+            }
+            catch (Exception exception) when (exception is InvalidOperationException or ArgumentException or FormatException)
             {
                 errors.Add(exception.Message.Contains($"'{registration.Name}'", StringComparison.Ordinal)
                     ? exception.Message
