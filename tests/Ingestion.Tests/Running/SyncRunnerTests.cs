@@ -536,6 +536,49 @@ public sealed class SyncRunnerTests
         Assert.Contains("items", stream.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task A_failed_page_key_and_issues_never_carry_a_secret_from_the_query()
+    {
+        var authenticator = new QueryKeyAuthenticator();
+        var fetcher = new ScriptedFetcher((fetch, request) => new ScriptedPage([], Status: FetchStatus.Forbidden, HttpStatusCode: 403, Error: "Forbidden"));
+        var stream = new StreamDefinition
+        {
+            Name = "items",
+            Path = "v1/items",
+            Records = new UnusedSelector(),
+            Query = new Dictionary<string, string> { ["account_key"] = "s3cr3t-value", ["token"] = "tok-123", ["page_size"] = "50" },
+        };
+        await using var harness = new RunnerHarness(new SourceDefinition { Name = "shop", BaseAddress = Vendor, Authenticator = authenticator, Streams = [stream] }, fetcher);
+
+        var report = Assert.Single(await harness.Runner.SyncStreamAsync("shop", "items", null, TestContext.Current.CancellationToken));
+
+        var issue = Assert.Single(report.Issues, i => i.Kind == IssueKind.Forbidden);
+        Assert.Equal("page:/v1/items?account_key=REDACTED&token=REDACTED&page_size=50", issue.Key);
+        Assert.DoesNotContain("s3cr3t", issue.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("tok-123", issue.Message, StringComparison.Ordinal);
+        var partial = await harness.Raw.GetLatestAsync(new StreamId("shop", "items"), issue.Key!, TestContext.Current.CancellationToken);
+        Assert.False(partial is null);
+        Assert.DoesNotContain("s3cr3t", partial.ErrorMessage ?? string.Empty, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task An_unexpected_error_for_one_parent_is_that_parents_issue_and_the_other_parents_go_on()
+    {
+        var fetcher = new ScriptedFetcher((fetch, request) => fetch.Stream.Name == "items"
+            ? new ScriptedPage([Json.Record("1", "a"), Json.Record("2", "b"), Json.Record("3", "c")])
+            : fetch.ParentKey == "2" ? throw new InvalidOperationException("boom") : new ScriptedPage([($"{fetch.ParentKey}-v", "{}")]));
+        var variants = new StreamDefinition { Name = "variants", Path = "v1/items/{id}/variants", Records = new UnusedSelector(), Parent = new ParentLink { Stream = "items" }, MaxConcurrency = 1 };
+        await using var harness = new RunnerHarness(Source(Items(), variants), fetcher);
+
+        var reports = await harness.Runner.SyncStreamAsync("shop", "items", null, TestContext.Current.CancellationToken);
+
+        var child = reports[1];
+        Assert.Equal(RunStatus.Partial, child.Status);
+        Assert.Equal(2, child.RecordsNew);
+        Assert.Contains(child.Issues, i => i.Key == "2" && i.Message.Contains("boom", StringComparison.Ordinal));
+        Assert.Equal(RunStatus.Partial, (await harness.RunLog.GetAsync(child.RunId, TestContext.Current.CancellationToken))!.Status);
+    }
+
     private static void InterlockedMax(ref int target, int value)
     {
         int current;
@@ -556,4 +599,14 @@ public sealed class SyncRunnerTests
 internal sealed class UnusedSelector : RecordSelector
 {
     public override RecordSelection Select(ReadOnlyMemory<byte> body) => throw new NotSupportedException("The scripted fetcher selects records itself.");
+}
+
+/// <summary>Declares a query parameter as secret, as an API-key-in-query authenticator does.</summary>
+internal sealed class QueryKeyAuthenticator : IAuthenticator
+{
+    public IReadOnlyCollection<string> SecretQueryParameters => ["account_key"];
+
+    public ValueTask AuthenticateAsync(HttpRequestMessage request, AuthenticationContext context, CancellationToken cancellationToken) => ValueTask.CompletedTask;
+
+    public ValueTask<bool> RefreshAsync(AuthenticationContext context, CancellationToken cancellationToken) => ValueTask.FromResult(false);
 }

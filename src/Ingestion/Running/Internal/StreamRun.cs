@@ -89,6 +89,7 @@ internal sealed class StreamRun
 
     public bool Cancelled { get; private set; }
 
+    /// <summary>A batch could not be written, or the run was interrupted by an unexpected error.</summary>
     public bool StoreFailed { get; private set; }
 
     public bool ConfigurationFailed { get; private set; }
@@ -166,12 +167,15 @@ internal sealed class StreamRun
         }
     }
 
-    public void MarkStoreFailed(string message)
+    public void MarkStoreFailed(string message) => MarkInterrupted(IssueKind.StoreFailure, message);
+
+    /// <summary>Something other than a page failure stopped (part of) the run: a store failure or an unexpected error.</summary>
+    public void MarkInterrupted(IssueKind kind, string message, string? key = null)
     {
         lock (_gate)
         {
             StoreFailed = true;
-            AddIssueLocked(new SyncIssue(IssueKind.StoreFailure, message));
+            AddIssueLocked(new SyncIssue(kind, message, key));
         }
     }
 

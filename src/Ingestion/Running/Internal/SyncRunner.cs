@@ -141,7 +141,7 @@ internal sealed class SyncRunner : ISyncRunner
                 StartedAt = now,
                 CompletedAt = now,
                 DryRun = options.DryRun,
-                Issues = [new SyncIssue(IssueKind.Other, $"The run stopped unexpectedly: {exception.GetType().Name}: {exception.Message}")],
+                Issues = [new SyncIssue(IssueKind.Other, Unexpected(exception))],
             });
             return;
         }
@@ -178,6 +178,13 @@ internal sealed class SyncRunner : ISyncRunner
         {
             run.MarkStopped();
         }
+#pragma warning disable CA1031 // The run ends as failed or partial with the error as an issue; committed batches stay.
+        catch (Exception exception) when (exception is not OperationCanceledException)
+#pragma warning restore CA1031
+        {
+            SyncRunnerLog.RunCrashed(_logger, exception, plan.Source.Name, plan.Stream.Name);
+            run.MarkInterrupted(IssueKind.Other, Unexpected(exception));
+        }
 
         return await FinishRunAsync(run, parentsComplete: true).ConfigureAwait(false);
     }
@@ -205,10 +212,20 @@ internal sealed class SyncRunner : ISyncRunner
                     return;
                 }
 
-                var first = PrepareRequest(run, placeholder => childPlan.ValueOf(parent, placeholder), parent.Key);
-                if (!await FetchAsync(run, first, parent.Key, collector, token).ConfigureAwait(false))
+                try
                 {
-                    await stop.CancelAsync().ConfigureAwait(false);
+                    var first = PrepareRequest(run, placeholder => childPlan.ValueOf(parent, placeholder), parent.Key);
+                    if (!await FetchAsync(run, first, parent.Key, collector, token).ConfigureAwait(false))
+                    {
+                        await stop.CancelAsync().ConfigureAwait(false);
+                    }
+                }
+#pragma warning disable CA1031 // One parent's unexpected error is that parent's issue; the other parents go on.
+                catch (Exception exception) when (exception is not OperationCanceledException)
+#pragma warning restore CA1031
+                {
+                    SyncRunnerLog.RunCrashed(_logger, exception, plan.Source.Name, plan.Stream.Name);
+                    run.MarkInterrupted(IssueKind.Other, $"Parent '{parent.Key}': {Unexpected(exception)}", parent.Key);
                 }
             }).ConfigureAwait(false);
         }
@@ -404,9 +421,9 @@ internal sealed class SyncRunner : ISyncRunner
             {
                 Watermark = Watermarks.Max(run.State.Watermark, batchCursor),
 
-                // A failed page is kept as a partial record with its own retry request; the next run starts afresh
-                // rather than resuming at a page that may fail again and again.
-                Checkpoint = failed ? null : page.NextRequest?.ToCheckpoint(),
+                // A failed page is kept as a partial record with its own retry request, so the next run starts afresh
+                // rather than resuming at a page that may fail again and again; a cycle would only repeat itself.
+                Checkpoint = failed || page.StopReason == PageStopReason.Cycle ? null : page.NextRequest?.ToCheckpoint(),
                 UpdatedAt = _time.GetUtcNow(),
             };
         }
@@ -763,6 +780,8 @@ internal sealed class SyncRunner : ISyncRunner
             }
         }
     }
+
+    private static string Unexpected(Exception exception) => $"The run stopped unexpectedly: {exception.GetType().Name}: {exception.Message}";
 
     private static TagList Tags(StreamRun run) => new()
     {
