@@ -69,12 +69,12 @@ internal sealed partial class RestSourceConfigurationReader
         var resilience = ReadResilience(section.GetSection("Resilience"));
 
         var streamsSection = section.GetSection("Streams");
-        var streams = new List<StreamDefinition>();
+        var builders = new List<Func<StreamDefinition>>();
         foreach (var streamSection in streamsSection.GetChildren())
         {
             if (ReadStream(streamSection) is { } stream)
             {
-                streams.Add(stream);
+                builders.Add(stream);
             }
         }
 
@@ -83,10 +83,13 @@ internal sealed partial class RestSourceConfigurationReader
             _errors.Add($"{PathOf(section, "Streams")}: at least one stream is required (source '{_sourceName}').");
         }
 
-        if (baseAddress is null)
+        // Definitions (and their record selectors) are only built once every setting has been read without error.
+        if (baseAddress is null || _errors.Count > 0)
         {
             return null;
         }
+
+        var streams = builders.Select(build => build()).ToList();
 
         return new SourceDefinition
         {
@@ -100,7 +103,7 @@ internal sealed partial class RestSourceConfigurationReader
         };
     }
 
-    private StreamDefinition? ReadStream(IConfigurationSection section)
+    private Func<StreamDefinition>? ReadStream(IConfigurationSection section)
     {
         var name = section.Key;
         CheckKnown(section, StreamSettings);
@@ -142,30 +145,37 @@ internal sealed partial class RestSourceConfigurationReader
         var records = ReadRecords(section, name);
         var ignored = ReadList(section.GetSection("IgnorePaths")).Concat(ReadList(section.GetSection("IgnoredPaths"))).ToList();
 
-        return new StreamDefinition
+        var query = ReadDictionary(section.GetSection("Query"), StringComparer.Ordinal);
+        var headers = ReadDictionary(section.GetSection("Headers"), StringComparer.OrdinalIgnoreCase);
+        var placeholders = ReadDictionary(section.GetSection("Placeholders"), StringComparer.Ordinal);
+        var bodyContentType = section["BodyContentType"] ?? "application/json";
+        var keyPath = keyFromParent ? null : section["Key"] ?? "id";
+        var retryNonIdempotent = ReadBool(section, "RetryNonIdempotent") ?? false;
+        var maxConcurrency = ReadInt(section, "MaxConcurrency") ?? 4;
+        return () => new StreamDefinition
         {
             Name = name,
             Method = method,
             Path = path,
-            Query = ReadDictionary(section.GetSection("Query"), StringComparer.Ordinal),
-            Headers = ReadDictionary(section.GetSection("Headers"), StringComparer.OrdinalIgnoreCase),
+            Query = query,
+            Headers = headers,
             Body = body is null ? ReadOnlyMemory<byte>.Empty : Encoding.UTF8.GetBytes(body),
-            BodyContentType = section["BodyContentType"] ?? "application/json",
+            BodyContentType = bodyContentType,
             Paginator = paginator ?? Paginators.None(),
-            Records = records ?? new UnreadableRecords(),
-            KeyPath = keyFromParent ? null : section["Key"] ?? "id",
+            Records = records!(),
+            KeyPath = keyPath,
             Mode = mode,
             Incremental = incremental,
             SnapshotGuard = guard,
             Limits = limits,
             IgnoredPaths = ignored,
-            RetryNonIdempotent = ReadBool(section, "RetryNonIdempotent") ?? false,
+            RetryNonIdempotent = retryNonIdempotent,
             Parent = string.IsNullOrWhiteSpace(parent) ? null : new ParentLink
             {
                 Stream = parent,
-                Placeholders = ReadDictionary(section.GetSection("Placeholders"), StringComparer.Ordinal),
+                Placeholders = placeholders,
             },
-            MaxConcurrency = ReadInt(section, "MaxConcurrency") ?? 4,
+            MaxConcurrency = maxConcurrency,
         };
     }
 
@@ -198,35 +208,41 @@ internal sealed partial class RestSourceConfigurationReader
         };
     }
 
-    private RecordSelector? ReadRecords(IConfigurationSection section, string stream)
+    private Func<RecordSelector>? ReadRecords(IConfigurationSection section, string stream)
     {
         var format = section["RecordsFormat"]?.Trim().ToUpperInvariant() ?? "JSON";
         var path = section["Records"] ?? "$";
-        try
+        if (format is "JSON" or "COLUMNMAJOR")
         {
-            switch (format)
+            try
             {
-                case "JSON":
-                    return RecordSelector.Json(path);
-                case "COLUMNMAJOR":
-                    return RecordSelector.ColumnMajor(path);
-                case "CSV":
-                    var csv = section.GetSection("Csv");
-                    return RecordSelector.Csv(new CsvSelectorOptions
-                    {
-                        Delimiter = csv["Delimiter"] ?? ",",
-                        CarryDownColumns = ReadList(csv.GetSection("CarryDownColumns")),
-                        CarryDownAllColumns = ReadBool(csv, "CarryDownAllColumns") ?? false,
-                    });
-                default:
-                    _errors.Add($"{PathOf(section, "RecordsFormat")}: unknown format '{section["RecordsFormat"]}'; expected one of json, columnmajor, csv (source '{_sourceName}', stream '{stream}').");
-                    return null;
+                JsonPath.Parse(path);
+            }
+            catch (FormatException exception)
+            {
+                _errors.Add($"{PathOf(section, "Records")}: {exception.Message} (source '{_sourceName}', stream '{stream}').");
+                return null;
             }
         }
-        catch (FormatException exception)
+
+        switch (format)
         {
-            _errors.Add($"{PathOf(section, "Records")}: {exception.Message} (source '{_sourceName}', stream '{stream}').");
-            return null;
+            case "JSON":
+                return () => RecordSelector.Json(path);
+            case "COLUMNMAJOR":
+                return () => RecordSelector.ColumnMajor(path);
+            case "CSV":
+                var csv = section.GetSection("Csv");
+                var options = new CsvSelectorOptions
+                {
+                    Delimiter = csv["Delimiter"] ?? ",",
+                    CarryDownColumns = ReadList(csv.GetSection("CarryDownColumns")),
+                    CarryDownAllColumns = ReadBool(csv, "CarryDownAllColumns") ?? false,
+                };
+                return () => RecordSelector.Csv(options);
+            default:
+                _errors.Add($"{PathOf(section, "RecordsFormat")}: unknown format '{section["RecordsFormat"]}'; expected one of json, columnmajor, csv (source '{_sourceName}', stream '{stream}').");
+                return null;
         }
     }
 
@@ -414,10 +430,4 @@ internal sealed partial class RestSourceConfigurationReader
 
     private static string PathOf(string path, string? key) =>
         key is null ? path : path.Length == 0 ? key : ConfigurationPath.Combine(path, key);
-
-    // Stands in for a selector that could not be built; the configuration error stops the host before it is used.
-    private sealed class UnreadableRecords : RecordSelector
-    {
-        public override RecordSelection Select(ReadOnlyMemory<byte> body) => RecordSelection.Malformed("The stream's record selection is not configured.");
-    }
 }
