@@ -1,0 +1,23 @@
+using System.Text.Json;
+
+namespace Ingestion.Records.Internal;
+
+/// <summary>Helpers shared by the selectors. Error messages never quote the body: it may hold personal data.</summary>
+internal static class BodyText
+{
+    public static bool IsBlank(ReadOnlySpan<byte> body) => body.Trim(" \t\r\n"u8).IsEmpty;
+
+    public static string InvalidJson(JsonPath path, JsonException exception) =>
+        $"The response body is not valid JSON (line {exception.LineNumber + 1}, byte {exception.BytePositionInLine + 1}) while selecting records at '{path.Expression}'.";
+
+    public static string Describe(JsonTokenType token) => token switch
+    {
+        JsonTokenType.String => "a string",
+        JsonTokenType.Number => "a number",
+        JsonTokenType.True or JsonTokenType.False => "a boolean",
+        JsonTokenType.StartArray => "an array",
+        JsonTokenType.StartObject => "an object",
+        JsonTokenType.Null => "null",
+        _ => token.ToString(),
+    };
+}

@@ -1,0 +1,73 @@
+using System.Text.Json;
+
+namespace Ingestion.Records.Internal;
+
+/// <summary>
+/// Selects the array (or single object) at a path and hands on each element as a slice of the body.
+/// The whole body is read, so malformed JSON anywhere in it is reported.
+/// </summary>
+internal sealed class JsonArraySelector(JsonPath path) : RecordSelector
+{
+    public override RecordSelection Select(ReadOnlyMemory<byte> body)
+    {
+        if (BodyText.IsBlank(body.Span))
+        {
+            return RecordSelection.Of([]);
+        }
+
+        var reader = new Utf8JsonReader(body.Span, JsonPath.ReaderOptions);
+        try
+        {
+            if (!path.TryNavigate(ref reader))
+            {
+                return ReadToEnd(ref reader, []);
+            }
+
+            switch (reader.TokenType)
+            {
+                case JsonTokenType.Null:
+                    return ReadToEnd(ref reader, []);
+                case JsonTokenType.StartObject:
+                {
+                    var start = (int)reader.TokenStartIndex;
+                    reader.Skip();
+                    return ReadToEnd(ref reader, [body[start..(int)reader.BytesConsumed]]);
+                }
+
+                case JsonTokenType.StartArray:
+                {
+                    var records = new List<ReadOnlyMemory<byte>>();
+                    while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
+                    {
+                        var start = (int)reader.TokenStartIndex;
+                        if (reader.TokenType is JsonTokenType.StartObject or JsonTokenType.StartArray)
+                        {
+                            reader.Skip();
+                        }
+
+                        records.Add(body[start..(int)reader.BytesConsumed]);
+                    }
+
+                    return ReadToEnd(ref reader, records);
+                }
+
+                default:
+                    return RecordSelection.Malformed(
+                        $"The value at '{path.Expression}' is {BodyText.Describe(reader.TokenType)}, not an array or object of records.");
+            }
+        }
+        catch (JsonException ex)
+        {
+            return RecordSelection.Malformed(BodyText.InvalidJson(path, ex));
+        }
+    }
+
+    private static RecordSelection ReadToEnd(ref Utf8JsonReader reader, List<ReadOnlyMemory<byte>> records)
+    {
+        while (reader.Read())
+        {
+        }
+
+        return RecordSelection.Of(records);
+    }
+}
