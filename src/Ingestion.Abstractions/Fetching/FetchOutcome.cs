@@ -35,6 +35,9 @@ public enum FetchStatus
 
     /// <summary>The source's circuit breaker was open.</summary>
     CircuitOpen,
+
+    /// <summary>Another 4xx (for example 400 or 422): the API refused the request as invalid; not retried.</summary>
+    ClientError,
 }
 
 /// <summary>The classified result of one request, including its retries.</summary>

@@ -1,5 +1,6 @@
 using Ingestion;
 using Ingestion.Composition.Internal;
+using Ingestion.Fetching;
 using Ingestion.Running.Internal;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
@@ -42,6 +43,7 @@ public static class IngestionServiceCollectionExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<ISourceCatalog, SourceCatalog>();
         services.TryAddSingleton<ISyncRunner, SyncRunner>();
+        services.AddHttpFetching();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<IngestionStartupCheck>, IngestionStartupValidator>());
         services.AddOptions<IngestionStartupCheck>().ValidateOnStart();
         return builder;

@@ -28,4 +28,10 @@ internal static class IngestionTelemetry
 
     /// <summary>The duration of sync runs, tagged with their status.</summary>
     public static readonly Histogram<double> SyncRunDuration = Meter.CreateHistogram<double>("ingestion.sync.run.duration", unit: "s", description: "The duration of stream sync runs.");
+
+    /// <summary>HTTP attempts sent by the fetcher, tagged with the source and the status code (or the exception type).</summary>
+    public static readonly Counter<long> HttpRequests = Meter.CreateCounter<long>("ingestion.http.requests", unit: "{request}", description: "HTTP attempts sent by the fetcher.");
+
+    /// <summary>Retries scheduled by the fetcher's resilience pipeline, tagged with the source.</summary>
+    public static readonly Counter<long> HttpRetries = Meter.CreateCounter<long>("ingestion.http.retries", unit: "{retry}", description: "HTTP retries scheduled by the fetcher.");
 }

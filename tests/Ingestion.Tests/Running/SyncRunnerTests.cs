@@ -553,7 +553,7 @@ public sealed class SyncRunnerTests
         var report = Assert.Single(await harness.Runner.SyncStreamAsync("shop", "items", null, TestContext.Current.CancellationToken));
 
         var issue = Assert.Single(report.Issues, i => i.Kind == IssueKind.Forbidden);
-        Assert.Equal("page:/v1/items?account_key=REDACTED&token=REDACTED&page_size=50", issue.Key);
+        Assert.Equal("page:/v1/items?account_key=***&token=***&page_size=50", issue.Key);
         Assert.DoesNotContain("s3cr3t", issue.Message, StringComparison.Ordinal);
         Assert.DoesNotContain("tok-123", issue.Message, StringComparison.Ordinal);
         var partial = await harness.Raw.GetLatestAsync(new StreamId("shop", "items"), issue.Key!, TestContext.Current.CancellationToken);

@@ -1,0 +1,60 @@
+namespace Ingestion.Fetching.Internal;
+
+/// <summary>
+/// What the handlers learn while sending one page request (its attempts, retries and credential refresh), carried in
+/// <see cref="HttpRequestMessage.Options"/> so the fetcher can classify the outcome and report it.
+/// </summary>
+internal sealed class FetchAttempt(string stream, bool canRetry)
+{
+    public static readonly HttpRequestOptionsKey<FetchAttempt> OptionKey = new("Ingestion.FetchAttempt");
+
+    private List<string>? _notes;
+
+    public string Stream { get; } = stream;
+
+    /// <summary>Whether failed attempts may be retried (idempotent method, or the stream allows it).</summary>
+    public bool CanRetry { get; } = canRetry;
+
+    /// <summary>Attempts made by the resilience pipeline.</summary>
+    public int Attempts { get; set; }
+
+    /// <summary>HTTP requests sent, including the resend after a credential refresh.</summary>
+    public int Requests { get; set; }
+
+    public int? LastStatusCode { get; set; }
+
+    /// <summary>Whether credentials were already refreshed for this request (at most once).</summary>
+    public bool Refreshed { get; set; }
+
+    /// <summary>A classification decided by a handler (for example 401 after a refresh), overriding the status code.</summary>
+    public FetchStatus? Verdict { get; private set; }
+
+    public string? VerdictError { get; private set; }
+
+    public IReadOnlyList<string> Notes => (IReadOnlyList<string>?)_notes ?? [];
+
+    public void AddNote(string note) => (_notes ??= []).Add(note);
+
+    public void Decide(FetchStatus status, string error)
+    {
+        Verdict = status;
+        VerdictError = error;
+    }
+}
+
+/// <summary>The source's rate budget would have waited longer than its maximum.</summary>
+internal sealed class RateBudgetExhaustedException(TimeSpan wait, TimeSpan maxWait)
+    : Exception($"The rate budget needed a wait of {Describe.Duration(wait)}, more than its maximum of {Describe.Duration(maxWait)}.")
+{
+    public TimeSpan Wait { get; } = wait;
+}
+
+internal static class Describe
+{
+    public static string Duration(TimeSpan value) => value.TotalSeconds >= 1
+        ? value.TotalSeconds.ToString(value.TotalSeconds % 1 == 0 ? "0" : "0.###", System.Globalization.CultureInfo.InvariantCulture) + " s"
+        : value.TotalMilliseconds.ToString("0", System.Globalization.CultureInfo.InvariantCulture) + " ms";
+
+    public static string Status(HttpResponseMessage response) =>
+        $"{(int)response.StatusCode} {response.ReasonPhrase ?? response.StatusCode.ToString()}";
+}

@@ -1,0 +1,443 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Runtime.CompilerServices;
+using System.Security.Authentication;
+using System.Security.Cryptography;
+using Ingestion.Running.Internal;
+using Microsoft.Extensions.Logging;
+using Polly.CircuitBreaker;
+using Polly.Timeout;
+
+namespace Ingestion.Fetching.Internal;
+
+/// <summary>
+/// The HTTP <see cref="IFetcher"/>: sends each page through the source's named client (resilience, budget and
+/// authentication handlers), reads the body into a pooled buffer, selects records and keys, and asks the paginator
+/// for the next request, with the engine's guards around every paginator: page and record bounds, repeated requests,
+/// repeated pages, a delay between requests and the silent-truncation flag.
+/// </summary>
+internal sealed class HttpFetcher(IHttpClientFactory clientFactory, SourceHttpRegistry registry, TimeProvider time) : IFetcher
+{
+    public async IAsyncEnumerable<FetchedPage> FetchAsync(FetchRequest request, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var source = request.Source;
+        var stream = request.Stream;
+        var state = registry.GetOrAdd(source);
+        var logger = state.Logger;
+        var keyField = stream.KeyPath is { } keyPath ? ParseKeyPath(source, stream, keyPath) : null;
+        var limits = stream.Limits;
+        var client = clientFactory.CreateClient(SourceHttpRegistry.ClientPrefix + source.Name);
+        var seen = new HashSet<PageRequest> { request.FirstRequest };
+        var previousHash = new byte[SHA256.HashSizeInBytes];
+        var currentHash = new byte[SHA256.HashSizeInBytes];
+        var hasPrevious = false;
+        long recordTotal = 0;
+        var current = request.FirstRequest;
+
+        for (var pageNumber = 1; ; pageNumber++)
+        {
+            var started = time.GetTimestamp();
+            if (pageNumber > 1 && limits.DelayBetweenRequests > TimeSpan.Zero && !cancellationToken.IsCancellationRequested)
+            {
+                try
+                {
+                    await Task.Delay(limits.DelayBetweenRequests, time, cancellationToken).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    // reported as a cancelled page below
+                }
+            }
+
+            if (cancellationToken.IsCancellationRequested)
+            {
+                yield return Cancelled(pageNumber, current, started, attempts: 0);
+                yield break;
+            }
+
+            var sent = await SendAsync(client, state, stream, current, started, cancellationToken).ConfigureAwait(false);
+            using var response = sent.Response;
+            if (!sent.Outcome.IsSuccess)
+            {
+                FetchLog.PageFailed(logger, pageNumber, source.Name, stream.Name, state.Redact(current.Uri), sent.Outcome.Status, sent.Outcome.Attempts, sent.Outcome.Error);
+                yield return FailedPage(pageNumber, current, sent, source);
+                yield break;
+            }
+
+            var body = response!.Content is PooledBufferContent pooled ? pooled.Memory : ReadOnlyMemory<byte>.Empty;
+            var issues = new List<SyncIssue>(0);
+            List<FetchedRecord> records;
+            var stop = PageStopReason.None;
+            PageRequest? next = null;
+
+            if (response.StatusCode == HttpStatusCode.NoContent)
+            {
+                records = [];
+                stop = PageStopReason.EmptyPage;
+            }
+            else if (IsBlank(body.Span))
+            {
+                var empty = sent.Outcome with { Status = FetchStatus.Empty, Error = "the response body was empty where records were expected" };
+                FetchLog.PageFailed(logger, pageNumber, source.Name, stream.Name, state.Redact(current.Uri), empty.Status, empty.Attempts, empty.Error);
+                yield return new FetchedPage
+                {
+                    PageNumber = pageNumber,
+                    Request = current,
+                    Outcome = empty,
+                    Issues = [new SyncIssue(IssueKind.Empty, $"Page {pageNumber} had an empty body where records were expected.", HttpStatusCode: empty.HttpStatusCode)],
+                    StopReason = PageStopReason.Failed,
+                    RequestCount = sent.Requests,
+                };
+                yield break;
+            }
+            else
+            {
+                RecordSelection selection;
+                try
+                {
+                    selection = stream.Records.Select(body);
+                }
+                catch (Exception exception) when (exception is not OutOfMemoryException)
+                {
+                    selection = RecordSelection.Malformed($"the record selector failed: {exception.GetType().Name}: {exception.Message}");
+                }
+
+                if (!selection.Succeeded)
+                {
+                    var error = state.Redact(selection.Error);
+                    var malformed = sent.Outcome with { Status = FetchStatus.MalformedBody, Error = error };
+                    FetchLog.PageFailed(logger, pageNumber, source.Name, stream.Name, state.Redact(current.Uri), malformed.Status, malformed.Attempts, error);
+                    yield return new FetchedPage
+                    {
+                        PageNumber = pageNumber,
+                        Request = current,
+                        Outcome = malformed,
+                        Issues = [new SyncIssue(IssueKind.MalformedBody, $"Page {pageNumber} could not be read: {error}", HttpStatusCode: malformed.HttpStatusCode)],
+                        StopReason = PageStopReason.Failed,
+                        RequestCount = sent.Requests,
+                    };
+                    yield break;
+                }
+
+                records = SelectKeys(selection.Records, keyField, stream, request.ParentKey, pageNumber, issues);
+            }
+
+            // Record bound: keep what fits, then stop.
+            if (recordTotal + records.Count > limits.MaxRecords)
+            {
+                var room = (int)Math.Max(0, limits.MaxRecords - recordTotal);
+                records.RemoveRange(room, records.Count - room);
+                stop = PageStopReason.MaxRecords;
+                issues.Add(new SyncIssue(IssueKind.MaxRecordsReached, $"Paging stopped at {limits.MaxRecords} records (PagingLimits.MaxRecords); later records were not fetched."));
+            }
+
+            recordTotal += records.Count;
+
+            // A page identical to the one before means the API ignores the paging parameters.
+            SHA256.HashData(body.Span, currentHash);
+            if (stop == PageStopReason.None && hasPrevious && currentHash.AsSpan().SequenceEqual(previousHash))
+            {
+                stop = PageStopReason.Cycle;
+                issues.Add(new SyncIssue(IssueKind.PagingCycle, $"Page {pageNumber} is identical to page {pageNumber - 1}; paging stopped so it cannot loop."));
+            }
+
+            (previousHash, currentHash) = (currentHash, previousHash);
+            hasPrevious = true;
+
+            if (stop == PageStopReason.None)
+            {
+                PageDecision decision;
+                try
+                {
+                    decision = stream.Paginator.Next(current, new PageResponse((int)response.StatusCode, response.Headers, body, records.Count));
+                }
+                catch (Exception exception) when (exception is not OutOfMemoryException)
+                {
+                    decision = PageDecision.Stop(PageStopReason.Failed);
+                    issues.Add(new SyncIssue(IssueKind.MalformedBody, $"The paginator could not read page {pageNumber}: {state.Redact(exception.Message)}", HttpStatusCode: (int)response.StatusCode));
+                }
+
+                stop = decision.StopReason;
+                next = decision.NextRequest;
+                if (next is not null)
+                {
+                    if (pageNumber >= limits.MaxPages)
+                    {
+                        next = null;
+                        stop = PageStopReason.MaxPages;
+                        issues.Add(new SyncIssue(IssueKind.MaxPagesReached, $"Paging stopped after {limits.MaxPages} pages (PagingLimits.MaxPages); later pages were not fetched."));
+                    }
+                    else if (!seen.Add(next))
+                    {
+                        issues.Add(new SyncIssue(IssueKind.PagingCycle, $"The request after page {pageNumber} repeats an earlier request ({next.Method} {state.Redact(next.Uri)}); paging stopped so it cannot loop."));
+                        next = null;
+                        stop = PageStopReason.Cycle;
+                    }
+                }
+                else if (stop == PageStopReason.None)
+                {
+                    stop = PageStopReason.NoNextPage;
+                }
+            }
+
+            if (stop != PageStopReason.None && stop != PageStopReason.Failed && limits.SilentTruncationCap is { } cap && records.Count == cap)
+            {
+                issues.Add(new SyncIssue(IssueKind.SuspiciousTruncation, $"The last page had exactly {cap} records, the size cap of an API that truncates silently (PagingLimits.SilentTruncationCap); records may be missing."));
+            }
+
+            foreach (var issue in issues)
+            {
+                if (issue.Kind is IssueKind.PagingCycle or IssueKind.MaxPagesReached or IssueKind.MaxRecordsReached or IssueKind.SuspiciousTruncation)
+                {
+                    FetchLog.PagingGuard(logger, source.Name, stream.Name, pageNumber, issue.Message);
+                }
+            }
+
+            FetchLog.PageFetched(logger, pageNumber, source.Name, stream.Name, records.Count, (int)response.StatusCode, sent.Outcome.Attempts, body.Length);
+
+            // The records slice the pooled body: it stays valid until the consumer asks for the next page,
+            // when the response (and with it the buffer) is disposed.
+            yield return new FetchedPage
+            {
+                PageNumber = pageNumber,
+                Request = current,
+                Outcome = sent.Outcome,
+                Records = records,
+                Issues = issues.Count == 0 ? [] : issues,
+                NextRequest = next,
+                StopReason = stop,
+                RequestCount = sent.Requests,
+            };
+
+            if (next is null)
+            {
+                yield break;
+            }
+
+            current = next;
+        }
+    }
+
+    internal static bool IsIdempotent(HttpMethod method) =>
+        method == HttpMethod.Get || method == HttpMethod.Head || method == HttpMethod.Put || method == HttpMethod.Delete || method == HttpMethod.Options;
+
+    internal static string DescribeException(Exception exception)
+    {
+        var inner = exception;
+        while (inner.InnerException is not null && inner is HttpRequestException or AggregateException)
+        {
+            inner = inner.InnerException;
+        }
+
+        return inner == exception
+            ? $"{exception.GetType().Name}: {exception.Message}"
+            : $"{exception.GetType().Name}: {exception.Message} ({inner.GetType().Name}: {inner.Message})";
+    }
+
+    private static RecordField ParseKeyPath(SourceDefinition source, StreamDefinition stream, string keyPath)
+    {
+        try
+        {
+            return RecordField.Parse(keyPath);
+        }
+        catch (FormatException exception)
+        {
+            throw new ArgumentException($"The key path '{keyPath}' of stream '{source.Name}/{stream.Name}' is not valid: {exception.Message}", nameof(stream), exception);
+        }
+    }
+
+    private static List<FetchedRecord> SelectKeys(IReadOnlyList<ReadOnlyMemory<byte>> selected, RecordField? keyField, StreamDefinition stream, string? parentKey, int pageNumber, List<SyncIssue> issues)
+    {
+        var records = new List<FetchedRecord>(selected.Count);
+        for (var i = 0; i < selected.Count; i++)
+        {
+            var payload = selected[i];
+            var key = keyField is null ? parentKey : keyField.Read(payload.Span);
+            if (string.IsNullOrEmpty(key))
+            {
+                issues.Add(new SyncIssue(
+                    IssueKind.MissingKey,
+                    keyField is null
+                        ? $"Record {i + 1} of page {pageNumber} has no key: the stream has no key path and no parent key was given; the record was skipped."
+                        : $"Record {i + 1} of page {pageNumber} has no key at '{stream.KeyPath}'; the record was skipped."));
+                continue;
+            }
+
+            records.Add(new FetchedRecord(key, payload));
+        }
+
+        return records;
+    }
+
+    private static bool IsBlank(ReadOnlySpan<byte> body) => body.IsEmpty || body.IndexOfAnyExcept(" \t\r\n"u8) < 0;
+
+    private async Task<Sent> SendAsync(HttpClient client, SourceHttpState state, StreamDefinition stream, PageRequest page, long started, CancellationToken cancellationToken)
+    {
+        var source = state.Source;
+        var attempt = new FetchAttempt(stream.Name, IsIdempotent(page.Method) || stream.RetryNonIdempotent);
+        using var message = new HttpRequestMessage(page.Method, page.Uri);
+        message.Options.Set(FetchAttempt.OptionKey, attempt);
+        if (!page.Body.IsEmpty)
+        {
+            message.Content = new ReadOnlyMemoryContent(page.Body);
+            var contentType = page.ContentType ?? stream.BodyContentType;
+            if (!string.IsNullOrEmpty(contentType) && MediaTypeHeaderValue.TryParse(contentType, out var mediaType))
+            {
+                message.Content.Headers.ContentType = mediaType;
+            }
+        }
+
+        AddHeaders(message, source.DefaultHeaders);
+        AddHeaders(message, stream.Headers);
+
+        HttpResponseMessage? response = null;
+        FetchStatus status;
+        string? error = null;
+        try
+        {
+            response = await client.SendAsync(message, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+            if (attempt.Verdict is { } verdict)
+            {
+                status = verdict;
+                error = attempt.VerdictError;
+            }
+            else
+            {
+                status = Classify(response.StatusCode);
+                if (status != FetchStatus.Success)
+                {
+                    error = $"{Describe.Status(response)}{(attempt.Attempts > 1 ? $" after {attempt.Attempts} attempts" : string.Empty)}";
+                }
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            status = FetchStatus.Cancelled;
+            error = "the fetch was cancelled";
+        }
+        catch (RateBudgetExhaustedException exception)
+        {
+            status = FetchStatus.BudgetExhausted;
+            error = exception.Message + " The next run resumes from this page.";
+        }
+        catch (BrokenCircuitException)
+        {
+            status = FetchStatus.CircuitOpen;
+            error = $"the circuit breaker of source '{source.Name}' is open after repeated failures; requests are paused for {Describe.Duration(source.Resilience.CircuitBreakerBreakDuration)}";
+        }
+        catch (TimeoutRejectedException)
+        {
+            status = FetchStatus.Transient;
+            error = $"timed out after {Describe.Duration(source.Resilience.AttemptTimeout)} (ResilienceSettings.AttemptTimeout){AttemptsSuffix(attempt)}";
+        }
+        catch (AuthenticationException exception)
+        {
+            status = FetchStatus.Unauthorized;
+            error = state.Redact(exception.Message);
+        }
+        catch (Exception exception) when (exception is not OutOfMemoryException)
+        {
+            // Network faults (HttpRequestException, IOException) and anything an authenticator or handler throws:
+            // an outcome, never an exception out of the fetcher.
+            status = FetchStatus.Transient;
+            error = state.Redact(DescribeException(exception)) + AttemptsSuffix(attempt);
+        }
+
+        var notes = attempt.Notes;
+        if (status == FetchStatus.Success && attempt.Attempts > 1)
+        {
+            attempt.AddNote($"succeeded on retry {attempt.Attempts - 1}");
+            notes = attempt.Notes;
+        }
+
+        if (status != FetchStatus.Success)
+        {
+            response?.Dispose();
+            response = null;
+        }
+
+        var outcome = new FetchOutcome
+        {
+            Status = status,
+            HttpStatusCode = attempt.LastStatusCode,
+            Elapsed = time.GetElapsedTime(started),
+            Attempts = Math.Max(1, attempt.Attempts),
+            Error = error,
+            Notes = notes,
+        };
+        return new Sent(response, outcome, Math.Max(attempt.Requests, status == FetchStatus.BudgetExhausted ? 0 : 1));
+    }
+
+    private static string AttemptsSuffix(FetchAttempt attempt) => attempt.Attempts > 1 ? $" after {attempt.Attempts} attempts" : string.Empty;
+
+    private static FetchStatus Classify(HttpStatusCode code) => (int)code switch
+    {
+        >= 200 and < 300 => FetchStatus.Success,
+        401 => FetchStatus.Unauthorized,
+        403 => FetchStatus.Forbidden,
+        404 or 410 => FetchStatus.NotFound,
+        429 => FetchStatus.RateLimited,
+        var c when SourceHttpState.IsTransientStatus(c) => FetchStatus.Transient,
+        >= 500 => FetchStatus.Transient,
+        _ => FetchStatus.ClientError,
+    };
+
+    private static void AddHeaders(HttpRequestMessage message, IReadOnlyDictionary<string, string> headers)
+    {
+        foreach (var (name, value) in headers)
+        {
+            if (!message.Headers.TryAddWithoutValidation(name, value))
+            {
+                message.Content?.Headers.TryAddWithoutValidation(name, value);
+            }
+        }
+    }
+
+    private FetchedPage Cancelled(int pageNumber, PageRequest request, long started, int attempts) => new()
+    {
+        PageNumber = pageNumber,
+        Request = request,
+        Outcome = new FetchOutcome { Status = FetchStatus.Cancelled, Elapsed = time.GetElapsedTime(started), Attempts = Math.Max(1, attempts), Error = "the fetch was cancelled" },
+        StopReason = PageStopReason.Cancelled,
+        RequestCount = 0,
+    };
+
+    private static FetchedPage FailedPage(int pageNumber, PageRequest request, Sent sent, SourceDefinition source)
+    {
+        var outcome = sent.Outcome;
+        var (stop, issues) = outcome.Status switch
+        {
+            FetchStatus.Cancelled => (PageStopReason.Cancelled, (IReadOnlyList<SyncIssue>)[]),
+            FetchStatus.BudgetExhausted => (PageStopReason.BudgetExhausted, [new SyncIssue(IssueKind.BudgetExhausted, $"The rate budget of source '{source.Name}' ran out before page {pageNumber}: {outcome.Error}")]),
+            _ => (PageStopReason.Failed, [new SyncIssue(IssueKindOf(outcome.Status), $"Page {pageNumber} failed: {outcome.Status}{(outcome.HttpStatusCode is { } code ? $" (HTTP {code})" : string.Empty)}: {outcome.Error}", HttpStatusCode: outcome.HttpStatusCode)]),
+        };
+
+        return new FetchedPage
+        {
+            PageNumber = pageNumber,
+            Request = request,
+            Outcome = outcome,
+            Issues = issues,
+            StopReason = stop,
+            RequestCount = sent.Requests,
+        };
+    }
+
+    private static IssueKind IssueKindOf(FetchStatus status) => status switch
+    {
+        FetchStatus.Transient => IssueKind.Transient,
+        FetchStatus.RateLimited => IssueKind.RateLimited,
+        FetchStatus.Unauthorized => IssueKind.Unauthorized,
+        FetchStatus.Forbidden => IssueKind.Forbidden,
+        FetchStatus.NotFound => IssueKind.NotFound,
+        FetchStatus.MalformedBody => IssueKind.MalformedBody,
+        FetchStatus.Empty => IssueKind.Empty,
+        FetchStatus.CircuitOpen => IssueKind.CircuitOpen,
+        FetchStatus.BudgetExhausted => IssueKind.BudgetExhausted,
+        FetchStatus.Cancelled => IssueKind.Cancelled,
+        _ => IssueKind.Other,
+    };
+
+    private readonly record struct Sent(HttpResponseMessage? Response, FetchOutcome Outcome, int Requests);
+}
