@@ -40,7 +40,7 @@ public abstract class RecordSelector
 /// <summary>Options of <see cref="RecordSelector.Csv"/>.</summary>
 public sealed class CsvSelectorOptions
 {
-    /// <summary>The field delimiter. Defaults to a comma.</summary>
+    /// <summary>The field delimiter: one ASCII character other than a quote or a line break. Defaults to a comma.</summary>
     public string Delimiter { get; init; } = ",";
 
     /// <summary>Columns whose blank cells take the value of the row above (group cells of grouped reports); empty for none.</summary>

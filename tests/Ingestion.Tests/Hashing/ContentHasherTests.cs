@@ -60,6 +60,16 @@ public sealed class ContentHasherTests
     }
 
     [Fact]
+    public void Large_objects_are_sorted_exactly()
+    {
+        var keys = Enumerable.Range(0, 40).Select(i => $"k{i:D2}").ToArray();
+        var shuffled = keys.OrderBy(k => (k.GetHashCode(StringComparison.Ordinal) * 31) ^ k[^1]).Reverse();
+        var canonical = "{" + string.Join(",", keys.Select(k => $"\"{k}\":1")) + "}";
+        var sent = "{ " + string.Join(", ", shuffled.Select(k => $"\"{k}\": 1")) + " }";
+        Assert.Equal(new ContentHash(SHA256.HashData(Encoding.UTF8.GetBytes(canonical))), Hash(sent));
+    }
+
+    [Fact]
     public void Ignores_configured_top_level_and_nested_paths()
     {
         var hasher = new ContentHasher(["fetchedAt", "$.meta.requestId", "$['@odata.etag']", "$.lines[0].seenAt"]);

@@ -314,7 +314,7 @@ internal ref struct JsonCanonicalizer
     private void Reorder(int memberBase, int contentStart)
     {
         var members = _members.AsSpan(memberBase, _memberCount - memberBase);
-        members.Sort(new MemberComparer(_names));
+        SortMembers(members, _names);
         var regionLength = _length - contentStart;
         if (_scratch is null || _scratch.Length < regionLength)
         {
@@ -404,14 +404,70 @@ internal ref struct JsonCanonicalizer
 
     private readonly record struct Member(int NameStart, int NameLength, int Start, int Length);
 
-    private readonly struct MemberComparer(byte[] names) : IComparer<Member>
+    // Span.Sort would box a comparer and allocate a delegate per object; this sort allocates nothing.
+    // Insertion sort for the usual small objects, heapsort (no recursion, no quadratic worst case) for large ones.
+    private static void SortMembers(Span<Member> members, ReadOnlySpan<byte> names)
     {
-        public int Compare(Member x, Member y)
+        if (members.Length <= 16)
         {
-            var byName = names.AsSpan(x.NameStart, x.NameLength).SequenceCompareTo(names.AsSpan(y.NameStart, y.NameLength));
+            for (var i = 1; i < members.Length; i++)
+            {
+                var current = members[i];
+                var j = i - 1;
+                while (j >= 0 && Compare(members[j], current, names) > 0)
+                {
+                    members[j + 1] = members[j];
+                    j--;
+                }
 
-            // Equal names keep the order they were sent in, so duplicates hash deterministically.
-            return byName != 0 ? byName : x.Start.CompareTo(y.Start);
+                members[j + 1] = current;
+            }
+
+            return;
         }
+
+        for (var i = (members.Length / 2) - 1; i >= 0; i--)
+        {
+            SiftDown(members, i, members.Length, names);
+        }
+
+        for (var end = members.Length - 1; end > 0; end--)
+        {
+            (members[0], members[end]) = (members[end], members[0]);
+            SiftDown(members, 0, end, names);
+        }
+    }
+
+    private static void SiftDown(Span<Member> heap, int root, int count, ReadOnlySpan<byte> names)
+    {
+        while (true)
+        {
+            var child = (2 * root) + 1;
+            if (child >= count)
+            {
+                return;
+            }
+
+            if (child + 1 < count && Compare(heap[child + 1], heap[child], names) > 0)
+            {
+                child++;
+            }
+
+            if (Compare(heap[root], heap[child], names) >= 0)
+            {
+                return;
+            }
+
+            (heap[root], heap[child]) = (heap[child], heap[root]);
+            root = child;
+        }
+    }
+
+    private static int Compare(in Member x, in Member y, ReadOnlySpan<byte> names)
+    {
+        var byName = names.Slice(x.NameStart, x.NameLength).SequenceCompareTo(names.Slice(y.NameStart, y.NameLength));
+
+        // Equal names keep the order they were sent in, so duplicates hash deterministically.
+        return byName != 0 ? byName : x.Start.CompareTo(y.Start);
     }
 }
