@@ -1,3 +1,10 @@
 using BenchmarkDotNet.Running;
+using Ingestion.Benchmarks.Paging;
+
+if (args.Length > 0 && args[0].StartsWith("memory", StringComparison.Ordinal))
+{
+    return await MemoryFlatnessCheck.RunAsync(args);
+}
 
 BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+return 0;

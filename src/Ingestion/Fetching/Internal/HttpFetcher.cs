@@ -3,7 +3,6 @@ using System.Net.Http.Headers;
 using System.Runtime.CompilerServices;
 using System.Security.Authentication;
 using System.Security.Cryptography;
-using Ingestion.Running.Internal;
 using Microsoft.Extensions.Logging;
 using Polly.CircuitBreaker;
 using Polly.Timeout;
@@ -28,13 +27,19 @@ internal sealed class HttpFetcher(IHttpClientFactory clientFactory, SourceHttpRe
         var keyField = stream.KeyPath is { } keyPath ? ParseKeyPath(source, stream, keyPath) : null;
         var limits = stream.Limits;
         var client = clientFactory.CreateClient(SourceHttpRegistry.ClientPrefix + source.Name);
-        var seen = new HashSet<PageRequest> { request.FirstRequest };
-        var previousHash = new byte[SHA256.HashSizeInBytes];
-        var currentHash = new byte[SHA256.HashSizeInBytes];
-        var hasPrevious = false;
+        // Fingerprints rather than requests, so a run of a million pages does not keep a million URLs alive.
+        using var fingerprinter = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        var seen = new HashSet<UInt128> { Fingerprint(fingerprinter, request.FirstRequest) };
+
+        // The previous page's response stays alive one page longer, so a repeated page is detected by comparing
+        // bodies exactly (a vectorized compare, only when the lengths match) instead of hashing every body.
+        HttpResponseMessage? previous = null;
+        HttpResponseMessage? latest = null;
         long recordTotal = 0;
         var current = request.FirstRequest;
 
+        try
+        {
         for (var pageNumber = 1; ; pageNumber++)
         {
             var started = time.GetTimestamp();
@@ -57,7 +62,10 @@ internal sealed class HttpFetcher(IHttpClientFactory clientFactory, SourceHttpRe
             }
 
             var sent = await SendAsync(client, state, stream, current, started, cancellationToken).ConfigureAwait(false);
-            using var response = sent.Response;
+            var response = sent.Response;
+            previous?.Dispose();
+            previous = latest;
+            latest = response;
             if (!sent.Outcome.IsSuccess)
             {
                 FetchLog.PageFailed(logger, pageNumber, source.Name, stream.Name, state.Redact(current.Uri), sent.Outcome.Status, sent.Outcome.Attempts, sent.Outcome.Error);
@@ -135,15 +143,12 @@ internal sealed class HttpFetcher(IHttpClientFactory clientFactory, SourceHttpRe
             recordTotal += records.Count;
 
             // A page identical to the one before means the API ignores the paging parameters.
-            SHA256.HashData(body.Span, currentHash);
-            if (stop == PageStopReason.None && hasPrevious && currentHash.AsSpan().SequenceEqual(previousHash))
+            if (stop == PageStopReason.None && previous?.Content is PooledBufferContent before && before.Memory.Span.SequenceEqual(body.Span))
             {
                 stop = PageStopReason.Cycle;
                 issues.Add(new SyncIssue(IssueKind.PagingCycle, $"Page {pageNumber} is identical to page {pageNumber - 1}; paging stopped so it cannot loop."));
             }
 
-            (previousHash, currentHash) = (currentHash, previousHash);
-            hasPrevious = true;
 
             if (stop == PageStopReason.None)
             {
@@ -168,7 +173,7 @@ internal sealed class HttpFetcher(IHttpClientFactory clientFactory, SourceHttpRe
                         stop = PageStopReason.MaxPages;
                         issues.Add(new SyncIssue(IssueKind.MaxPagesReached, $"Paging stopped after {limits.MaxPages} pages (PagingLimits.MaxPages); later pages were not fetched."));
                     }
-                    else if (!seen.Add(next))
+                    else if (!seen.Add(Fingerprint(fingerprinter, next)))
                     {
                         issues.Add(new SyncIssue(IssueKind.PagingCycle, $"The request after page {pageNumber} repeats an earlier request ({next.Method} {state.Redact(next.Uri)}); paging stopped so it cannot loop."));
                         next = null;
@@ -196,8 +201,8 @@ internal sealed class HttpFetcher(IHttpClientFactory clientFactory, SourceHttpRe
 
             FetchLog.PageFetched(logger, pageNumber, source.Name, stream.Name, records.Count, (int)response.StatusCode, sent.Outcome.Attempts, body.Length);
 
-            // The records slice the pooled body: it stays valid until the consumer asks for the next page,
-            // when the response (and with it the buffer) is disposed.
+            // The records slice the pooled body: it stays valid at least until the consumer asks for the next page
+            // (it is returned to the pool one page later, or when the sequence ends).
             yield return new FetchedPage
             {
                 PageNumber = pageNumber,
@@ -217,6 +222,12 @@ internal sealed class HttpFetcher(IHttpClientFactory clientFactory, SourceHttpRe
 
             current = next;
         }
+        }
+        finally
+        {
+            previous?.Dispose();
+            latest?.Dispose();
+        }
     }
 
     internal static bool IsIdempotent(HttpMethod method) =>
@@ -235,11 +246,11 @@ internal sealed class HttpFetcher(IHttpClientFactory clientFactory, SourceHttpRe
             : $"{exception.GetType().Name}: {exception.Message} ({inner.GetType().Name}: {inner.Message})";
     }
 
-    private static RecordField ParseKeyPath(SourceDefinition source, StreamDefinition stream, string keyPath)
+    private static JsonPath ParseKeyPath(SourceDefinition source, StreamDefinition stream, string keyPath)
     {
         try
         {
-            return RecordField.Parse(keyPath);
+            return JsonPath.Parse(keyPath);
         }
         catch (FormatException exception)
         {
@@ -247,13 +258,13 @@ internal sealed class HttpFetcher(IHttpClientFactory clientFactory, SourceHttpRe
         }
     }
 
-    private static List<FetchedRecord> SelectKeys(IReadOnlyList<ReadOnlyMemory<byte>> selected, RecordField? keyField, StreamDefinition stream, string? parentKey, int pageNumber, List<SyncIssue> issues)
+    private static List<FetchedRecord> SelectKeys(IReadOnlyList<ReadOnlyMemory<byte>> selected, JsonPath? keyField, StreamDefinition stream, string? parentKey, int pageNumber, List<SyncIssue> issues)
     {
         var records = new List<FetchedRecord>(selected.Count);
         for (var i = 0; i < selected.Count; i++)
         {
             var payload = selected[i];
-            var key = keyField is null ? parentKey : keyField.Read(payload.Span);
+            var key = keyField is null ? parentKey : keyField.TryGetString(payload.Span, out var found) ? found : null;
             if (string.IsNullOrEmpty(key))
             {
                 issues.Add(new SyncIssue(
@@ -268,6 +279,35 @@ internal sealed class HttpFetcher(IHttpClientFactory clientFactory, SourceHttpRe
         }
 
         return records;
+    }
+
+    /// <summary>128 bits of SHA-256 over what makes two requests equal (method, URI as written, body, paging state).</summary>
+    private static UInt128 Fingerprint(IncrementalHash hash, PageRequest request)
+    {
+        Span<byte> separator = [0];
+        AppendUtf8(hash, request.Method.Method);
+        hash.AppendData(separator);
+        AppendUtf8(hash, request.Uri.OriginalString);
+        hash.AppendData(separator);
+        hash.AppendData(request.Body.Span);
+        hash.AppendData(separator);
+        AppendUtf8(hash, request.PagingState ?? string.Empty);
+        Span<byte> digest = stackalloc byte[SHA256.HashSizeInBytes];
+        hash.GetHashAndReset(digest);
+        return System.Buffers.Binary.BinaryPrimitives.ReadUInt128LittleEndian(digest);
+    }
+
+    private static void AppendUtf8(IncrementalHash hash, string text)
+    {
+        var length = System.Text.Encoding.UTF8.GetMaxByteCount(text.Length);
+        var rented = length <= 512 ? null : System.Buffers.ArrayPool<byte>.Shared.Rent(length);
+        Span<byte> buffer = rented ?? stackalloc byte[512];
+        var written = System.Text.Encoding.UTF8.GetBytes(text, buffer);
+        hash.AppendData(buffer[..written]);
+        if (rented is not null)
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(rented);
+        }
     }
 
     private static bool IsBlank(ReadOnlySpan<byte> body) => body.IsEmpty || body.IndexOfAnyExcept(" \t\r\n"u8) < 0;

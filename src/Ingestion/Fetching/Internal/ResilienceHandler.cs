@@ -55,8 +55,10 @@ internal sealed class ResilienceHandler(SourceHttpState state) : DelegatingHandl
             return Outcome.FromException<HttpResponseMessage>(exception);
         }
 
-        var url = request.RequestUri is { } uri ? state.Redact(uri) : string.Empty;
         using var activity = IngestionTelemetry.ActivitySource.StartActivity("ingestion.http.request", ActivityKind.Client);
+
+        // Redacting costs a string per attempt: only when something will read it.
+        var url = activity is not null || state.Logger.IsEnabled(Microsoft.Extensions.Logging.LogLevel.Debug) ? RedactedUrl(request) : null;
         if (activity is not null)
         {
             activity.SetTag(IngestionTelemetry.SourceTag, state.Source.Name);
@@ -66,7 +68,10 @@ internal sealed class ResilienceHandler(SourceHttpState state) : DelegatingHandl
             activity.SetTag("ingestion.attempt", number);
         }
 
-        FetchLog.Sending(state.Logger, request.Method.Method, url, state.Source.Name, attempt.Stream, number);
+        if (url is not null)
+        {
+            FetchLog.Sending(state.Logger, request.Method.Method, url, state.Source.Name, attempt.Stream, number);
+        }
         var outcome = await state.AttemptTimeout.ExecuteOutcomeAsync(
             static (ctx, s) => s.Handler.SendAndReadAsync(s.Request, ctx.CancellationToken),
             context,
@@ -110,11 +115,13 @@ internal sealed class ResilienceHandler(SourceHttpState state) : DelegatingHandl
         if (failure is not null)
         {
             attempt.AddNote($"attempt {number}: {failure}");
-            FetchLog.AttemptFailed(state.Logger, number, request.Method.Method, url, state.Source.Name, attempt.Stream, failure);
+            FetchLog.AttemptFailed(state.Logger, number, request.Method.Method, url ?? RedactedUrl(request), state.Source.Name, attempt.Stream, failure);
         }
 
         return outcome;
     }
+
+    private string RedactedUrl(HttpRequestMessage request) => request.RequestUri is { } uri ? state.Redact(uri) : string.Empty;
 
     private async ValueTask<Outcome<HttpResponseMessage>> SendAndReadAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
