@@ -1,0 +1,701 @@
+using System.Runtime.CompilerServices;
+using Ingestion.Postgres.Internal;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace Ingestion.Postgres.Storage.Internal;
+
+/// <summary>
+/// The raw store on PostgreSQL. A batch is one transaction: the keys and hashes go up first (binary COPY into a temporary
+/// table) and one set-based statement verifies the unchanged ones against the narrow <c>record_keys</c> table; payloads are
+/// then shipped (binary COPY straight into <c>raw_records</c>) only for new and changed keys.
+/// </summary>
+internal sealed class PostgresRawStore : IRawStore
+{
+    private const string RecordColumns =
+        "r.key, r.version, r.is_latest, r.payload, r.payload_raw, r.is_json, r.hash, r.fetched_at, r.run_id, r.is_partial, " +
+        "r.collection_issues::text, r.http_status_code, r.error_message, k.first_seen_at, " +
+        "CASE WHEN r.is_latest THEN k.last_verified_at ELSE coalesce(r.superseded_verified_at, r.fetched_at) END, k.deleted_at";
+
+    private readonly PostgresStoreContext _context;
+    private readonly string _classifySql;
+    private readonly string _unflagLatestSql;
+    private readonly string _copyRecordsSql;
+    private readonly string _insertKeysSql;
+    private readonly string _updateKeysSql;
+    private readonly string _saveStateSql;
+    private readonly string _countRunSql;
+    private readonly string _selectRecordSql;
+
+    public PostgresRawStore(PostgresStoreContext context)
+    {
+        _context = context;
+        var s = context.Schema;
+        _classifySql = $"""
+            WITH verified AS (
+                UPDATE {s}.record_keys k
+                   SET last_verified_at = $3, last_seen_at = $3, deleted_at = NULL,
+                       retry_status = CASE WHEN k.retry_status = 'pending' THEN NULL ELSE k.retry_status END
+                  FROM pg_temp.batch_keys b
+                 WHERE k.source = $1 AND k.stream = $2 AND k.key = b.key
+                   AND NOT b.is_partial AND NOT k.latest_is_partial AND k.hash = b.hash
+                RETURNING b.ord
+            )
+            SELECT b.ord, k.max_version, k.latest_is_partial, k.retry_status
+              FROM pg_temp.batch_keys b
+              LEFT JOIN {s}.record_keys k ON k.source = $1 AND k.stream = $2 AND k.key = b.key
+             WHERE NOT EXISTS (SELECT 1 FROM verified v WHERE v.ord = b.ord)
+            """;
+        _unflagLatestSql = $"""
+            UPDATE {s}.raw_records r
+               SET is_latest = false, superseded_verified_at = k.last_verified_at
+              FROM {s}.record_keys k
+             WHERE r.source = $1 AND r.stream = $2 AND r.key = ANY($3) AND r.is_latest
+               AND k.source = r.source AND k.stream = r.stream AND k.key = r.key
+            """;
+        _copyRecordsSql = $"""
+            COPY {s}.raw_records (source, stream, key, version, is_latest, payload, payload_raw, is_json, hash, fetched_at, run_id,
+                                  is_partial, collection_issues, http_status_code, error_message, superseded_verified_at)
+            FROM STDIN (FORMAT BINARY)
+            """;
+        _insertKeysSql = $"""
+            INSERT INTO {s}.record_keys (source, stream, key, hash, latest_version, max_version, latest_is_partial, first_seen_at,
+                                         last_seen_at, last_verified_at, last_written_at, retry_status, retry_request, next_retry_at,
+                                         error_message, http_status_code)
+            SELECT $1, $2, u.key, u.hash, 1, 1, u.is_partial, $3, $3, $3, $3, u.retry_status, u.retry_request,
+                   CASE WHEN u.retry_status = 'pending' THEN $3 END, u.error_message, u.http_status_code
+              FROM unnest($4::text[], $5::bytea[], $6::boolean[], $7::text[], $8::text[], $9::text[], $10::integer[])
+                   AS u(key, hash, is_partial, retry_status, retry_request, error_message, http_status_code)
+            """;
+        _updateKeysSql = $"""
+            UPDATE {s}.record_keys k
+               SET hash              = CASE WHEN u.becomes_latest THEN u.hash ELSE k.hash END,
+                   latest_version    = CASE WHEN u.becomes_latest THEN u.version ELSE k.latest_version END,
+                   latest_is_partial = CASE WHEN u.becomes_latest THEN u.is_partial ELSE k.latest_is_partial END,
+                   max_version       = u.version,
+                   last_seen_at      = $3,
+                   last_verified_at  = CASE WHEN u.becomes_latest THEN $3 ELSE k.last_verified_at END,
+                   last_written_at   = CASE WHEN u.becomes_latest THEN $3 ELSE k.last_written_at END,
+                   deleted_at        = CASE WHEN u.becomes_latest THEN NULL ELSE k.deleted_at END,
+                   retry_count       = CASE WHEN u.retry_status = 'pending' AND k.retry_status = 'pending' THEN k.retry_count
+                                            WHEN u.retry_status = 'pending' THEN 0 ELSE k.retry_count END,
+                   next_retry_at     = CASE WHEN u.retry_status = 'pending' AND k.retry_status = 'pending' THEN k.next_retry_at
+                                            WHEN u.retry_status = 'pending' THEN $3 END,
+                   retry_status      = u.retry_status,
+                   retry_request     = CASE WHEN u.is_partial THEN u.retry_request END,
+                   error_message     = CASE WHEN u.is_partial THEN u.error_message END,
+                   http_status_code  = CASE WHEN u.is_partial THEN u.http_status_code END
+              FROM unnest($4::text[], $5::bytea[], $6::boolean[], $7::text[], $8::text[], $9::text[], $10::integer[], $11::integer[], $12::boolean[])
+                   AS u(key, hash, is_partial, retry_status, retry_request, error_message, http_status_code, version, becomes_latest)
+             WHERE k.source = $1 AND k.stream = $2 AND k.key = u.key
+            """;
+        _saveStateSql = PostgresSyncStateStore.UpsertSql(s);
+        _countRunSql = $"""
+            UPDATE {s}.runs
+               SET records_new = records_new + $2, records_changed = records_changed + $3,
+                   records_unchanged = records_unchanged + $4, records_partial = records_partial + $5
+             WHERE run_id = $1
+            """;
+        _selectRecordSql = $"""
+            SELECT {RecordColumns}
+              FROM {s}.raw_records r
+              JOIN {s}.record_keys k ON k.source = r.source AND k.stream = r.stream AND k.key = r.key
+            """;
+    }
+
+    public async ValueTask<RawBatchResult> WriteBatchAsync(RawBatch batch, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        ArgumentNullException.ThrowIfNull(batch.Records);
+        var records = batch.Records;
+        var inspections = Inspect(records, out var flaggedIssues);
+        var source = batch.Stream.Source;
+        var stream = batch.Stream.Stream;
+
+        await using var connection = await _context.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+
+        // Writers of one stream take turns, so two batches never race for the same key's next version.
+        await using (var prepare = new NpgsqlBatch(connection, transaction) { Timeout = _context.CommandTimeoutSeconds })
+        {
+            var lockCommand = new NpgsqlBatchCommand("SELECT pg_advisory_xact_lock($1)");
+            lockCommand.Parameters.Add(new NpgsqlParameter<long> { TypedValue = _context.LockKey("stream", batch.Stream.ToString()) });
+            prepare.BatchCommands.Add(lockCommand);
+            prepare.BatchCommands.Add(new NpgsqlBatchCommand(
+                "CREATE TEMP TABLE batch_keys (ord integer NOT NULL, key text NOT NULL, hash bytea NOT NULL, is_partial boolean NOT NULL) ON COMMIT DROP"));
+            await prepare.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        var hashBuffer = new byte[ContentHash.Size];
+        await using (var keys = await connection.BeginBinaryImportAsync("COPY pg_temp.batch_keys (ord, key, hash, is_partial) FROM STDIN (FORMAT BINARY)", cancellationToken).ConfigureAwait(false))
+        {
+            for (var index = 0; index < records.Count; index++)
+            {
+                var record = records[index];
+                record.Hash.CopyTo(hashBuffer);
+                await keys.StartRowAsync(cancellationToken).ConfigureAwait(false);
+                await keys.WriteAsync(index, NpgsqlDbType.Integer, cancellationToken).ConfigureAwait(false);
+                await keys.WriteAsync(PostgresText.Clean(record.Key), NpgsqlDbType.Text, cancellationToken).ConfigureAwait(false);
+                await keys.WriteAsync(hashBuffer, NpgsqlDbType.Bytea, cancellationToken).ConfigureAwait(false);
+                await keys.WriteAsync(record.IsPartial, NpgsqlDbType.Boolean, cancellationToken).ConfigureAwait(false);
+            }
+
+            await keys.CompleteAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        // Everything the classification returns needs a new version; the rest was verified unchanged in the same statement.
+        var plans = new List<VersionPlan>();
+        await using (var classify = _context.Command(_classifySql, connection, transaction))
+        {
+            classify.Parameters.Add(new NpgsqlParameter<string> { TypedValue = source });
+            classify.Parameters.Add(new NpgsqlParameter<string> { TypedValue = stream });
+            classify.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = batch.FetchedAt });
+            await using var reader = await classify.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                var ordinal = reader.GetInt32(0);
+                var record = records[ordinal];
+                if (reader.IsDBNull(1))
+                {
+                    plans.Add(new VersionPlan(ordinal, Version: 1, IsNew: true, BecomesLatest: true));
+                    continue;
+                }
+
+                var maxVersion = reader.GetInt32(1);
+                var latestIsPartial = reader.GetBoolean(2);
+
+                // A partial record never hides good data: behind a complete latest version it is kept, not made latest.
+                var becomesLatest = !record.IsPartial || latestIsPartial;
+                plans.Add(new VersionPlan(ordinal, maxVersion + 1, IsNew: false, becomesLatest));
+            }
+        }
+
+        var changedKeys = new List<string>();
+        int created = 0, changed = 0, partial = 0;
+        plans.Sort(static (left, right) => left.Ordinal.CompareTo(right.Ordinal));
+        foreach (var plan in plans)
+        {
+            var record = records[plan.Ordinal];
+            if (record.IsPartial)
+            {
+                partial++;
+            }
+            else if (plan.IsNew)
+            {
+                created++;
+                changedKeys.Add(record.Key);
+            }
+            else
+            {
+                changed++;
+                changedKeys.Add(record.Key);
+            }
+        }
+
+        if (plans.Count > 0)
+        {
+            await WriteVersionsAsync(connection, transaction, batch, plans, inspections, cancellationToken).ConfigureAwait(false);
+        }
+
+        var unchanged = records.Count - plans.Count;
+        await using (var finish = new NpgsqlBatch(connection, transaction) { Timeout = _context.CommandTimeoutSeconds })
+        {
+            if (batch.State is { } state)
+            {
+                var save = new NpgsqlBatchCommand(_saveStateSql);
+                PostgresSyncStateStore.AddUpsertParameters(save.Parameters, state with { Stream = batch.Stream });
+                finish.BatchCommands.Add(save);
+            }
+
+            var count = new NpgsqlBatchCommand(_countRunSql);
+            count.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = batch.RunId });
+            count.Parameters.Add(new NpgsqlParameter<long> { TypedValue = created });
+            count.Parameters.Add(new NpgsqlParameter<long> { TypedValue = changed });
+            count.Parameters.Add(new NpgsqlParameter<long> { TypedValue = unchanged });
+            count.Parameters.Add(new NpgsqlParameter<long> { TypedValue = partial });
+            finish.BatchCommands.Add(count);
+            await finish.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        return new RawBatchResult
+        {
+            New = created,
+            Changed = changed,
+            Unchanged = unchanged,
+            Partial = partial,
+            ChangedKeys = changedKeys,
+            Issues = flaggedIssues,
+        };
+    }
+
+    private async Task WriteVersionsAsync(
+        NpgsqlConnection connection, NpgsqlTransaction transaction, RawBatch batch, List<VersionPlan> plans,
+        PayloadInspection[] inspections, CancellationToken cancellationToken)
+    {
+        var records = batch.Records;
+        var source = batch.Stream.Source;
+        var stream = batch.Stream.Stream;
+
+        var supersede = new List<string>();
+        foreach (var plan in plans)
+        {
+            if (!plan.IsNew && plan.BecomesLatest)
+            {
+                supersede.Add(PostgresText.Clean(records[plan.Ordinal].Key));
+            }
+        }
+
+        if (supersede.Count > 0)
+        {
+            await using var unflag = _context.Command(_unflagLatestSql, connection, transaction);
+            unflag.Parameters.Add(new NpgsqlParameter<string> { TypedValue = source });
+            unflag.Parameters.Add(new NpgsqlParameter<string> { TypedValue = stream });
+            unflag.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = [.. supersede] });
+            await unflag.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        var hashBuffer = new byte[ContentHash.Size];
+        await using (var copy = await connection.BeginBinaryImportAsync(_copyRecordsSql, cancellationToken).ConfigureAwait(false))
+        {
+            foreach (var plan in plans)
+            {
+                var record = records[plan.Ordinal];
+                var inspection = inspections[plan.Ordinal];
+                record.Hash.CopyTo(hashBuffer);
+                await copy.StartRowAsync(cancellationToken).ConfigureAwait(false);
+                await copy.WriteAsync(source, NpgsqlDbType.Text, cancellationToken).ConfigureAwait(false);
+                await copy.WriteAsync(stream, NpgsqlDbType.Text, cancellationToken).ConfigureAwait(false);
+                await copy.WriteAsync(PostgresText.Clean(record.Key), NpgsqlDbType.Text, cancellationToken).ConfigureAwait(false);
+                await copy.WriteAsync(plan.Version, NpgsqlDbType.Integer, cancellationToken).ConfigureAwait(false);
+                await copy.WriteAsync(plan.BecomesLatest, NpgsqlDbType.Boolean, cancellationToken).ConfigureAwait(false);
+                if (inspection.Kind == PayloadKind.Json)
+                {
+                    await copy.WriteAsync(record.Payload, NpgsqlDbType.Jsonb, cancellationToken).ConfigureAwait(false);
+                    await copy.WriteNullAsync(cancellationToken).ConfigureAwait(false);
+                    await copy.WriteAsync(true, NpgsqlDbType.Boolean, cancellationToken).ConfigureAwait(false);
+                }
+                else
+                {
+                    await copy.WriteNullAsync(cancellationToken).ConfigureAwait(false);
+                    await copy.WriteAsync(record.Payload, NpgsqlDbType.Bytea, cancellationToken).ConfigureAwait(false);
+                    await copy.WriteAsync(false, NpgsqlDbType.Boolean, cancellationToken).ConfigureAwait(false);
+                }
+
+                await copy.WriteAsync(hashBuffer, NpgsqlDbType.Bytea, cancellationToken).ConfigureAwait(false);
+                await copy.WriteAsync(batch.FetchedAt, NpgsqlDbType.TimestampTz, cancellationToken).ConfigureAwait(false);
+                await copy.WriteAsync(batch.RunId, NpgsqlDbType.Uuid, cancellationToken).ConfigureAwait(false);
+                await copy.WriteAsync(record.IsPartial, NpgsqlDbType.Boolean, cancellationToken).ConfigureAwait(false);
+                if (IssuesJson.Write(record.Issues, inspection.Issue) is { } issues)
+                {
+                    await copy.WriteAsync(issues, NpgsqlDbType.Jsonb, cancellationToken).ConfigureAwait(false);
+                }
+                else
+                {
+                    await copy.WriteNullAsync(cancellationToken).ConfigureAwait(false);
+                }
+
+                await WriteNullableAsync(copy, record.HttpStatusCode, cancellationToken).ConfigureAwait(false);
+                if (record.ErrorMessage is { } error)
+                {
+                    await copy.WriteAsync(PostgresText.Clean(error), NpgsqlDbType.Text, cancellationToken).ConfigureAwait(false);
+                }
+                else
+                {
+                    await copy.WriteNullAsync(cancellationToken).ConfigureAwait(false);
+                }
+
+                // A partial version kept behind good data was never the latest: its verification time is its fetch time.
+                if (plan.BecomesLatest)
+                {
+                    await copy.WriteNullAsync(cancellationToken).ConfigureAwait(false);
+                }
+                else
+                {
+                    await copy.WriteAsync(batch.FetchedAt, NpgsqlDbType.TimestampTz, cancellationToken).ConfigureAwait(false);
+                }
+            }
+
+            await copy.CompleteAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        var inserted = new KeyColumns();
+        var updated = new KeyColumns();
+        foreach (var plan in plans)
+        {
+            var record = records[plan.Ordinal];
+            (plan.IsNew ? inserted : updated).Add(record, plan);
+        }
+
+        await using var keys = new NpgsqlBatch(connection, transaction) { Timeout = _context.CommandTimeoutSeconds };
+        if (inserted.Count > 0)
+        {
+            var insert = new NpgsqlBatchCommand(_insertKeysSql);
+            inserted.AddParameters(insert.Parameters, source, stream, batch.FetchedAt, withVersions: false);
+            keys.BatchCommands.Add(insert);
+        }
+
+        if (updated.Count > 0)
+        {
+            var update = new NpgsqlBatchCommand(_updateKeysSql);
+            updated.AddParameters(update.Parameters, source, stream, batch.FetchedAt, withVersions: true);
+            keys.BatchCommands.Add(update);
+        }
+
+        await keys.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    private static async ValueTask WriteNullableAsync(NpgsqlBinaryImporter copy, int? value, CancellationToken cancellationToken)
+    {
+        if (value is { } present)
+        {
+            await copy.WriteAsync(present, NpgsqlDbType.Integer, cancellationToken).ConfigureAwait(false);
+        }
+        else
+        {
+            await copy.WriteNullAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private PayloadInspection[] Inspect(IReadOnlyList<RawRecordWrite> records, out IReadOnlyList<SyncIssue> flagged)
+    {
+        var inspections = new PayloadInspection[records.Count];
+        List<SyncIssue>? issues = null;
+        HashSet<string>? seen = records.Count > 1 ? new HashSet<string>(records.Count, StringComparer.Ordinal) : null;
+        for (var index = 0; index < records.Count; index++)
+        {
+            var record = records[index] ?? throw new ArgumentException($"The batch's record at index {index} is null.", nameof(records));
+            ArgumentNullException.ThrowIfNull(record.Key);
+            if (seen is not null && !seen.Add(record.Key))
+            {
+                throw new ArgumentException($"The key '{record.Key}' appears more than once in the batch; a key may appear at most once per batch.", nameof(records));
+            }
+
+            var kind = PayloadInspector.Inspect(record.Payload.Span, _context.Options.MaxPayloadBytes, out var detail);
+            SyncIssue? issue = kind switch
+            {
+                PayloadKind.InvalidJson => new SyncIssue(IssueKind.InvalidJson, detail!, record.Key),
+                PayloadKind.NullCharacter => new SyncIssue(IssueKind.NullCharacter, detail!, record.Key),
+                PayloadKind.TooLarge => new SyncIssue(IssueKind.PayloadTooLarge, detail!, record.Key),
+                _ => null,
+            };
+            if (issue is not null)
+            {
+                (issues ??= []).Add(issue);
+            }
+
+            inspections[index] = new PayloadInspection(kind, issue);
+        }
+
+        flagged = issues ?? (IReadOnlyList<SyncIssue>)[];
+        return inspections;
+    }
+
+    public async ValueTask<RawRecord?> GetLatestAsync(StreamId stream, string key, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        await using var connection = await _context.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = _context.Command(_selectRecordSql + " WHERE r.source = $1 AND r.stream = $2 AND r.key = $3 AND r.is_latest", connection);
+        AddStream(command, stream);
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = PostgresText.Clean(key) });
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        return await reader.ReadAsync(cancellationToken).ConfigureAwait(false) ? ReadRecord(reader, stream) : null;
+    }
+
+    public IAsyncEnumerable<RawRecord> GetHistoryAsync(StreamId stream, string key, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        return QueryAsync(
+            _selectRecordSql + " WHERE r.source = $1 AND r.stream = $2 AND r.key = $3 ORDER BY r.version",
+            stream,
+            command => command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = PostgresText.Clean(key) }),
+            cancellationToken);
+    }
+
+    public IAsyncEnumerable<RawRecord> QueryLatestAsync(StreamId stream, RawRecordQuery? query, CancellationToken cancellationToken)
+    {
+        var sql = _selectRecordSql + " WHERE r.source = $1 AND r.stream = $2 AND r.is_latest";
+        if (query is not { IncludeDeleted: true })
+        {
+            sql += " AND k.deleted_at IS NULL";
+        }
+
+        var filter = query?.FieldName is not null;
+        if (filter)
+        {
+            sql += query!.FieldValue is null ? " AND r.payload ->> $3 IS NULL AND r.payload ? $3" : " AND r.payload ->> $3 = $4";
+        }
+
+        sql += " ORDER BY r.key COLLATE \"C\"";
+        return QueryAsync(sql, stream, command =>
+        {
+            if (filter)
+            {
+                command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = query!.FieldName });
+                if (query.FieldValue is not null)
+                {
+                    command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = query.FieldValue });
+                }
+            }
+        }, cancellationToken);
+    }
+
+    public IAsyncEnumerable<RawRecord> GetChangedSinceAsync(StreamId stream, DateTimeOffset since, CancellationToken cancellationToken) =>
+        QueryAsync(
+            _selectRecordSql + " WHERE r.source = $1 AND r.stream = $2 AND r.is_latest AND r.fetched_at > $3 ORDER BY r.fetched_at, r.key COLLATE \"C\"",
+            stream,
+            command => command.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = since }),
+            cancellationToken);
+
+    public async ValueTask<int> MarkMissingDeletedAsync(StreamId stream, DateTimeOffset seenSince, DateTimeOffset deletedAt, CancellationToken cancellationToken)
+    {
+        await using var connection = await _context.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = _context.Command(
+            $"UPDATE {_context.Schema}.record_keys SET deleted_at = $4 WHERE source = $1 AND stream = $2 AND deleted_at IS NULL AND last_seen_at < $3",
+            connection);
+        AddStream(command, stream);
+        command.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = seenSince });
+        command.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = deletedAt });
+        return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    public async ValueTask<long> CountLatestAsync(StreamId stream, CancellationToken cancellationToken)
+    {
+        await using var connection = await _context.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = _context.Command(
+            $"SELECT count(*) FROM {_context.Schema}.record_keys WHERE source = $1 AND stream = $2 AND deleted_at IS NULL AND NOT latest_is_partial",
+            connection);
+        AddStream(command, stream);
+        return (long)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
+    }
+
+    public async ValueTask<IReadOnlyList<RetryCandidate>> GetRecordsNeedingRetryAsync(DateTimeOffset now, int limit, CancellationToken cancellationToken)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(limit);
+        await using var connection = await _context.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = _context.Command(
+            $"""
+            SELECT source, stream, key, retry_count, last_retry_at, retry_request, error_message, http_status_code
+              FROM {_context.Schema}.record_keys
+             WHERE retry_status = 'pending' AND next_retry_at <= $1
+             ORDER BY next_retry_at, source COLLATE "C", stream COLLATE "C", key COLLATE "C"
+             LIMIT $2
+            """,
+            connection);
+        command.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = now });
+        command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = limit });
+        var candidates = new List<RetryCandidate>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            candidates.Add(new RetryCandidate
+            {
+                Stream = new StreamId(reader.GetString(0), reader.GetString(1)),
+                Key = reader.GetString(2),
+                RetryCount = reader.GetInt32(3),
+                LastRetryAt = reader.IsDBNull(4) ? null : reader.GetFieldValue<DateTimeOffset>(4),
+                RetryRequest = reader.IsDBNull(5) ? null : reader.GetString(5),
+                ErrorMessage = reader.IsDBNull(6) ? null : reader.GetString(6),
+                HttpStatusCode = reader.IsDBNull(7) ? null : reader.GetInt32(7),
+            });
+        }
+
+        return candidates;
+    }
+
+    public async ValueTask RecordRetryAttemptAsync(RetryAttempt attempt, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(attempt);
+        var s = _context.Schema;
+        await using var connection = await _context.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var batch = new NpgsqlBatch(connection) { Timeout = _context.CommandTimeoutSeconds };
+        var log = new NpgsqlBatchCommand(
+            $"""
+            INSERT INTO {s}.retry_log (source, stream, key, attempt, attempted_at, succeeded, http_status_code, error_message, next_retry_at, gave_up)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+            """);
+        AddRetryParameters(log.Parameters, attempt);
+        batch.BatchCommands.Add(log);
+
+        var key = new NpgsqlBatchCommand(
+            $"""
+            UPDATE {s}.record_keys
+               SET retry_count = greatest(retry_count, $4),
+                   last_retry_at = $5,
+                   retry_succeeded_at = CASE WHEN $6 THEN $5 ELSE retry_succeeded_at END,
+                   retry_status = CASE WHEN $6 THEN 'succeeded' WHEN $10 THEN 'failed' ELSE retry_status END,
+                   next_retry_at = CASE WHEN $6 OR $10 THEN NULL ELSE $9 END,
+                   http_status_code = CASE WHEN $6 THEN http_status_code ELSE coalesce($7, http_status_code) END,
+                   error_message = CASE WHEN $6 THEN error_message ELSE coalesce($8, error_message) END
+             WHERE source = $1 AND stream = $2 AND key = $3
+            """);
+        AddRetryParameters(key.Parameters, attempt);
+        batch.BatchCommands.Add(key);
+
+        var version = new NpgsqlBatchCommand(
+            $"""
+            UPDATE {s}.raw_records r
+               SET retry_count = greatest(r.retry_count, $4), last_retry_at = $5,
+                   retry_succeeded_at = CASE WHEN $6 THEN $5 ELSE r.retry_succeeded_at END
+              FROM {s}.record_keys k
+             WHERE r.source = $1 AND r.stream = $2 AND r.key = $3 AND r.is_partial
+               AND k.source = r.source AND k.stream = r.stream AND k.key = r.key AND r.version = k.max_version
+            """);
+        AddRetryParameters(version.Parameters, attempt, count: 6);
+        batch.BatchCommands.Add(version);
+        await batch.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    private static void AddRetryParameters(NpgsqlParameterCollection parameters, RetryAttempt attempt, int count = 10)
+    {
+        parameters.Add(new NpgsqlParameter<string> { TypedValue = attempt.Stream.Source });
+        parameters.Add(new NpgsqlParameter<string> { TypedValue = attempt.Stream.Stream });
+        parameters.Add(new NpgsqlParameter<string> { TypedValue = PostgresText.Clean(attempt.Key) });
+        parameters.Add(new NpgsqlParameter<int> { TypedValue = attempt.Attempt });
+        parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = attempt.AttemptedAt });
+        parameters.Add(new NpgsqlParameter<bool> { TypedValue = attempt.Succeeded });
+        if (count <= 6)
+        {
+            return;
+        }
+
+        parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Integer, Value = (object?)attempt.HttpStatusCode ?? DBNull.Value });
+        parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Text, Value = (object?)PostgresText.CleanOrNull(attempt.ErrorMessage) ?? DBNull.Value });
+        parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.TimestampTz, Value = (object?)attempt.NextRetryAt ?? DBNull.Value });
+        parameters.Add(new NpgsqlParameter<bool> { TypedValue = attempt.GaveUp });
+    }
+
+    public async ValueTask<IReadOnlyList<RetryAttempt>> GetRetryLogAsync(StreamId stream, string key, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        await using var connection = await _context.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = _context.Command(
+            $"""
+            SELECT attempt, attempted_at, succeeded, http_status_code, error_message, next_retry_at, gave_up
+              FROM {_context.Schema}.retry_log
+             WHERE source = $1 AND stream = $2 AND key = $3
+             ORDER BY id
+            """,
+            connection);
+        AddStream(command, stream);
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = PostgresText.Clean(key) });
+        var attempts = new List<RetryAttempt>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            attempts.Add(new RetryAttempt
+            {
+                Stream = stream,
+                Key = key,
+                Attempt = reader.GetInt32(0),
+                AttemptedAt = reader.GetFieldValue<DateTimeOffset>(1),
+                Succeeded = reader.GetBoolean(2),
+                HttpStatusCode = reader.IsDBNull(3) ? null : reader.GetInt32(3),
+                ErrorMessage = reader.IsDBNull(4) ? null : reader.GetString(4),
+                NextRetryAt = reader.IsDBNull(5) ? null : reader.GetFieldValue<DateTimeOffset>(5),
+                GaveUp = reader.GetBoolean(6),
+            });
+        }
+
+        return attempts;
+    }
+
+    private async IAsyncEnumerable<RawRecord> QueryAsync(
+        string sql, StreamId stream, Action<NpgsqlCommand> addParameters, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        await using var connection = await _context.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = _context.Command(sql, connection);
+        AddStream(command, stream);
+        addParameters(command);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            yield return ReadRecord(reader, stream);
+        }
+    }
+
+    private static void AddStream(NpgsqlCommand command, StreamId stream)
+    {
+        ArgumentNullException.ThrowIfNull(stream.Source);
+        ArgumentNullException.ThrowIfNull(stream.Stream);
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = stream.Source });
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = stream.Stream });
+    }
+
+    private static RawRecord ReadRecord(NpgsqlDataReader reader, StreamId stream)
+    {
+        var isJson = reader.GetBoolean(5);
+        byte[] payload = isJson ? reader.GetFieldValue<byte[]>(3) : reader.IsDBNull(4) ? [] : reader.GetFieldValue<byte[]>(4);
+        return new RawRecord
+        {
+            Stream = stream,
+            Key = reader.GetString(0),
+            Version = reader.GetInt32(1),
+            IsLatest = reader.GetBoolean(2),
+            Payload = payload,
+            IsJson = isJson,
+            Hash = new ContentHash(reader.GetFieldValue<byte[]>(6)),
+            FetchedAt = reader.GetFieldValue<DateTimeOffset>(7),
+            RunId = reader.GetGuid(8),
+            IsPartial = reader.GetBoolean(9),
+            Issues = reader.IsDBNull(10) ? [] : IssuesJson.Read(System.Text.Encoding.UTF8.GetBytes(reader.GetString(10))),
+            HttpStatusCode = reader.IsDBNull(11) ? null : reader.GetInt32(11),
+            ErrorMessage = reader.IsDBNull(12) ? null : reader.GetString(12),
+            FirstSeenAt = reader.GetFieldValue<DateTimeOffset>(13),
+            LastVerifiedAt = reader.GetFieldValue<DateTimeOffset>(14),
+            DeletedAt = reader.IsDBNull(15) ? null : reader.GetFieldValue<DateTimeOffset>(15),
+        };
+    }
+
+    private readonly record struct VersionPlan(int Ordinal, int Version, bool IsNew, bool BecomesLatest);
+
+    private readonly record struct PayloadInspection(PayloadKind Kind, SyncIssue? Issue);
+
+    /// <summary>The key-state columns of a batch's new versions, sent as arrays to one set-based statement.</summary>
+    private sealed class KeyColumns
+    {
+        private readonly List<string> _keys = [];
+        private readonly List<byte[]> _hashes = [];
+        private readonly List<bool> _partial = [];
+        private readonly List<string?> _retryStatus = [];
+        private readonly List<string?> _retryRequest = [];
+        private readonly List<string?> _errors = [];
+        private readonly List<int?> _statuses = [];
+        private readonly List<int> _versions = [];
+        private readonly List<bool> _becomesLatest = [];
+
+        public int Count => _keys.Count;
+
+        public void Add(RawRecordWrite record, VersionPlan plan)
+        {
+            _keys.Add(PostgresText.Clean(record.Key));
+            _hashes.Add(record.Hash.ToArray());
+            _partial.Add(record.IsPartial);
+            _retryStatus.Add(record.IsPartial ? (record.IsRetryable ? "pending" : "failed") : null);
+            _retryRequest.Add(record.IsPartial ? PostgresText.CleanOrNull(record.RetryRequest) : null);
+            _errors.Add(record.IsPartial ? PostgresText.CleanOrNull(record.ErrorMessage) : null);
+            _statuses.Add(record.IsPartial ? record.HttpStatusCode : null);
+            _versions.Add(plan.Version);
+            _becomesLatest.Add(plan.BecomesLatest);
+        }
+
+        public void AddParameters(NpgsqlParameterCollection parameters, string source, string stream, DateTimeOffset at, bool withVersions)
+        {
+            parameters.Add(new NpgsqlParameter<string> { TypedValue = source });
+            parameters.Add(new NpgsqlParameter<string> { TypedValue = stream });
+            parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = at });
+            parameters.Add(new NpgsqlParameter<string[]> { TypedValue = [.. _keys] });
+            parameters.Add(new NpgsqlParameter<byte[][]> { TypedValue = [.. _hashes] });
+            parameters.Add(new NpgsqlParameter<bool[]> { TypedValue = [.. _partial] });
+            parameters.Add(new NpgsqlParameter<string?[]> { TypedValue = [.. _retryStatus] });
+            parameters.Add(new NpgsqlParameter<string?[]> { TypedValue = [.. _retryRequest] });
+            parameters.Add(new NpgsqlParameter<string?[]> { TypedValue = [.. _errors] });
+            parameters.Add(new NpgsqlParameter<int?[]> { TypedValue = [.. _statuses] });
+            if (withVersions)
+            {
+                parameters.Add(new NpgsqlParameter<int[]> { TypedValue = [.. _versions] });
+                parameters.Add(new NpgsqlParameter<bool[]> { TypedValue = [.. _becomesLatest] });
+            }
+        }
+    }
+}

@@ -1,0 +1,298 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using Npgsql;
+
+namespace Ingestion.Postgres.Testing;
+
+/// <summary>
+/// A PostgreSQL server for tests and benchmarks: the one named by <c>INGESTION_TEST_POSTGRES</c>, or a throwaway
+/// cluster started from the machine's own binaries (<c>initdb</c> + <c>pg_ctl</c>) in a temp folder on a free port,
+/// stopped and deleted on dispose. Shared as a linked source file by the test and benchmark projects.
+/// </summary>
+internal sealed class TestPostgresServer : IAsyncDisposable
+{
+    public const string EnvironmentVariable = "INGESTION_TEST_POSTGRES";
+
+    private const string FolderPrefix = "ingestion-pg-";
+    private static readonly TimeSpan ToolTimeout = TimeSpan.FromMinutes(2);
+
+    private readonly string? _folder;
+    private readonly string? _binaries;
+    private readonly bool _asPostgresUser;
+    private int _databaseCounter;
+
+    private TestPostgresServer(string adminConnectionString, string? folder, string? binaries, bool asPostgresUser)
+    {
+        AdminConnectionString = adminConnectionString;
+        _folder = folder;
+        _binaries = binaries;
+        _asPostgresUser = asPostgresUser;
+    }
+
+    /// <summary>A connection string to the server's maintenance database.</summary>
+    public string AdminConnectionString { get; }
+
+    /// <summary>Whether this server is a throwaway cluster this process started.</summary>
+    public bool IsThrowaway => _folder is not null;
+
+    /// <summary>Starts a throwaway cluster, or uses <c>INGESTION_TEST_POSTGRES</c> when it is set.</summary>
+    public static async Task<TestPostgresServer> StartAsync(CancellationToken cancellationToken = default)
+    {
+        var configured = Environment.GetEnvironmentVariable(EnvironmentVariable);
+        if (!string.IsNullOrWhiteSpace(configured))
+        {
+            await using var connection = new NpgsqlConnection(configured);
+            try
+            {
+                await connection.OpenAsync(cancellationToken);
+            }
+            catch (Exception exception) when (exception is NpgsqlException or InvalidOperationException or ArgumentException)
+            {
+                throw new InvalidOperationException(
+                    $"{EnvironmentVariable} is set but PostgreSQL cannot be reached with it ({exception.Message}). " +
+                    $"Fix the connection string, or unset {EnvironmentVariable} so the tests start their own cluster from the machine's PostgreSQL binaries.",
+                    exception);
+            }
+
+            return new TestPostgresServer(configured, folder: null, binaries: null, asPostgresUser: false);
+        }
+
+        var binaries = FindBinaries() ?? throw new InvalidOperationException(
+            "No PostgreSQL server binaries (initdb, pg_ctl) were found on PATH or under /usr/lib/postgresql/*/bin. " +
+            $"Install PostgreSQL (for example `apt-get install postgresql`), or set {EnvironmentVariable} to a connection string " +
+            "of a server where the user may create databases.");
+
+        var asPostgresUser = string.Equals(Environment.UserName, "root", StringComparison.Ordinal);
+        RemoveAbandonedClusters(binaries, asPostgresUser);
+
+        Exception? lastFailure = null;
+        for (var attempt = 0; attempt < 3; attempt++)
+        {
+            var folder = Path.Combine(Path.GetTempPath(), FolderPrefix + Guid.NewGuid().ToString("N")[..12]);
+            try
+            {
+                return await StartClusterAsync(binaries, folder, asPostgresUser, cancellationToken);
+            }
+            catch (InvalidOperationException exception)
+            {
+                // A port taken between choosing and binding is the usual cause; try another.
+                lastFailure = exception;
+                TryDelete(folder);
+            }
+        }
+
+        throw new InvalidOperationException(
+            $"Could not start a throwaway PostgreSQL cluster from {binaries}: {lastFailure?.Message} " +
+            $"Set {EnvironmentVariable} to the connection string of a running server instead.",
+            lastFailure);
+    }
+
+    /// <summary>Creates a fresh, empty database and returns its connection string.</summary>
+    public async Task<string> CreateDatabaseAsync(string nameHint, CancellationToken cancellationToken = default)
+    {
+        var suffix = Interlocked.Increment(ref _databaseCounter).ToString(CultureInfo.InvariantCulture);
+        var cleaned = new StringBuilder();
+        foreach (var character in nameHint.ToLowerInvariant())
+        {
+            if (cleaned.Length >= 40)
+            {
+                break;
+            }
+
+            cleaned.Append(char.IsAsciiLetterOrDigit(character) ? character : '_');
+        }
+
+        var name = $"t_{cleaned}_{Environment.ProcessId}_{suffix}";
+        await using (var connection = new NpgsqlConnection(AdminConnectionString))
+        {
+            await connection.OpenAsync(cancellationToken);
+            await using var command = new NpgsqlCommand($"CREATE DATABASE \"{name}\"", connection);
+            await command.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        return new NpgsqlConnectionStringBuilder(AdminConnectionString) { Database = name }.ConnectionString;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        NpgsqlConnection.ClearAllPools();
+        if (_folder is null || _binaries is null)
+        {
+            return;
+        }
+
+        await RunToolAsync(_binaries, "pg_ctl", ["-D", Path.Combine(_folder, "data"), "-m", "immediate", "-w", "stop"], _asPostgresUser, CancellationToken.None, throwOnFailure: false);
+        TryDelete(_folder);
+    }
+
+    private static async Task<TestPostgresServer> StartClusterAsync(string binaries, string folder, bool asPostgresUser, CancellationToken cancellationToken)
+    {
+        var data = Path.Combine(folder, "data");
+        var sockets = Path.Combine(folder, "sockets");
+        Directory.CreateDirectory(sockets);
+        await File.WriteAllTextAsync(Path.Combine(folder, "owner.pid"), Environment.ProcessId.ToString(CultureInfo.InvariantCulture), cancellationToken);
+        if (asPostgresUser)
+        {
+            await RunAsync("chown", ["-R", "postgres:postgres", folder], cancellationToken);
+        }
+
+        await RunToolAsync(binaries, "initdb", ["-D", data, "-U", "postgres", "--auth=trust", "--encoding=UTF8", "--no-locale", "--no-sync"], asPostgresUser, cancellationToken);
+
+        var port = FindFreePort();
+        var settings = string.Join('\n',
+            $"port = {port}",
+            "listen_addresses = '127.0.0.1'",
+            $"unix_socket_directories = '{sockets}'",
+            "fsync = off",
+            "synchronous_commit = off",
+            "full_page_writes = off",
+            "shared_buffers = 128MB",
+            "max_connections = 200",
+            "max_wal_size = 1GB",
+            "logging_collector = off",
+            "");
+        await File.AppendAllTextAsync(Path.Combine(data, "postgresql.conf"), settings, cancellationToken);
+
+        await RunToolAsync(binaries, "pg_ctl", ["-D", data, "-l", Path.Combine(folder, "server.log"), "-w", "-t", "60", "start"], asPostgresUser, cancellationToken);
+
+        var connectionString = new NpgsqlConnectionStringBuilder
+        {
+            Host = "127.0.0.1",
+            Port = port,
+            Username = "postgres",
+            Database = "postgres",
+            MaxPoolSize = 100,
+        }.ConnectionString;
+        return new TestPostgresServer(connectionString, folder, binaries, asPostgresUser);
+    }
+
+    private static string? FindBinaries()
+    {
+        var candidates = new List<string>();
+        const string root = "/usr/lib/postgresql";
+        if (Directory.Exists(root))
+        {
+            candidates.AddRange(Directory.GetDirectories(root)
+                .Select(version => Path.Combine(version, "bin"))
+                .OrderByDescending(path => int.TryParse(Path.GetFileName(Path.GetDirectoryName(path)), out var major) ? major : 0));
+        }
+
+        candidates.AddRange((Environment.GetEnvironmentVariable("PATH") ?? string.Empty).Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries));
+        return candidates.FirstOrDefault(folder => File.Exists(Path.Combine(folder, "initdb")) && File.Exists(Path.Combine(folder, "pg_ctl")));
+    }
+
+    private static int FindFreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    /// <summary>Stops and deletes clusters left behind by test processes that no longer run (a crash or a killed run).</summary>
+    private static void RemoveAbandonedClusters(string binaries, bool asPostgresUser)
+    {
+        foreach (var folder in Directory.GetDirectories(Path.GetTempPath(), FolderPrefix + "*"))
+        {
+            try
+            {
+                var ownerFile = Path.Combine(folder, "owner.pid");
+                if (!File.Exists(ownerFile)
+                    || !int.TryParse(File.ReadAllText(ownerFile), CultureInfo.InvariantCulture, out var owner)
+                    || IsAlive(owner))
+                {
+                    continue;
+                }
+
+                RunToolAsync(binaries, "pg_ctl", ["-D", Path.Combine(folder, "data"), "-m", "immediate", "-w", "stop"], asPostgresUser, CancellationToken.None, throwOnFailure: false)
+                    .GetAwaiter().GetResult();
+                TryDelete(folder);
+            }
+            catch (IOException)
+            {
+                // Another run is cleaning the same folder.
+            }
+        }
+    }
+
+    private static bool IsAlive(int processId)
+    {
+        try
+        {
+            using var process = Process.GetProcessById(processId);
+            return !process.HasExited;
+        }
+        catch (ArgumentException)
+        {
+            return false;
+        }
+    }
+
+    private static void TryDelete(string folder)
+    {
+        try
+        {
+            if (Directory.Exists(folder))
+            {
+                Directory.Delete(folder, recursive: true);
+            }
+        }
+        catch (IOException)
+        {
+        }
+        catch (UnauthorizedAccessException)
+        {
+        }
+    }
+
+    private static Task RunToolAsync(string binaries, string tool, IReadOnlyList<string> arguments, bool asPostgresUser, CancellationToken cancellationToken, bool throwOnFailure = true)
+    {
+        var path = Path.Combine(binaries, tool);
+        return asPostgresUser
+            ? RunAsync("runuser", ["-u", "postgres", "--", path, .. arguments], cancellationToken, throwOnFailure)
+            : RunAsync(path, arguments, cancellationToken, throwOnFailure);
+    }
+
+    private static async Task RunAsync(string fileName, IReadOnlyList<string> arguments, CancellationToken cancellationToken, bool throwOnFailure = true)
+    {
+        var start = new ProcessStartInfo(fileName)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            WorkingDirectory = Path.GetTempPath(),
+        };
+        foreach (var argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        using var process = new Process { StartInfo = start };
+        try
+        {
+            process.Start();
+        }
+        catch (System.ComponentModel.Win32Exception exception)
+        {
+            if (!throwOnFailure)
+            {
+                return;
+            }
+
+            throw new InvalidOperationException($"Could not run {fileName}: {exception.Message}", exception);
+        }
+
+        var output = process.StandardOutput.ReadToEndAsync(cancellationToken);
+        var error = process.StandardError.ReadToEndAsync(cancellationToken);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(ToolTimeout);
+        await process.WaitForExitAsync(timeout.Token);
+        if (process.ExitCode != 0 && throwOnFailure)
+        {
+            throw new InvalidOperationException(
+                $"{Path.GetFileName(fileName)} {string.Join(' ', arguments)} exited with {process.ExitCode}: {(await error).Trim()} {(await output).Trim()}");
+        }
+    }
+}
