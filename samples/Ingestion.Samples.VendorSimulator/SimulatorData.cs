@@ -740,13 +740,14 @@ public sealed class SimulatorData
             var productId = "BC" + (101 + p).ToString(System.Globalization.CultureInfo.InvariantCulture);
             var created = Reference.AddDays(-random.Next(200, 1200)).AddSeconds(random.Next(86400));
             var cost = Math.Round(0.5m + (decimal)random.NextDouble() * 40m, 2);
+            var category = Pick(random, Categories);
             Products.Add(new FinaleProduct
             {
                 ProductId = productId,
                 UrlSlug = p % 3 == 1 ? (100400 + p).ToString(System.Globalization.CultureInfo.InvariantCulture) : productId,
-                InternalName = $"{Pick(random, Categories)} item {p + 1}",
+                InternalName = $"{category} item {p + 1}",
                 StatusId = random.Next(12) == 0 ? "PRODUCT_INACTIVE" : "PRODUCT_ACTIVE",
-                Category = Pick(random, Categories),
+                Category = category,
                 Upc = random.NextInt64(100_000_000_000, 999_999_999_999).ToString(System.Globalization.CultureInfo.InvariantCulture),
                 Cost = cost,
                 Price = Math.Round(cost * 1.6m, 2),
