@@ -18,7 +18,9 @@ if (int.TryParse(builder.Configuration["seed"], System.Globalization.CultureInfo
     options.Seed = seed;
 }
 
+var watch = System.Diagnostics.Stopwatch.StartNew();
 var state = new SimulatorState(options);
+watch.Stop();
 var app = builder.Build();
 app.MapVendorSimulator(state);
 await app.StartAsync().ConfigureAwait(false);
@@ -34,5 +36,6 @@ foreach (var address in app.Urls)
     Console.WriteLine($"  Finale          {addresses.FinaleApi}order/   (Basic {options.FinaleApiKey}:{options.FinaleApiSecret})");
 }
 
+Console.WriteLine($"Seed {options.Seed}: {state.Data.EmployeeIds.Count} employees, {state.Data.PersonIds.Count} people, {state.Data.TimeEntryCount} time entries, {state.Data.OrderIds.Count} orders generated in {watch.ElapsedMilliseconds} ms.");
 Console.WriteLine("Press Ctrl+C to stop.");
 await app.WaitForShutdownAsync().ConfigureAwait(false);
