@@ -65,10 +65,22 @@ public enum RateLimitHeaderStyle
 /// <param name="PathPattern">Glob over the vendor-relative path.</param>
 /// <param name="Kind">The fault.</param>
 /// <param name="Times">How many matching requests get the fault; <see cref="int.MaxValue"/> for all of them.</param>
-public sealed record FaultRule(Vendor Vendor, string? PathPattern, FaultKind Kind, int Times = 1)
+public sealed class FaultRule(Vendor Vendor, string? PathPattern, FaultKind Kind, int Times = 1)
 {
     private int _skipped;
     private int _fired;
+
+    /// <summary>Vendor the rule applies to.</summary>
+    public Vendor Vendor { get; } = Vendor;
+
+    /// <summary>Glob over the vendor-relative path (null: every path).</summary>
+    public string? PathPattern { get; } = PathPattern;
+
+    /// <summary>The fault.</summary>
+    public FaultKind Kind { get; } = Kind;
+
+    /// <summary>How many matching requests get the fault; <see cref="int.MaxValue"/> for all of them.</summary>
+    public int Times { get; } = Times;
 
     /// <summary>Matching requests to let through untouched before the fault starts.</summary>
     public int Skip { get; init; }
@@ -104,6 +116,9 @@ public sealed record FaultRule(Vendor Vendor, string? PathPattern, FaultKind Kin
         vendor == Vendor
         && (Method is null || string.Equals(Method, method, StringComparison.OrdinalIgnoreCase))
         && Glob.IsMatch(PathPattern, relativePath);
+
+    /// <inheritdoc />
+    public override string ToString() => $"{Kind} on {Vendor} {PathPattern ?? "*"} ({Fired}/{(Times == int.MaxValue ? "all" : Times)})";
 
     internal bool TryFire()
     {

@@ -67,6 +67,18 @@ public sealed class FaultTests
         var (ok, _) = await client.SendJsonAsync(sim.Employes($"{sim.EmployeesPath()}/{id}"));
         Assert.Equal(HttpStatusCode.OK, ok.StatusCode);
 
+        // Skip lets the first matching requests through: fail only the third page.
+        var third = sim.Faults.Add(new FaultRule(Vendor.Employes, "/v4/*/employees", FaultKind.ServerErrorBurst) { Skip = 2, StatusCode = 502 });
+        var statuses = new List<HttpStatusCode>();
+        for (var page = 1; page <= 4; page++)
+        {
+            var (response, _) = await client.SendJsonAsync(sim.Employes($"{sim.EmployeesPath()}?page={page}&per_page=100"));
+            statuses.Add(response.StatusCode);
+        }
+
+        Assert.Equal([HttpStatusCode.OK, HttpStatusCode.OK, HttpStatusCode.BadGateway, HttpStatusCode.OK], statuses);
+        Assert.True(third.IsExhausted);
+
         sim.Faults.Add(new FaultRule(Vendor.Finale, null, FaultKind.ServerErrorBurst) { StatusCode = 503 });
         using var finale = await client.SendAsync(sim.Finale("order/?limit=1"), Ct);
         Assert.Equal(HttpStatusCode.ServiceUnavailable, finale.StatusCode);
