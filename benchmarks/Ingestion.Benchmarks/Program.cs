@@ -1,6 +1,11 @@
 using BenchmarkDotNet.Running;
 using Ingestion.Benchmarks.Paging;
 
+if (args.Length > 0 && args[0] == "postgres")
+{
+    return await Ingestion.Benchmarks.Postgres.PostgresBenchmarks.RunAsync(args[1..]);
+}
+
 if (args.Length > 0 && args[0].StartsWith("memory", StringComparison.Ordinal))
 {
     return await MemoryFlatnessCheck.RunAsync(args);

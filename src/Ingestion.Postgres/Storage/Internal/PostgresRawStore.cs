@@ -31,6 +31,8 @@ internal sealed class PostgresRawStore : IRawStore
     {
         _context = context;
         var s = context.Schema;
+        // One pass: verify the unchanged keys, then return the rest (new, changed, partial). The batch rows the update verified
+        // are excluded through a hashed subplan before the second join, so a fully unchanged batch probes record_keys once.
         _classifySql = $"""
             WITH verified AS (
                 UPDATE {s}.record_keys k
@@ -41,10 +43,9 @@ internal sealed class PostgresRawStore : IRawStore
                    AND NOT b.is_partial AND NOT k.latest_is_partial AND k.hash = b.hash
                 RETURNING b.ord
             )
-            SELECT b.ord, k.max_version, k.latest_is_partial, k.retry_status
-              FROM pg_temp.batch_keys b
+            SELECT b.ord, k.max_version, k.latest_is_partial
+              FROM (SELECT ord, key FROM pg_temp.batch_keys WHERE ord NOT IN (SELECT ord FROM verified)) b
               LEFT JOIN {s}.record_keys k ON k.source = $1 AND k.stream = $2 AND k.key = b.key
-             WHERE NOT EXISTS (SELECT 1 FROM verified v WHERE v.ord = b.ord)
             """;
         _unflagLatestSql = $"""
             UPDATE {s}.raw_records r
@@ -108,7 +109,10 @@ internal sealed class PostgresRawStore : IRawStore
         ArgumentNullException.ThrowIfNull(batch);
         ArgumentNullException.ThrowIfNull(batch.Records);
         var records = batch.Records;
-        var inspections = Inspect(records, out var flaggedIssues);
+        CheckKeys(records);
+
+        // Payload checks run on another core while the database classifies the keys; only new and changed payloads need them.
+        var inspecting = Task.Run(() => Inspect(records), cancellationToken);
         var source = batch.Stream.Source;
         var stream = batch.Stream.Stream;
 
@@ -145,11 +149,13 @@ internal sealed class PostgresRawStore : IRawStore
 
         // Everything the classification returns needs a new version; the rest was verified unchanged in the same statement.
         var plans = new List<VersionPlan>();
-        await using (var classify = _context.Command(_classifySql, connection, transaction))
+        await using (var classify = new NpgsqlBatch(connection, transaction) { Timeout = _context.CommandTimeoutSeconds })
         {
-            classify.Parameters.Add(new NpgsqlParameter<string> { TypedValue = source });
-            classify.Parameters.Add(new NpgsqlParameter<string> { TypedValue = stream });
-            classify.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = batch.FetchedAt });
+            // The planner needs the batch's size to join it well against record_keys.
+            classify.BatchCommands.Add(new NpgsqlBatchCommand("ANALYZE pg_temp.batch_keys"));
+            var select = new NpgsqlBatchCommand(_classifySql);
+            AddStreamAt(select.Parameters, source, stream, batch.FetchedAt);
+            classify.BatchCommands.Add(select);
             await using var reader = await classify.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
             while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
             {
@@ -192,6 +198,16 @@ internal sealed class PostgresRawStore : IRawStore
             }
         }
 
+        var inspections = await inspecting.ConfigureAwait(false);
+        List<SyncIssue>? flaggedIssues = null;
+        foreach (var plan in plans)
+        {
+            if (inspections[plan.Ordinal].Issue is { } issue)
+            {
+                (flaggedIssues ??= []).Add(issue);
+            }
+        }
+
         if (plans.Count > 0)
         {
             await WriteVersionsAsync(connection, transaction, batch, plans, inspections, cancellationToken).ConfigureAwait(false);
@@ -225,7 +241,7 @@ internal sealed class PostgresRawStore : IRawStore
             Unchanged = unchanged,
             Partial = partial,
             ChangedKeys = changedKeys,
-            Issues = flaggedIssues,
+            Issues = flaggedIssues ?? (IReadOnlyList<SyncIssue>)[],
         };
     }
 
@@ -345,6 +361,16 @@ internal sealed class PostgresRawStore : IRawStore
         await keys.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 
+    private static void AddStreamAt(NpgsqlParameterCollection parameters, string source, string stream, DateTimeOffset at, bool withTime = true)
+    {
+        parameters.Add(new NpgsqlParameter<string> { TypedValue = source });
+        parameters.Add(new NpgsqlParameter<string> { TypedValue = stream });
+        if (withTime)
+        {
+            parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = at });
+        }
+    }
+
     private static async ValueTask WriteNullableAsync(NpgsqlBinaryImporter copy, int? value, CancellationToken cancellationToken)
     {
         if (value is { } present)
@@ -357,10 +383,8 @@ internal sealed class PostgresRawStore : IRawStore
         }
     }
 
-    private PayloadInspection[] Inspect(IReadOnlyList<RawRecordWrite> records, out IReadOnlyList<SyncIssue> flagged)
+    private static void CheckKeys(IReadOnlyList<RawRecordWrite> records)
     {
-        var inspections = new PayloadInspection[records.Count];
-        List<SyncIssue>? issues = null;
         HashSet<string>? seen = records.Count > 1 ? new HashSet<string>(records.Count, StringComparer.Ordinal) : null;
         for (var index = 0; index < records.Count; index++)
         {
@@ -370,7 +394,15 @@ internal sealed class PostgresRawStore : IRawStore
             {
                 throw new ArgumentException($"The key '{record.Key}' appears more than once in the batch; a key may appear at most once per batch.", nameof(records));
             }
+        }
+    }
 
+    private PayloadInspection[] Inspect(IReadOnlyList<RawRecordWrite> records)
+    {
+        var inspections = new PayloadInspection[records.Count];
+        for (var index = 0; index < records.Count; index++)
+        {
+            var record = records[index];
             var kind = PayloadInspector.Inspect(record.Payload.Span, _context.Options.MaxPayloadBytes, out var detail);
             SyncIssue? issue = kind switch
             {
@@ -379,15 +411,9 @@ internal sealed class PostgresRawStore : IRawStore
                 PayloadKind.TooLarge => new SyncIssue(IssueKind.PayloadTooLarge, detail!, record.Key),
                 _ => null,
             };
-            if (issue is not null)
-            {
-                (issues ??= []).Add(issue);
-            }
-
             inspections[index] = new PayloadInspection(kind, issue);
         }
 
-        flagged = issues ?? (IReadOnlyList<SyncIssue>)[];
         return inspections;
     }
 

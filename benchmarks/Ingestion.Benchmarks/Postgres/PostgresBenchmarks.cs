@@ -1,0 +1,397 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using Ingestion.Postgres;
+using Ingestion.Postgres.Internal;
+using Ingestion.Postgres.Queue.Internal;
+using Ingestion.Postgres.Storage.Internal;
+using Ingestion.Postgres.Testing;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace Ingestion.Benchmarks.Postgres;
+
+/// <summary>
+/// The PostgreSQL store's throughput and latency against baselines measured in the same run on the same server:
+/// <c>dotnet run -c Release --project benchmarks/Ingestion.Benchmarks -- postgres [raw|queue|all]</c>.
+/// Uses <c>INGESTION_TEST_POSTGRES</c> when set, otherwise a throwaway cluster from the machine's binaries.
+/// A console run rather than BenchmarkDotNet: each figure is one long burn-down, which its iteration model does not fit.
+/// </summary>
+internal static class PostgresBenchmarks
+{
+    private const int Records = 100_000;
+    private const int RecordBatch = 5_000;
+    private const int UpsertLoopRecords = 10_000;
+    private const int Jobs = 100_000;
+
+    public static async Task<int> RunAsync(string[] args)
+    {
+        var which = args.Length > 0 ? args[0] : "all";
+        await using var server = await TestPostgresServer.StartAsync();
+        Console.WriteLine(server.IsThrowaway
+            ? "Server: throwaway PostgreSQL cluster (fsync=off, synchronous_commit=off, shared_buffers=128MB), same machine."
+            : $"Server: {TestPostgresServer.EnvironmentVariable}.");
+        await using (var admin = new NpgsqlConnection(server.AdminConnectionString))
+        {
+            await admin.OpenAsync();
+            await using var version = new NpgsqlCommand("SELECT version()", admin);
+            Console.WriteLine((string)(await version.ExecuteScalarAsync())!);
+        }
+
+        Console.WriteLine($"Client: .NET {Environment.Version}, {Environment.ProcessorCount} cores shared with the server.");
+        if (which is "all" or "raw")
+        {
+            await RawStoreAsync(await server.CreateDatabaseAsync("bench_raw"));
+        }
+
+        if (which is "all" or "queue")
+        {
+            await QueueAsync(await server.CreateDatabaseAsync("bench_queue"));
+        }
+
+        return 0;
+    }
+
+    private static async Task RawStoreAsync(string connectionString)
+    {
+        Console.WriteLine();
+        Console.WriteLine($"== Raw store: {Records:N0} records of ~1 KB, batches of {RecordBatch:N0} ==");
+        var records = MakeRecords(Records);
+        Console.WriteLine($"average payload {records.Average(record => record.Payload.Length):N0} bytes");
+
+        await using var dataSource = NpgsqlDataSource.Create(connectionString);
+        await new PostgresMigrator(dataSource).MigrateAsync(CancellationToken.None);
+        await using var context = new PostgresStoreContext(dataSource, new PostgresStoreOptions(), TimeProvider.System);
+        var store = new PostgresRawStore(context);
+
+        // Warm up both paths (JIT, plans, connections) on another stream.
+        await WriteAllAsync(store, new StreamId("warm", "up"), records.Take(2 * RecordBatch).ToList(), DateTimeOffset.UtcNow);
+        await WriteAllAsync(store, new StreamId("warm", "up"), records.Take(2 * RecordBatch).ToList(), DateTimeOffset.UtcNow);
+        await CopyBaselineAsync(dataSource, records.Take(2 * RecordBatch).ToList());
+
+        // Other work shares this machine: each figure is the best of three rounds, the rounds interleaved so that all see the same load.
+        TimeSpan copy = TimeSpan.MaxValue, created = TimeSpan.MaxValue, unchanged = TimeSpan.MaxValue;
+        for (var round = 0; round < 3; round++)
+        {
+            var stream = new StreamId("bench", "people" + round.ToString(CultureInfo.InvariantCulture));
+            await Vacuum(dataSource);
+            copy = Min(copy, await CopyBaselineAsync(dataSource, records));
+            await Vacuum(dataSource);
+            created = Min(created, await WriteAllAsync(store, stream, records, DateTimeOffset.UtcNow));
+            await Vacuum(dataSource);
+            unchanged = Min(unchanged, await WriteAllAsync(store, stream, records, DateTimeOffset.UtcNow.AddMinutes(1)));
+        }
+
+        Report("plain binary COPY into an unindexed table (baseline)", Records, copy);
+        Report("raw store, new records", Records, created, copy);
+        Report("raw store, re-sync unchanged", Records, unchanged, copy);
+
+        var subset = records.Take(UpsertLoopRecords).ToList();
+        var loopNew = await UpsertLoopAsync(dataSource, subset, "loop-new");
+        Report($"per-record upsert loop, new ({UpsertLoopRecords:N0} records)", UpsertLoopRecords, loopNew, copy);
+        var loopUnchanged = await UpsertLoopAsync(dataSource, subset, "loop-new");
+        Report($"per-record upsert loop, unchanged ({UpsertLoopRecords:N0} records)", UpsertLoopRecords, loopUnchanged, copy);
+
+        Console.WriteLine();
+        Console.WriteLine($"new vs COPY:               {Rate(Records, created) / Rate(Records, copy):F2}x  (bar >= 0.6x)");
+        Console.WriteLine($"unchanged vs COPY:         {Rate(Records, unchanged) / Rate(Records, copy):F2}x  (bar >= 2.5x)");
+        Console.WriteLine($"new vs upsert loop:        {Rate(Records, created) / Rate(UpsertLoopRecords, loopNew):F1}x  (bar >= 10x)");
+        Console.WriteLine($"unchanged vs upsert loop:  {Rate(Records, unchanged) / Rate(UpsertLoopRecords, loopUnchanged):F1}x  (bar >= 40x)");
+    }
+
+    private static async Task<TimeSpan> WriteAllAsync(PostgresRawStore store, StreamId stream, List<RawRecordWrite> records, DateTimeOffset fetchedAt)
+    {
+        var stopwatch = Stopwatch.StartNew();
+        var runId = Guid.NewGuid();
+        for (var offset = 0; offset < records.Count; offset += RecordBatch)
+        {
+            await store.WriteBatchAsync(new RawBatch
+            {
+                Stream = stream,
+                RunId = runId,
+                FetchedAt = fetchedAt,
+                Records = records.GetRange(offset, Math.Min(RecordBatch, records.Count - offset)),
+                State = new SyncState { Stream = stream, Checkpoint = offset.ToString(CultureInfo.InvariantCulture), UpdatedAt = fetchedAt },
+            }, CancellationToken.None);
+        }
+
+        return stopwatch.Elapsed;
+    }
+
+    /// <summary>The same rows and columns the raw store writes, copied into a table with no index, in the same batches.</summary>
+    private static async Task<TimeSpan> CopyBaselineAsync(NpgsqlDataSource dataSource, List<RawRecordWrite> records)
+    {
+        await using (var create = dataSource.CreateCommand(
+            """
+            DROP TABLE IF EXISTS copy_baseline;
+            CREATE TABLE copy_baseline (source text, stream text, key text, version integer, is_latest boolean, payload jsonb,
+                                        is_json boolean, hash bytea, fetched_at timestamptz, run_id uuid);
+            """))
+        {
+            await create.ExecuteNonQueryAsync();
+        }
+
+        var stopwatch = Stopwatch.StartNew();
+        var now = DateTimeOffset.UtcNow;
+        var runId = Guid.NewGuid();
+        for (var offset = 0; offset < records.Count; offset += RecordBatch)
+        {
+            await using var connection = await dataSource.OpenConnectionAsync();
+            await using var writer = await connection.BeginBinaryImportAsync(
+                "COPY copy_baseline (source, stream, key, version, is_latest, payload, is_json, hash, fetched_at, run_id) FROM STDIN (FORMAT BINARY)");
+            foreach (var record in records.GetRange(offset, Math.Min(RecordBatch, records.Count - offset)))
+            {
+                await writer.StartRowAsync();
+                await writer.WriteAsync("bench", NpgsqlDbType.Text);
+                await writer.WriteAsync("people", NpgsqlDbType.Text);
+                await writer.WriteAsync(record.Key, NpgsqlDbType.Text);
+                await writer.WriteAsync(1, NpgsqlDbType.Integer);
+                await writer.WriteAsync(true, NpgsqlDbType.Boolean);
+                await writer.WriteAsync(record.Payload, NpgsqlDbType.Jsonb);
+                await writer.WriteAsync(true, NpgsqlDbType.Boolean);
+                await writer.WriteAsync(record.Hash.ToArray(), NpgsqlDbType.Bytea);
+                await writer.WriteAsync(now, NpgsqlDbType.TimestampTz);
+                await writer.WriteAsync(runId, NpgsqlDbType.Uuid);
+            }
+
+            await writer.CompleteAsync();
+        }
+
+        return stopwatch.Elapsed;
+    }
+
+    /// <summary>How the seeds wrote: per record, read the latest hash, then verify, or supersede and insert; one transaction each.</summary>
+    private static async Task<TimeSpan> UpsertLoopAsync(NpgsqlDataSource dataSource, List<RawRecordWrite> records, string stream)
+    {
+        await using (var create = dataSource.CreateCommand(
+            """
+            CREATE TABLE IF NOT EXISTS seed_raw_data (key text NOT NULL, endpoint text NOT NULL, api_response jsonb NOT NULL, data_hash text NOT NULL,
+                                                      collected_at timestamptz NOT NULL, last_verified_at timestamptz NOT NULL, is_latest boolean NOT NULL);
+            CREATE UNIQUE INDEX IF NOT EXISTS seed_raw_data_latest ON seed_raw_data (endpoint, key) WHERE is_latest;
+            """))
+        {
+            await create.ExecuteNonQueryAsync();
+        }
+
+        var stopwatch = Stopwatch.StartNew();
+        await using var connection = await dataSource.OpenConnectionAsync();
+        foreach (var record in records)
+        {
+            var hash = record.Hash.ToHex();
+            await using var transaction = await connection.BeginTransactionAsync();
+            await using var select = new NpgsqlCommand("SELECT data_hash FROM seed_raw_data WHERE endpoint = $1 AND key = $2 AND is_latest", connection, transaction);
+            select.Parameters.Add(new NpgsqlParameter<string> { TypedValue = stream });
+            select.Parameters.Add(new NpgsqlParameter<string> { TypedValue = record.Key });
+            var existing = (string?)await select.ExecuteScalarAsync();
+            if (existing == hash)
+            {
+                await using var verify = new NpgsqlCommand("UPDATE seed_raw_data SET last_verified_at = now() WHERE endpoint = $1 AND key = $2 AND is_latest", connection, transaction);
+                verify.Parameters.Add(new NpgsqlParameter<string> { TypedValue = stream });
+                verify.Parameters.Add(new NpgsqlParameter<string> { TypedValue = record.Key });
+                await verify.ExecuteNonQueryAsync();
+            }
+            else
+            {
+                if (existing is not null)
+                {
+                    await using var supersede = new NpgsqlCommand("UPDATE seed_raw_data SET is_latest = false WHERE endpoint = $1 AND key = $2 AND is_latest", connection, transaction);
+                    supersede.Parameters.Add(new NpgsqlParameter<string> { TypedValue = stream });
+                    supersede.Parameters.Add(new NpgsqlParameter<string> { TypedValue = record.Key });
+                    await supersede.ExecuteNonQueryAsync();
+                }
+
+                await using var insert = new NpgsqlCommand(
+                    "INSERT INTO seed_raw_data (key, endpoint, api_response, data_hash, collected_at, last_verified_at, is_latest) VALUES ($1, $2, $3, $4, now(), now(), true)",
+                    connection, transaction);
+                insert.Parameters.Add(new NpgsqlParameter<string> { TypedValue = record.Key });
+                insert.Parameters.Add(new NpgsqlParameter<string> { TypedValue = stream });
+                insert.Parameters.Add(new NpgsqlParameter<ReadOnlyMemory<byte>>(string.Empty, NpgsqlDbType.Jsonb) { TypedValue = record.Payload });
+                insert.Parameters.Add(new NpgsqlParameter<string> { TypedValue = hash });
+                await insert.ExecuteNonQueryAsync();
+            }
+
+            await transaction.CommitAsync();
+        }
+
+        return stopwatch.Elapsed;
+    }
+
+    private static async Task QueueAsync(string connectionString)
+    {
+        Console.WriteLine();
+        Console.WriteLine($"== Job queue: burn-down of {Jobs:N0} no-op jobs ==");
+        await using var dataSource = NpgsqlDataSource.Create(connectionString);
+        await new PostgresMigrator(dataSource).MigrateAsync(CancellationToken.None);
+        await using var context = new PostgresStoreContext(dataSource, new PostgresStoreOptions(), TimeProvider.System);
+        await using var queue = new PostgresJobQueue(context);
+
+        await BurnDownAsync(dataSource, queue, workers: 2, claimBatch: 100, jobs: 20_000, print: false);
+        foreach (var (workers, batch) in new[] { (4, 100), (2, 500), (4, 500) })
+        {
+            await BurnDownAsync(dataSource, queue, workers, batch, Jobs, print: true);
+        }
+
+        foreach (var workers in new[] { 4, 8 })
+        {
+            await BurnDownAsync(dataSource, queue, workers, claimBatch: 1, Jobs, print: true);
+        }
+
+        await LatencyAsync(queue);
+    }
+
+    private static async Task BurnDownAsync(NpgsqlDataSource dataSource, PostgresJobQueue queue, int workers, int claimBatch, int jobs, bool print)
+    {
+        await using (var reset = dataSource.CreateCommand("TRUNCATE ingestion.jobs, ingestion.job_history"))
+        {
+            await reset.ExecuteNonQueryAsync();
+        }
+
+        await using (var vacuum = dataSource.CreateCommand("VACUUM ANALYZE ingestion.jobs"))
+        {
+            await vacuum.ExecuteNonQueryAsync();
+        }
+
+        var enqueue = Stopwatch.StartNew();
+        for (var offset = 0; offset < jobs; offset += 5_000)
+        {
+            await queue.EnqueueManyAsync(Enumerable.Range(offset, Math.Min(5_000, jobs - offset)).Select(_ => new JobRequest { JobType = "noop" }).ToList(), CancellationToken.None);
+        }
+
+        enqueue.Stop();
+        var done = 0;
+        var stopwatch = Stopwatch.StartNew();
+        var tasks = Enumerable.Range(0, workers).Select(worker => Task.Run(async () =>
+        {
+            var claim = new ClaimRequest { WorkerId = $"bench-{worker}", MaxJobs = claimBatch };
+            while (true)
+            {
+                var claimed = await queue.ClaimAsync(claim, CancellationToken.None);
+                if (claimed.Count == 0)
+                {
+                    return;
+                }
+
+                var completions = new JobCompletion[claimed.Count];
+                for (var index = 0; index < claimed.Count; index++)
+                {
+                    completions[index] = new JobCompletion(claimed[index].Id, claimed[index].LeaseToken);
+                }
+
+                Interlocked.Add(ref done, await queue.CompleteAsync(completions, CancellationToken.None));
+            }
+        })).ToArray();
+        await Task.WhenAll(tasks);
+        stopwatch.Stop();
+        if (done != jobs)
+        {
+            throw new InvalidOperationException($"Completed {done} of {jobs} jobs.");
+        }
+
+        if (print)
+        {
+            Console.WriteLine(
+                $"claim batch {claimBatch,3}, completion batch = claim batch, {workers} workers, no polling (burn-down): " +
+                $"{Rate(jobs, stopwatch.Elapsed),9:N0} jobs/s  ({stopwatch.Elapsed.TotalSeconds:F1} s; enqueue {Rate(jobs, enqueue.Elapsed):N0} jobs/s in batches of 5,000)");
+        }
+    }
+
+    private static async Task LatencyAsync(PostgresJobQueue queue)
+    {
+        const int warmUp = 100;
+        const int samples = 1_000;
+        var pollInterval = TimeSpan.FromSeconds(1);
+        var started = new SemaphoreSlim(0);
+        long handlerStart = 0;
+        using var stop = new CancellationTokenSource();
+        var worker = Task.Run(async () =>
+        {
+            var claim = new ClaimRequest { WorkerId = "latency", MaxJobs = 1 };
+            while (!stop.IsCancellationRequested)
+            {
+                var claimed = await queue.ClaimAsync(claim, CancellationToken.None);
+                if (claimed.Count == 0)
+                {
+                    try
+                    {
+                        await queue.WaitForJobsAsync(pollInterval, stop.Token);
+                    }
+                    catch (OperationCanceledException)
+                    {
+                        return;
+                    }
+
+                    continue;
+                }
+
+                Volatile.Write(ref handlerStart, Stopwatch.GetTimestamp());
+                started.Release();
+                await queue.CompleteAsync([new JobCompletion(claimed[0].Id, claimed[0].LeaseToken)], CancellationToken.None);
+            }
+        });
+
+        var latencies = new List<double>(samples);
+        for (var sample = 0; sample < warmUp + samples; sample++)
+        {
+            // Let the worker go back to waiting, so each sample measures a wake-up rather than a lucky poll.
+            await Task.Delay(2);
+            var before = Stopwatch.GetTimestamp();
+            await queue.EnqueueAsync(new JobRequest { JobType = "ping" }, CancellationToken.None);
+            await started.WaitAsync();
+            if (sample >= warmUp)
+            {
+                latencies.Add(Stopwatch.GetElapsedTime(before, Volatile.Read(ref handlerStart)).TotalMilliseconds);
+            }
+        }
+
+        await stop.CancelAsync();
+        await worker;
+        latencies.Sort();
+        Console.WriteLine(
+            $"pickup latency enqueue call -> handler start, 1 worker, claim batch 1, LISTEN/NOTIFY with {pollInterval.TotalSeconds:F0} s poll fallback, {samples:N0} samples after {warmUp} warm-up: " +
+            $"p50 {Percentile(latencies, 0.50):F2} ms, p95 {Percentile(latencies, 0.95):F2} ms, p99 {Percentile(latencies, 0.99):F2} ms, max {latencies[^1]:F2} ms  (bar p50 <= 5 ms)");
+    }
+
+    private static double Percentile(List<double> sorted, double quantile) => sorted[(int)Math.Min(sorted.Count - 1, Math.Floor(quantile * sorted.Count))];
+
+    private static List<RawRecordWrite> MakeRecords(int count)
+    {
+        var random = new Random(42);
+        var words = new[] { "alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf", "hotel", "india", "juliet", "kilo", "lima" };
+        var records = new List<RawRecordWrite>(count);
+        var builder = new StringBuilder(1200);
+        for (var index = 0; index < count; index++)
+        {
+            builder.Clear();
+            builder.Append(CultureInfo.InvariantCulture, $$"""{"id":{{index}},"first_name":"Person{{index}}","last_name":"{{words[index % words.Length]}}","email":"person{{index}}@example.com",""");
+            builder.Append(CultureInfo.InvariantCulture, $$"""{{"\""}}department":"{{words[random.Next(words.Length)]}}","salary":{{random.Next(20_000, 90_000)}},"active":true,"hired_at":"2020-01-{{(index % 28) + 1:00}}",""");
+            builder.Append("\"address\":{\"street\":\"Main street 1\",\"city\":\"Amsterdam\",\"postal_code\":\"1011AB\"},\"notes\":\"");
+            while (builder.Length < 1000)
+            {
+                builder.Append(words[random.Next(words.Length)]).Append(' ');
+            }
+
+            builder.Append("\"}");
+            var payload = Encoding.UTF8.GetBytes(builder.ToString());
+            records.Add(new RawRecordWrite { Key = "person-" + index.ToString(CultureInfo.InvariantCulture), Payload = payload, Hash = new ContentHash(SHA256.HashData(payload)) });
+        }
+
+        return records;
+    }
+
+    private static async Task Vacuum(NpgsqlDataSource dataSource)
+    {
+        await using var vacuum = dataSource.CreateCommand("VACUUM ANALYZE");
+        await vacuum.ExecuteNonQueryAsync();
+    }
+
+    private static TimeSpan Min(TimeSpan left, TimeSpan right) => left < right ? left : right;
+
+    private static double Rate(int count, TimeSpan elapsed) => count / elapsed.TotalSeconds;
+
+    private static void Report(string name, int count, TimeSpan elapsed, TimeSpan? baseline = null)
+    {
+        var ratio = baseline is { } copy ? $"  {Rate(count, elapsed) / Rate(Records, copy):F2}x COPY" : string.Empty;
+        Console.WriteLine($"{name,-58} {Rate(count, elapsed),10:N0} records/s  ({elapsed.TotalSeconds:F2} s){ratio}");
+    }
+}
