@@ -1,5 +1,3 @@
-using System.Security.Cryptography;
-
 namespace Ingestion.Running.Internal;
 
 /// <summary>What the runner prepares once per stream definition and reuses across runs: path template, cursor field, hasher, children.</summary>
@@ -17,6 +15,7 @@ internal sealed class StreamPlan
             .Where(candidate => candidate.Parent is { } parent && string.Equals(parent.Stream, stream.Name, StringComparison.Ordinal))
             .Select(child => new ChildStreamPlan(child))];
         AsChild = stream.Parent is null ? null : new ChildStreamPlan(stream);
+        Hasher = stream.IgnoredPaths.Count == 0 ? ContentHasher.Default : new ContentHasher(stream.IgnoredPaths);
     }
 
     public SourceDefinition Source { get; }
@@ -36,10 +35,8 @@ internal sealed class StreamPlan
     /// <summary>This stream's own placeholder plan, when it is a child stream.</summary>
     public ChildStreamPlan? AsChild { get; }
 
-    public ContentHash Hash(ReadOnlySpan<byte> payload)
-    {
-        Span<byte> hash = stackalloc byte[ContentHash.Size];
-        SHA256.HashData(payload, hash);
-        return new ContentHash(hash);
-    }
+    /// <summary>Hashes records by canonical content, skipping the stream's ignored paths.</summary>
+    public ContentHasher Hasher { get; }
+
+    public ContentHash Hash(ReadOnlySpan<byte> payload) => Hasher.Compute(payload);
 }

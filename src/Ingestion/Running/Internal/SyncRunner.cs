@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
-using System.Security.Cryptography;
 using Ingestion.Telemetry;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -16,7 +15,7 @@ namespace Ingestion.Running.Internal;
 internal sealed class SyncRunner : ISyncRunner
 {
     private static readonly SyncOptions DefaultOptions = new();
-    private static readonly ContentHash EmptyPayloadHash = new(SHA256.HashData([]));
+    private static readonly ContentHash EmptyPayloadHash = ContentHasher.ComputeRaw([]);
 
     private readonly ISourceCatalog _catalog;
     private readonly IFetcher _fetcher;
