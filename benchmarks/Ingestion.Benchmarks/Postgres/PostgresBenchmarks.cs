@@ -6,7 +6,7 @@ using Ingestion.Postgres;
 using Ingestion.Postgres.Internal;
 using Ingestion.Postgres.Queue.Internal;
 using Ingestion.Postgres.Storage.Internal;
-using Ingestion.Postgres.Testing;
+using Ingestion.Samples;
 using Npgsql;
 using NpgsqlTypes;
 
@@ -28,10 +28,10 @@ internal static class PostgresBenchmarks
     public static async Task<int> RunAsync(string[] args)
     {
         var which = args.Length > 0 ? args[0] : "all";
-        await using var server = await TestPostgresServer.StartAsync();
+        await using var server = await LocalPostgresServer.StartAsync();
         Console.WriteLine(server.IsThrowaway
             ? "Server: throwaway PostgreSQL cluster (fsync=off, synchronous_commit=off, shared_buffers=128MB), same machine."
-            : $"Server: {TestPostgresServer.EnvironmentVariable}.");
+            : $"Server: {LocalPostgresServer.EnvironmentVariable}.");
         await using (var admin = new NpgsqlConnection(server.AdminConnectionString))
         {
             await admin.OpenAsync();

@@ -7,7 +7,7 @@ namespace Ingestion;
 /// <remarks>
 /// Return normally to complete the job. Throw to fail the attempt: the job is retried with backoff until its
 /// maximum attempts, or dead at once when the exception is a <see cref="PermanentJobFailureException"/>.
-/// Honour <paramref name="cancellationToken"/> in <see cref="HandleAsync"/>: it fires on host shutdown, and a
+/// Honour the cancellation token of <see cref="HandleAsync"/>: it fires on host shutdown, and a
 /// job cancelled that way is released to another worker without counting the attempt.
 /// </remarks>
 public interface IJobHandler

@@ -1,5 +1,5 @@
 using System.Collections.Concurrent;
-using Ingestion.Postgres.Testing;
+using Ingestion.Samples;
 using Ingestion.Postgres.Tests.Support;
 
 [assembly: AssemblyFixture(typeof(PostgresServerFixture))]
@@ -13,14 +13,14 @@ namespace Ingestion.Postgres.Tests.Support;
 public sealed class PostgresServerFixture : IAsyncLifetime
 {
     private readonly ConcurrentDictionary<string, Lazy<Task<string>>> _databases = new(StringComparer.Ordinal);
-    private TestPostgresServer? _server;
+    private LocalPostgresServer? _server;
     private Exception? _startFailure;
 
     public async ValueTask InitializeAsync()
     {
         try
         {
-            _server = await TestPostgresServer.StartAsync();
+            _server = await LocalPostgresServer.StartAsync();
         }
         catch (InvalidOperationException exception)
         {

@@ -5,15 +5,16 @@ using System.Net.Sockets;
 using System.Text;
 using Npgsql;
 
-namespace Ingestion.Postgres.Testing;
+namespace Ingestion.Samples;
 
 /// <summary>
-/// A PostgreSQL server for tests and benchmarks: the one named by <c>INGESTION_TEST_POSTGRES</c>, or a throwaway
+/// A PostgreSQL server for the samples, tests and benchmarks: the one a connection string names, or a throwaway
 /// cluster started from the machine's own binaries (<c>initdb</c> + <c>pg_ctl</c>) in a temp folder on a free port,
-/// stopped and deleted on dispose. Shared as a linked source file by the test and benchmark projects.
+/// stopped and deleted on dispose.
 /// </summary>
-internal sealed class TestPostgresServer : IAsyncDisposable
+public sealed class LocalPostgresServer : IAsyncDisposable
 {
+    /// <summary>The environment variable the tests and benchmarks read a server's connection string from.</summary>
     public const string EnvironmentVariable = "INGESTION_TEST_POSTGRES";
 
     private const string FolderPrefix = "ingestion-pg-";
@@ -24,7 +25,7 @@ internal sealed class TestPostgresServer : IAsyncDisposable
     private readonly bool _asPostgresUser;
     private int _databaseCounter;
 
-    private TestPostgresServer(string adminConnectionString, string? folder, string? binaries, bool asPostgresUser)
+    private LocalPostgresServer(string adminConnectionString, string? folder, string? binaries, bool asPostgresUser)
     {
         AdminConnectionString = adminConnectionString;
         _folder = folder;
@@ -39,9 +40,18 @@ internal sealed class TestPostgresServer : IAsyncDisposable
     public bool IsThrowaway => _folder is not null;
 
     /// <summary>Starts a throwaway cluster, or uses <c>INGESTION_TEST_POSTGRES</c> when it is set.</summary>
-    public static async Task<TestPostgresServer> StartAsync(CancellationToken cancellationToken = default)
+    /// <param name="cancellationToken">Cancels the start.</param>
+    /// <returns>The running server.</returns>
+    public static Task<LocalPostgresServer> StartAsync(CancellationToken cancellationToken = default) =>
+        StartAsync(Environment.GetEnvironmentVariable(EnvironmentVariable), cancellationToken);
+
+    /// <summary>Uses the server <paramref name="configured"/> names, or starts a throwaway cluster when it is empty.</summary>
+    /// <param name="configured">A connection string, or <see langword="null"/> for a throwaway cluster.</param>
+    /// <param name="cancellationToken">Cancels the start.</param>
+    /// <returns>The running server.</returns>
+    /// <exception cref="InvalidOperationException">The configured server cannot be reached, or no binaries were found.</exception>
+    public static async Task<LocalPostgresServer> StartAsync(string? configured, CancellationToken cancellationToken = default)
     {
-        var configured = Environment.GetEnvironmentVariable(EnvironmentVariable);
         if (!string.IsNullOrWhiteSpace(configured))
         {
             await using var connection = new NpgsqlConnection(configured);
@@ -57,7 +67,7 @@ internal sealed class TestPostgresServer : IAsyncDisposable
                     exception);
             }
 
-            return new TestPostgresServer(configured, folder: null, binaries: null, asPostgresUser: false);
+            return new LocalPostgresServer(configured, folder: null, binaries: null, asPostgresUser: false);
         }
 
         var binaries = FindBinaries() ?? throw new InvalidOperationException(
@@ -91,6 +101,9 @@ internal sealed class TestPostgresServer : IAsyncDisposable
     }
 
     /// <summary>Creates a fresh, empty database and returns its connection string.</summary>
+    /// <param name="nameHint">A readable part of the database name.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>The new database's connection string.</returns>
     public async Task<string> CreateDatabaseAsync(string nameHint, CancellationToken cancellationToken = default)
     {
         var suffix = Interlocked.Increment(ref _databaseCounter).ToString(CultureInfo.InvariantCulture);
@@ -116,6 +129,8 @@ internal sealed class TestPostgresServer : IAsyncDisposable
         return new NpgsqlConnectionStringBuilder(AdminConnectionString) { Database = name }.ConnectionString;
     }
 
+    /// <summary>Stops and deletes a throwaway cluster; leaves a configured server alone.</summary>
+    /// <returns>A task that completes when the cluster is gone.</returns>
     public async ValueTask DisposeAsync()
     {
         NpgsqlConnection.ClearAllPools();
@@ -128,7 +143,7 @@ internal sealed class TestPostgresServer : IAsyncDisposable
         TryDelete(_folder);
     }
 
-    private static async Task<TestPostgresServer> StartClusterAsync(string binaries, string folder, bool asPostgresUser, CancellationToken cancellationToken)
+    private static async Task<LocalPostgresServer> StartClusterAsync(string binaries, string folder, bool asPostgresUser, CancellationToken cancellationToken)
     {
         var data = Path.Combine(folder, "data");
         var sockets = Path.Combine(folder, "sockets");
@@ -166,7 +181,7 @@ internal sealed class TestPostgresServer : IAsyncDisposable
             Database = "postgres",
             MaxPoolSize = 100,
         }.ConnectionString;
-        return new TestPostgresServer(connectionString, folder, binaries, asPostgresUser);
+        return new LocalPostgresServer(connectionString, folder, binaries, asPostgresUser);
     }
 
     private static string? FindBinaries()
