@@ -74,6 +74,34 @@ public sealed class RestSourceBuilder
         return this;
     }
 
+    /// <summary>Authenticates with a static bearer token; shorthand for <c>Auth(Authenticators.Bearer(token))</c>.</summary>
+    /// <param name="token">The token, without the <c>Bearer </c> prefix.</param>
+    /// <returns>This builder.</returns>
+    public RestSourceBuilder BearerToken(string token) => Auth(Authenticators.Bearer(token));
+
+    /// <summary>Authenticates with an API key in a header or query parameter; shorthand for <see cref="Authenticators.ApiKey"/>.</summary>
+    /// <param name="name">The header or query parameter name.</param>
+    /// <param name="value">The key.</param>
+    /// <param name="location">Where the key goes. Defaults to a header.</param>
+    /// <returns>This builder.</returns>
+    public RestSourceBuilder ApiKey(string name, string value, ApiKeyLocation location = ApiKeyLocation.Header) =>
+        Auth(Authenticators.ApiKey(name, value, location));
+
+    /// <summary>Authenticates with HTTP Basic; shorthand for <see cref="Authenticators.Basic"/>.</summary>
+    /// <param name="userName">The user name.</param>
+    /// <param name="password">The password.</param>
+    /// <returns>This builder.</returns>
+    public RestSourceBuilder BasicAuth(string userName, string password) => Auth(Authenticators.Basic(userName, password));
+
+    /// <summary>Authenticates with OAuth 2.0 client credentials; shorthand for <see cref="Authenticators.OAuth2ClientCredentials"/>.</summary>
+    /// <param name="tokenUrl">The token endpoint; a relative URL is resolved against the base address.</param>
+    /// <param name="clientId">The client id.</param>
+    /// <param name="clientSecret">The client secret.</param>
+    /// <param name="scope">The scope, or <see langword="null"/>.</param>
+    /// <returns>This builder.</returns>
+    public RestSourceBuilder OAuth2ClientCredentials(string tokenUrl, string clientId, string clientSecret, string? scope = null) =>
+        Auth(Authenticators.OAuth2ClientCredentials(tokenUrl, clientId, clientSecret, scope));
+
     /// <summary>Adds a header sent with every request of the source (for example <c>Accept</c>).</summary>
     /// <param name="name">The header name.</param>
     /// <param name="value">The header value.</param>
