@@ -15,6 +15,11 @@ internal static class IngestionTelemetry
     public const string StreamTag = "ingestion.stream";
     public const string StatusTag = "ingestion.status";
     public const string OutcomeTag = "ingestion.outcome";
+    public const string ReasonTag = "ingestion.reason";
+    public const string JobTypeTag = "ingestion.job.type";
+    public const string JobStatusTag = "ingestion.job.status";
+    public const string ModeTag = "ingestion.mode";
+    public const string DeriverTag = "ingestion.deriver";
 
     public static readonly ActivitySource ActivitySource = new(Name);
 
@@ -34,4 +39,19 @@ internal static class IngestionTelemetry
 
     /// <summary>Retries scheduled by the fetcher's resilience pipeline, tagged with the source.</summary>
     public static readonly Counter<long> HttpRetries = Meter.CreateCounter<long>("ingestion.http.retries", unit: "{retry}", description: "HTTP retries scheduled by the fetcher.");
+
+    /// <summary>Jobs finished by the queue worker, tagged with the job type and how they ended (completed, failed, dead, released).</summary>
+    public static readonly Counter<long> Jobs = Meter.CreateCounter<long>("ingestion.jobs", unit: "{job}", description: "Jobs finished by the queue worker, by type and outcome.");
+
+    /// <summary>How long a job's handler ran, tagged with the job type and how it ended.</summary>
+    public static readonly Histogram<double> JobDuration = Meter.CreateHistogram<double>("ingestion.job.duration", unit: "s", description: "How long job handlers ran.");
+
+    /// <summary>Partial-record retry attempts, tagged with the source, the stream and the outcome (succeeded, failed, gave_up, permanent).</summary>
+    public static readonly Counter<long> RecordRetries = Meter.CreateCounter<long>("ingestion.retry.attempts", unit: "{attempt}", description: "Partial-record retry attempts, by outcome.");
+
+    /// <summary>Keys derived, tagged with the deriver and the mode (inline or queued).</summary>
+    public static readonly Counter<long> DerivedKeys = Meter.CreateCounter<long>("ingestion.derive.keys", unit: "{key}", description: "Input keys derived, by deriver and mode.");
+
+    /// <summary>Webhook deliveries received, tagged with the source, the outcome (accepted, duplicate, rejected, unknown_source) and the rejection reason.</summary>
+    public static readonly Counter<long> WebhookDeliveries = Meter.CreateCounter<long>("ingestion.webhook.deliveries", unit: "{delivery}", description: "Webhook deliveries received, by outcome.");
 }
