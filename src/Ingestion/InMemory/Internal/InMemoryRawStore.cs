@@ -1,0 +1,541 @@
+using System.Runtime.CompilerServices;
+using System.Text.Json;
+
+namespace Ingestion.InMemory.Internal;
+
+/// <summary>
+/// The raw store in memory, with the PostgreSQL store's rules: per-key state (hash, latest version, verification, retry) kept
+/// apart from the versions, so verifying an unchanged record touches only the key; a batch, its sync state and its run counts
+/// are applied under one lock, after every check, so they land together or not at all.
+/// </summary>
+internal sealed class InMemoryRawStore(InMemoryStoreOptions options, InMemorySyncStateStore states, InMemoryRunLog runs) : IRawStore
+{
+    private readonly Lock _gate = new();
+    private readonly Dictionary<StreamId, Dictionary<string, KeyState>> _streams = [];
+    private readonly Dictionary<(StreamId Stream, string Key), List<RetryAttempt>> _retryLog = [];
+
+    public ValueTask<RawBatchResult> WriteBatchAsync(RawBatch batch, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        ArgumentNullException.ThrowIfNull(batch.Records);
+        ArgumentNullException.ThrowIfNull(batch.Stream.Source);
+        ArgumentNullException.ThrowIfNull(batch.Stream.Stream);
+        var records = batch.Records;
+        CheckKeys(records);
+
+        // Everything that can fail happens before the lock: nothing of the batch is applied unless all of it is.
+        var inspections = new Inspection[records.Count];
+        for (var index = 0; index < records.Count; index++)
+        {
+            var record = records[index];
+            var kind = PayloadInspector.Inspect(record.Payload.Span, options.MaxPayloadBytes, out var detail);
+            SyncIssue? issue = kind switch
+            {
+                PayloadKind.InvalidJson => new SyncIssue(IssueKind.InvalidJson, detail!, record.Key),
+                PayloadKind.NullCharacter => new SyncIssue(IssueKind.NullCharacter, detail!, record.Key),
+                PayloadKind.TooLarge => new SyncIssue(IssueKind.PayloadTooLarge, detail!, record.Key),
+                _ => null,
+            };
+            inspections[index] = new Inspection(kind == PayloadKind.Json, issue);
+        }
+
+        cancellationToken.ThrowIfCancellationRequested();
+        var at = batch.FetchedAt;
+        var changedKeys = new List<string>();
+        List<SyncIssue>? flagged = null;
+        int created = 0, changed = 0, unchanged = 0, partial = 0;
+        lock (_gate)
+        {
+            var keys = Keys(batch.Stream, create: true)!;
+            for (var index = 0; index < records.Count; index++)
+            {
+                var record = records[index];
+                var inspection = inspections[index];
+                keys.TryGetValue(record.Key, out var key);
+                if (key is not null && !record.IsPartial && !key.LatestIsPartial && key.Hash == record.Hash)
+                {
+                    key.LastVerifiedAt = at;
+                    key.LastSeenAt = at;
+                    key.DeletedAt = null;
+                    if (key.RetryStatus == RetryStatus.Pending)
+                    {
+                        key.RetryStatus = RetryStatus.None;
+                    }
+
+                    unchanged++;
+                    continue;
+                }
+
+                if (inspection.Issue is { } issue)
+                {
+                    (flagged ??= []).Add(issue);
+                }
+
+                if (record.IsPartial)
+                {
+                    partial++;
+                }
+                else if (key is null)
+                {
+                    created++;
+                    changedKeys.Add(record.Key);
+                }
+                else
+                {
+                    changed++;
+                    changedKeys.Add(record.Key);
+                }
+
+                var retryStatus = !record.IsPartial ? RetryStatus.None : record.IsRetryable ? RetryStatus.Pending : RetryStatus.Failed;
+                if (key is null)
+                {
+                    key = new KeyState
+                    {
+                        Hash = record.Hash,
+                        LatestVersion = 1,
+                        LatestIsPartial = record.IsPartial,
+                        FirstSeenAt = at,
+                        LastSeenAt = at,
+                        LastVerifiedAt = at,
+                        RetryStatus = retryStatus,
+                        NextRetryAt = retryStatus == RetryStatus.Pending ? at : null,
+                    };
+                    SetFailure(key, record);
+                    key.Versions.Add(NewVersion(batch, record, inspection, version: 1, isLatest: true));
+                    keys.Add(record.Key, key);
+                    continue;
+                }
+
+                // A partial record never hides good data: behind a complete latest version it is kept, not made latest.
+                var version = key.Versions.Count + 1;
+                var becomesLatest = !record.IsPartial || key.LatestIsPartial;
+                if (becomesLatest)
+                {
+                    var previous = key.Versions[key.LatestVersion - 1];
+                    previous.IsLatest = false;
+                    previous.SupersededVerifiedAt = key.LastVerifiedAt;
+                    key.Hash = record.Hash;
+                    key.LatestVersion = version;
+                    key.LatestIsPartial = record.IsPartial;
+                    key.LastVerifiedAt = at;
+                    key.DeletedAt = null;
+                }
+
+                var stored = NewVersion(batch, record, inspection, version, becomesLatest);
+                if (!becomesLatest)
+                {
+                    // Never the latest: its verification time is its fetch time.
+                    stored.SupersededVerifiedAt = at;
+                }
+
+                key.Versions.Add(stored);
+                key.LastSeenAt = at;
+                var stillPending = retryStatus == RetryStatus.Pending && key.RetryStatus == RetryStatus.Pending;
+                if (!stillPending)
+                {
+                    key.RetryCount = retryStatus == RetryStatus.Pending ? 0 : key.RetryCount;
+                    key.NextRetryAt = retryStatus == RetryStatus.Pending ? at : null;
+                }
+
+                key.RetryStatus = retryStatus;
+                SetFailure(key, record);
+            }
+
+            if (batch.State is { } state)
+            {
+                states.Save(state with { Stream = batch.Stream });
+            }
+
+            runs.AddBatchCounts(batch.RunId, created, changed, unchanged, partial);
+        }
+
+        return ValueTask.FromResult(new RawBatchResult
+        {
+            New = created,
+            Changed = changed,
+            Unchanged = unchanged,
+            Partial = partial,
+            ChangedKeys = changedKeys,
+            Issues = flagged ?? (IReadOnlyList<SyncIssue>)[],
+        });
+    }
+
+    private static void SetFailure(KeyState key, RawRecordWrite record)
+    {
+        key.RetryRequest = record.IsPartial ? record.RetryRequest : null;
+        key.ErrorMessage = record.IsPartial ? record.ErrorMessage : null;
+        key.HttpStatusCode = record.IsPartial ? record.HttpStatusCode : null;
+    }
+
+    private static StoredVersion NewVersion(RawBatch batch, RawRecordWrite record, Inspection inspection, int version, bool isLatest)
+    {
+        IReadOnlyList<SyncIssue> issues = inspection.Issue is { } issue ? [.. record.Issues, issue] : [.. record.Issues];
+        return new StoredVersion
+        {
+            Version = version,
+            IsLatest = isLatest,
+            Payload = record.Payload.ToArray(),
+            IsJson = inspection.IsJson,
+            Hash = record.Hash,
+            FetchedAt = batch.FetchedAt,
+            RunId = batch.RunId,
+            IsPartial = record.IsPartial,
+            Issues = issues,
+            HttpStatusCode = record.HttpStatusCode,
+            ErrorMessage = record.ErrorMessage,
+        };
+    }
+
+    private static void CheckKeys(IReadOnlyList<RawRecordWrite> records)
+    {
+        HashSet<string>? seen = records.Count > 1 ? new HashSet<string>(records.Count, StringComparer.Ordinal) : null;
+        for (var index = 0; index < records.Count; index++)
+        {
+            var record = records[index] ?? throw new ArgumentException($"The batch's record at index {index} is null.", nameof(records));
+            ArgumentNullException.ThrowIfNull(record.Key);
+            if (seen is not null && !seen.Add(record.Key))
+            {
+                throw new ArgumentException($"The key '{record.Key}' appears more than once in the batch; a key may appear at most once per batch.", nameof(records));
+            }
+        }
+    }
+
+    public ValueTask<RawRecord?> GetLatestAsync(StreamId stream, string key, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        cancellationToken.ThrowIfCancellationRequested();
+        lock (_gate)
+        {
+            return ValueTask.FromResult(Keys(stream, create: false) is { } keys && keys.TryGetValue(key, out var state)
+                ? ToRecord(stream, key, state, state.Versions[state.LatestVersion - 1])
+                : null);
+        }
+    }
+
+    public IAsyncEnumerable<RawRecord> GetHistoryAsync(StreamId stream, string key, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        List<RawRecord> history;
+        lock (_gate)
+        {
+            history = Keys(stream, create: false) is { } keys && keys.TryGetValue(key, out var state)
+                ? state.Versions.ConvertAll(version => ToRecord(stream, key, state, version))
+                : [];
+        }
+
+        return Yield(history, cancellationToken);
+    }
+
+    public IAsyncEnumerable<RawRecord> QueryLatestAsync(StreamId stream, RawRecordQuery? query, CancellationToken cancellationToken)
+    {
+        var includeDeleted = query is { IncludeDeleted: true };
+        var field = query?.FieldName;
+        var latest = new List<RawRecord>();
+        lock (_gate)
+        {
+            if (Keys(stream, create: false) is { } keys)
+            {
+                foreach (var (key, state) in keys)
+                {
+                    var version = state.Versions[state.LatestVersion - 1];
+                    if ((includeDeleted || state.DeletedAt is null) && (field is null || Matches(version, field, query!.FieldValue)))
+                    {
+                        latest.Add(ToRecord(stream, key, state, version));
+                    }
+                }
+            }
+        }
+
+        latest.Sort(static (left, right) => string.CompareOrdinal(left.Key, right.Key));
+        return Yield(latest, cancellationToken);
+    }
+
+    /// <summary>Whether the top-level field compares equal as text (JSON null matches a <see langword="null"/> value only).</summary>
+    private static bool Matches(StoredVersion version, string field, string? value)
+    {
+        if (!version.IsJson)
+        {
+            return false;
+        }
+
+        using var document = JsonDocument.Parse(version.Payload);
+        if (document.RootElement.ValueKind != JsonValueKind.Object || !document.RootElement.TryGetProperty(field, out var element))
+        {
+            return false;
+        }
+
+        return element.ValueKind switch
+        {
+            JsonValueKind.Null => value is null,
+            _ when value is null => false,
+            JsonValueKind.String => string.Equals(element.GetString(), value, StringComparison.Ordinal),
+            _ => string.Equals(element.GetRawText(), value, StringComparison.Ordinal),
+        };
+    }
+
+    public IAsyncEnumerable<RawRecord> GetChangedSinceAsync(StreamId stream, DateTimeOffset since, CancellationToken cancellationToken)
+    {
+        var changed = new List<RawRecord>();
+        lock (_gate)
+        {
+            if (Keys(stream, create: false) is { } keys)
+            {
+                foreach (var (key, state) in keys)
+                {
+                    var version = state.Versions[state.LatestVersion - 1];
+                    if (version.FetchedAt > since)
+                    {
+                        changed.Add(ToRecord(stream, key, state, version));
+                    }
+                }
+            }
+        }
+
+        changed.Sort(static (left, right) =>
+        {
+            var order = left.FetchedAt.CompareTo(right.FetchedAt);
+            return order != 0 ? order : string.CompareOrdinal(left.Key, right.Key);
+        });
+        return Yield(changed, cancellationToken);
+    }
+
+    public ValueTask<int> MarkMissingDeletedAsync(StreamId stream, DateTimeOffset seenSince, DateTimeOffset deletedAt, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        var count = 0;
+        lock (_gate)
+        {
+            if (Keys(stream, create: false) is { } keys)
+            {
+                foreach (var state in keys.Values)
+                {
+                    if (state.DeletedAt is null && state.LastSeenAt < seenSince)
+                    {
+                        state.DeletedAt = deletedAt;
+                        count++;
+                    }
+                }
+            }
+        }
+
+        return ValueTask.FromResult(count);
+    }
+
+    public ValueTask<long> CountLatestAsync(StreamId stream, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        lock (_gate)
+        {
+            return ValueTask.FromResult(Keys(stream, create: false) is { } keys
+                ? keys.Values.LongCount(state => state.DeletedAt is null && !state.LatestIsPartial)
+                : 0L);
+        }
+    }
+
+    public ValueTask<IReadOnlyList<RetryCandidate>> GetRecordsNeedingRetryAsync(DateTimeOffset now, int limit, CancellationToken cancellationToken)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(limit);
+        cancellationToken.ThrowIfCancellationRequested();
+        var due = new List<(DateTimeOffset DueAt, RetryCandidate Candidate)>();
+        lock (_gate)
+        {
+            foreach (var (stream, keys) in _streams)
+            {
+                foreach (var (key, state) in keys)
+                {
+                    if (state.RetryStatus == RetryStatus.Pending && state.NextRetryAt is { } dueAt && dueAt <= now)
+                    {
+                        due.Add((dueAt, new RetryCandidate
+                        {
+                            Stream = stream,
+                            Key = key,
+                            RetryCount = state.RetryCount,
+                            LastRetryAt = state.LastRetryAt,
+                            RetryRequest = state.RetryRequest,
+                            ErrorMessage = state.ErrorMessage,
+                            HttpStatusCode = state.HttpStatusCode,
+                        }));
+                    }
+                }
+            }
+        }
+
+        due.Sort(static (left, right) =>
+        {
+            var order = left.DueAt.CompareTo(right.DueAt);
+            if (order == 0)
+            {
+                order = StreamOrder.Compare(left.Candidate.Stream, right.Candidate.Stream);
+            }
+
+            return order != 0 ? order : string.CompareOrdinal(left.Candidate.Key, right.Candidate.Key);
+        });
+        return ValueTask.FromResult<IReadOnlyList<RetryCandidate>>([.. due.Take(limit).Select(entry => entry.Candidate)]);
+    }
+
+    public ValueTask RecordRetryAttemptAsync(RetryAttempt attempt, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(attempt);
+        ArgumentNullException.ThrowIfNull(attempt.Key);
+        cancellationToken.ThrowIfCancellationRequested();
+        lock (_gate)
+        {
+            if (!_retryLog.TryGetValue((attempt.Stream, attempt.Key), out var log))
+            {
+                log = [];
+                _retryLog[(attempt.Stream, attempt.Key)] = log;
+            }
+
+            log.Add(attempt);
+            if (Keys(attempt.Stream, create: false) is { } keys && keys.TryGetValue(attempt.Key, out var state))
+            {
+                state.RetryCount = Math.Max(state.RetryCount, attempt.Attempt);
+                state.LastRetryAt = attempt.AttemptedAt;
+                if (attempt.Succeeded)
+                {
+                    state.RetrySucceededAt = attempt.AttemptedAt;
+                    state.RetryStatus = RetryStatus.Succeeded;
+                    state.NextRetryAt = null;
+                }
+                else
+                {
+                    if (attempt.GaveUp)
+                    {
+                        state.RetryStatus = RetryStatus.Failed;
+                    }
+
+                    state.NextRetryAt = attempt.GaveUp ? null : attempt.NextRetryAt;
+                    state.HttpStatusCode = attempt.HttpStatusCode ?? state.HttpStatusCode;
+                    state.ErrorMessage = attempt.ErrorMessage ?? state.ErrorMessage;
+                }
+            }
+        }
+
+        return ValueTask.CompletedTask;
+    }
+
+    public ValueTask<IReadOnlyList<RetryAttempt>> GetRetryLogAsync(StreamId stream, string key, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        cancellationToken.ThrowIfCancellationRequested();
+        lock (_gate)
+        {
+            return ValueTask.FromResult<IReadOnlyList<RetryAttempt>>(_retryLog.TryGetValue((stream, key), out var log) ? [.. log] : []);
+        }
+    }
+
+    private Dictionary<string, KeyState>? Keys(StreamId stream, bool create)
+    {
+        if (!_streams.TryGetValue(stream, out var keys) && create)
+        {
+            keys = new Dictionary<string, KeyState>(StringComparer.Ordinal);
+            _streams[stream] = keys;
+        }
+
+        return keys;
+    }
+
+    private static RawRecord ToRecord(StreamId stream, string key, KeyState state, StoredVersion version) => new()
+    {
+        Stream = stream,
+        Key = key,
+        Version = version.Version,
+        IsLatest = version.IsLatest,
+        Payload = version.Payload,
+        IsJson = version.IsJson,
+        Hash = version.Hash,
+        FirstSeenAt = state.FirstSeenAt,
+        FetchedAt = version.FetchedAt,
+        LastVerifiedAt = version.IsLatest ? state.LastVerifiedAt : version.SupersededVerifiedAt ?? version.FetchedAt,
+        DeletedAt = state.DeletedAt,
+        IsPartial = version.IsPartial,
+        Issues = version.Issues,
+        HttpStatusCode = version.HttpStatusCode,
+        ErrorMessage = version.ErrorMessage,
+        RunId = version.RunId,
+    };
+
+    private static async IAsyncEnumerable<RawRecord> Yield(List<RawRecord> records, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        foreach (var record in records)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            yield return record;
+        }
+
+        await Task.CompletedTask.ConfigureAwait(false);
+    }
+
+    private readonly record struct Inspection(bool IsJson, SyncIssue? Issue);
+
+    private enum RetryStatus
+    {
+        None,
+        Pending,
+        Succeeded,
+        Failed,
+    }
+
+    /// <summary>The narrow per-key state (the PostgreSQL store's <c>record_keys</c>) and the key's versions.</summary>
+    private sealed class KeyState
+    {
+        public required ContentHash Hash { get; set; }
+
+        public required int LatestVersion { get; set; }
+
+        public required bool LatestIsPartial { get; set; }
+
+        public required DateTimeOffset FirstSeenAt { get; init; }
+
+        public required DateTimeOffset LastSeenAt { get; set; }
+
+        public required DateTimeOffset LastVerifiedAt { get; set; }
+
+        public DateTimeOffset? DeletedAt { get; set; }
+
+        public RetryStatus RetryStatus { get; set; }
+
+        public string? RetryRequest { get; set; }
+
+        public int RetryCount { get; set; }
+
+        public DateTimeOffset? LastRetryAt { get; set; }
+
+        public DateTimeOffset? NextRetryAt { get; set; }
+
+        public DateTimeOffset? RetrySucceededAt { get; set; }
+
+        public string? ErrorMessage { get; set; }
+
+        public int? HttpStatusCode { get; set; }
+
+        public List<StoredVersion> Versions { get; } = [];
+    }
+
+    private sealed class StoredVersion
+    {
+        public required int Version { get; init; }
+
+        public required bool IsLatest { get; set; }
+
+        public required byte[] Payload { get; init; }
+
+        public required bool IsJson { get; init; }
+
+        public required ContentHash Hash { get; init; }
+
+        public required DateTimeOffset FetchedAt { get; init; }
+
+        public required Guid RunId { get; init; }
+
+        public required bool IsPartial { get; init; }
+
+        public required IReadOnlyList<SyncIssue> Issues { get; init; }
+
+        public int? HttpStatusCode { get; init; }
+
+        public string? ErrorMessage { get; init; }
+
+        public DateTimeOffset? SupersededVerifiedAt { get; set; }
+    }
+}

@@ -1,0 +1,29 @@
+namespace Ingestion.InMemory.Internal;
+
+/// <summary>One set of in-memory stores sharing a clock; the raw store writes sync state and run counters with its batches.</summary>
+internal sealed class InMemoryStores
+{
+    public InMemoryStores(InMemoryStoreOptions options, TimeProvider time)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(time);
+        SyncState = new InMemorySyncStateStore();
+        RunLog = new InMemoryRunLog();
+        Health = new InMemoryHealthStore();
+        Raw = new InMemoryRawStore(options, SyncState, RunLog);
+        Derived = new InMemoryDerivedStore(time);
+        Queue = new InMemoryJobQueue(options, time);
+    }
+
+    public InMemoryRawStore Raw { get; }
+
+    public InMemorySyncStateStore SyncState { get; }
+
+    public InMemoryRunLog RunLog { get; }
+
+    public InMemoryHealthStore Health { get; }
+
+    public InMemoryDerivedStore Derived { get; }
+
+    public InMemoryJobQueue Queue { get; }
+}
