@@ -44,6 +44,7 @@ public static class IngestionServiceCollectionExtensions
         services.TryAddSingleton<ISourceCatalog, SourceCatalog>();
         services.TryAddSingleton<ISyncRunner, SyncRunner>();
         services.AddHttpFetching();
+        services.AddIngestionClient();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<IngestionStartupCheck>, IngestionStartupValidator>());
         services.AddOptions<IngestionStartupCheck>().ValidateOnStart();
         return builder;

@@ -1,0 +1,122 @@
+using Ingestion.Telemetry;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+
+namespace Ingestion.Client.Internal;
+
+/// <summary>
+/// Runs the registered derivers over changed record keys, inline or through <see cref="IngestionJobTypes.Derive"/> jobs.
+/// A record key maps to a deriver's input key with <see cref="IDeriver.GetInputKey"/>; each input key's output is replaced
+/// whole, so deriving a key twice is harmless.
+/// </summary>
+internal sealed class ChangedKeyDerivation(IServiceProvider services, IEnumerable<IDeriver> derivers, IOptions<IngestionClientOptions> options, TimeProvider timeProvider)
+{
+    private readonly IDeriver[] _derivers = [.. derivers];
+
+    public IngestionClientOptions Options => options.Value;
+
+    /// <summary>Whether any deriver takes <paramref name="stream"/> as input.</summary>
+    public bool HasDerivers(StreamId stream) => _derivers.Any(d => d.Inputs.Contains(stream));
+
+    /// <summary>Derives the given record keys of one stream with every deriver that takes it as input.</summary>
+    /// <returns>Errors as messages naming deriver and key; a failed key's other derivers still ran.</returns>
+    public async Task<IReadOnlyList<(string Key, string Error)>> DeriveAsync(StreamId stream, IReadOnlyList<string> keys, string mode, CancellationToken cancellationToken)
+    {
+        var relevant = _derivers.Where(d => d.Inputs.Contains(stream)).ToArray();
+        if (relevant.Length == 0 || keys.Count == 0)
+        {
+            return [];
+        }
+
+        var raw = services.GetRequiredService<IRawStore>();
+        var derived = services.GetRequiredService<IDerivedStore>();
+        var context = new DerivationContext { RawStore = raw, TimeProvider = timeProvider };
+        var records = new List<RawRecord>(keys.Count);
+        foreach (var key in keys)
+        {
+            if (await raw.GetLatestAsync(stream, key, cancellationToken).ConfigureAwait(false) is { IsPartial: false, IsJson: true } record)
+            {
+                records.Add(record);
+            }
+        }
+
+        var errors = new List<(string, string)>();
+        foreach (var deriver in relevant)
+        {
+            // Several record keys (employments) can map to one input key (the employee): derive each input key once.
+            var inputKeys = new Dictionary<string, string>(StringComparer.Ordinal);
+            foreach (var record in records)
+            {
+                try
+                {
+                    if (deriver.GetInputKey(stream, record.Key, record.Payload) is { } inputKey)
+                    {
+                        inputKeys.TryAdd(inputKey, record.Key);
+                    }
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    errors.Add((record.Key, $"Deriver '{deriver.Name}' could not map key '{record.Key}' of {stream}: {ex.Message}"));
+                }
+            }
+
+            foreach (var (inputKey, recordKey) in inputKeys)
+            {
+                try
+                {
+                    var output = await deriver.DeriveAsync(inputKey, context, cancellationToken).ConfigureAwait(false);
+                    await derived.ReplaceAsync(deriver.Name, deriver.Version, inputKey, output, cancellationToken).ConfigureAwait(false);
+                    IngestionTelemetry.DerivedKeys.Add(
+                        1,
+                        new KeyValuePair<string, object?>(IngestionTelemetry.DeriverTag, deriver.Name),
+                        new KeyValuePair<string, object?>(IngestionTelemetry.ModeTag, mode));
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+                {
+                    errors.Add((recordKey, $"Deriver '{deriver.Name}' failed for input key '{inputKey}' of {stream}: {ex.Message}"));
+                }
+            }
+        }
+
+        return errors;
+    }
+
+    /// <summary>Enqueues derive jobs for record keys of one stream, in batches of <see cref="IngestionClientOptions.DeriveBatchSize"/>.</summary>
+    public async Task<IReadOnlyList<long>> EnqueueAsync(StreamId stream, IReadOnlyList<string> keys, CancellationToken cancellationToken)
+    {
+        if (keys.Count == 0 || !HasDerivers(stream))
+        {
+            return [];
+        }
+
+        var settings = options.Value;
+        var jobs = new List<JobRequest>();
+        foreach (var chunk in keys.Chunk(settings.DeriveBatchSize))
+        {
+            jobs.Add(new JobRequest
+            {
+                JobType = IngestionJobTypes.Derive,
+                Payload = new DeriveJobPayload { Stream = stream, Keys = chunk }.ToJson(),
+                Priority = settings.DerivePriority,
+                MaxAttempts = settings.DeriveMaxAttempts,
+            });
+        }
+
+        var queue = services.GetService<IJobQueue>()
+            ?? throw new InvalidOperationException("No IJobQueue is registered, so derivation cannot be queued: call UsePostgres(...) or register a job queue.");
+        var results = await queue.EnqueueManyAsync(jobs, cancellationToken).ConfigureAwait(false);
+        return [.. results.Select(r => r.JobId)];
+    }
+
+    /// <summary>Queues derivation of every changed key in the reports (the background path after a sync).</summary>
+    public async Task<IReadOnlyList<long>> EnqueueAsync(IReadOnlyList<SyncReport> reports, CancellationToken cancellationToken)
+    {
+        var ids = new List<long>();
+        foreach (var report in reports)
+        {
+            ids.AddRange(await EnqueueAsync(report.Stream, report.ChangedKeys, cancellationToken).ConfigureAwait(false));
+        }
+
+        return ids;
+    }
+}

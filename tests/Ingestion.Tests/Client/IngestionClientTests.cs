@@ -1,0 +1,217 @@
+using System.Text;
+using System.Text.Json;
+using Ingestion.Tests.Running;
+using Ingestion.Tests.Support;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Time.Testing;
+
+namespace Ingestion.Tests.Client;
+
+public sealed class IngestionClientTests : IAsyncDisposable
+{
+    private static readonly StreamId Employments = new("hr", "employments");
+    private readonly FakeTimeProvider _time = new(new DateTimeOffset(2025, 3, 1, 8, 0, 0, TimeSpan.Zero));
+    private readonly InTestStores _stores = new();
+    private readonly RecordingJobQueue _queue = new();
+    private readonly InTestDerivedStore _derived;
+    private readonly TimelineDeriver _deriver = new();
+    private ServiceProvider? _provider;
+
+    public IngestionClientTests() => _derived = new InTestDerivedStore(_time);
+
+    private static CancellationToken Cancel => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task Interactive_run_derives_exactly_N_changed_keys_inline_and_queues_the_rest()
+    {
+        var client = Build(records: 12, configure: o => o.DeriveBatchSize = 3);
+
+        var result = await client.SyncNowAsync(new SyncNowRequest { Source = "hr", Stream = "employments" }, Cancel);
+
+        var report = Assert.Single(result.Reports);
+        Assert.Equal(12, report.RecordsNew);
+        Assert.Equal(5, result.DerivedInline);
+        Assert.Equal(7, result.QueuedForDerivation);
+        Assert.Equal(["e1", "e2", "e3", "e4", "e5"], _derived.InputKeys(TimelineDeriver.DeriverName));
+        var jobs = _queue.OfType(IngestionJobTypes.Derive);
+        Assert.Equal(3, jobs.Count);
+        Assert.Equal(result.DeriveJobIds.Count, jobs.Count);
+        var queuedKeys = jobs.SelectMany(j => DeriveJobPayload.Parse(j.Payload).Keys).ToList();
+        Assert.Equal(["6", "7", "8", "9", "10", "11", "12"], queuedKeys);
+        Assert.All(jobs, j => Assert.Equal(Employments, DeriveJobPayload.Parse(j.Payload).Stream));
+    }
+
+    [Fact]
+    public async Task The_derive_job_handler_derives_the_queued_keys()
+    {
+        var client = Build(records: 8);
+        await client.SyncNowAsync(new SyncNowRequest { Source = "hr", Stream = "employments" }, Cancel);
+        var handler = _provider!.GetServices<IJobHandler>().Single(h => h.JobType == IngestionJobTypes.Derive);
+
+        foreach (var job in _queue.OfType(IngestionJobTypes.Derive))
+        {
+            await handler.HandleAsync(RecordingJobQueue.Claimed(job), Cancel);
+        }
+
+        Assert.Equal(8, _derived.InputKeys(TimelineDeriver.DeriverName).Count);
+        var stored = Assert.Single(await _derived.GetAsync(TimelineDeriver.DeriverName, "e8", Cancel));
+        Assert.Equal("e8:started", stored.Record.Key);
+        Assert.Equal(3, stored.DeriverVersion);
+    }
+
+    [Fact]
+    public async Task A_failing_derive_job_throws_so_the_queue_retries_it()
+    {
+        var client = Build(records: 7);
+        await client.SyncNowAsync(new SyncNowRequest { Source = "hr", Stream = "employments" }, Cancel);
+        var handler = _provider!.GetServices<IJobHandler>().Single(h => h.JobType == IngestionJobTypes.Derive);
+        _deriver.FailFor = "e6";
+
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(async () => await handler.HandleAsync(RecordingJobQueue.Claimed(Assert.Single(_queue.OfType(IngestionJobTypes.Derive))), Cancel));
+
+        Assert.Contains("e6", error.Message, StringComparison.Ordinal);
+        Assert.Contains("e7", _derived.InputKeys(TimelineDeriver.DeriverName));
+    }
+
+    [Fact]
+    public async Task An_inline_failure_is_reported_and_its_key_queued_instead()
+    {
+        var client = Build(records: 6);
+        _deriver.FailFor = "e2";
+
+        var result = await client.SyncNowAsync(new SyncNowRequest { Source = "hr", Stream = "employments" }, Cancel);
+
+        Assert.Equal(4, result.DerivedInline);
+        Assert.Contains(result.DerivationErrors, e => e.Contains("e2", StringComparison.Ordinal));
+        var queuedKeys = _queue.OfType(IngestionJobTypes.Derive).SelectMany(j => DeriveJobPayload.Parse(j.Payload).Keys).ToList();
+        Assert.Equal(["2", "6"], queuedKeys);
+    }
+
+    [Fact]
+    public async Task The_inline_count_can_be_changed_per_request_and_zero_queues_everything()
+    {
+        var client = Build(records: 4);
+
+        var result = await client.SyncNowAsync(new SyncNowRequest { Source = "hr", Stream = "employments", InlineDerivations = 0 }, Cancel);
+
+        Assert.Equal(0, result.DerivedInline);
+        Assert.Equal(4, result.QueuedForDerivation);
+        Assert.Empty(_derived.InputKeys(TimelineDeriver.DeriverName));
+    }
+
+    [Fact]
+    public async Task Background_run_enqueues_one_sync_job_and_returns_at_once()
+    {
+        var client = Build(records: 3);
+
+        var first = await client.SyncNowAsync(new SyncNowRequest { Source = "hr", Mode = SyncNowMode.Background }, Cancel);
+        var second = await client.SyncNowAsync(new SyncNowRequest { Source = "hr", Mode = SyncNowMode.Background }, Cancel);
+
+        Assert.Empty(first.Reports);
+        Assert.NotNull(first.SyncJobId);
+        Assert.True(second.AlreadyQueued);
+        Assert.Equal(first.SyncJobId, second.SyncJobId);
+        var job = Assert.Single(_queue.Enqueued);
+        Assert.Equal(IngestionJobTypes.Sync, job.JobType);
+        var payload = SyncJobPayload.Parse(job.Payload);
+        Assert.Equal("hr", payload.Source);
+        Assert.Null(payload.Stream);
+        Assert.Equal("manual", payload.Trigger);
+        Assert.Equal(0, _stores.BatchCount);
+    }
+
+    [Fact]
+    public async Task An_unknown_source_or_stream_is_an_argument_error()
+    {
+        var client = Build(records: 1);
+
+        await Assert.ThrowsAsync<ArgumentException>(() => client.SyncNowAsync(new SyncNowRequest { Source = "nope" }, Cancel));
+        await Assert.ThrowsAsync<ArgumentException>(() => client.SyncNowAsync(new SyncNowRequest { Source = "hr", Stream = "nope" }, Cancel));
+    }
+
+    [Fact]
+    public async Task Invalid_client_options_stop_start_up_naming_them()
+    {
+        var builder = Host.CreateApplicationBuilder();
+        builder.Services.AddSingleton<IRawStore>(_stores).AddSingleton<ISyncStateStore>(_stores).AddSingleton<IRunLog>(_stores).AddSingleton<IHealthStore>(_stores);
+        builder.Services.AddIngestion(ingestion => ingestion.ConfigureClient(o =>
+        {
+            o.InlineDerivations = -1;
+            o.DeriveBatchSize = 0;
+        }));
+        using var host = builder.Build();
+
+        var error = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync(Cancel));
+
+        Assert.Contains("IngestionClientOptions.InlineDerivations", error.Message, StringComparison.Ordinal);
+        Assert.Contains("IngestionClientOptions.DeriveBatchSize", error.Message, StringComparison.Ordinal);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_provider is not null)
+        {
+            await _provider.DisposeAsync();
+        }
+    }
+
+    private IIngestionClient Build(int records, Action<IngestionClientOptions>? configure = null)
+    {
+        var fetcher = new ScriptedFetcher((_, _) => new ScriptedPage(
+            [.. Enumerable.Range(1, records).Select(i => (i.ToString(System.Globalization.CultureInfo.InvariantCulture), $$"""{"id":"{{i}}","employee":"e{{i}}"}"""))]));
+        var source = new SourceDefinition
+        {
+            Name = "hr",
+            BaseAddress = new Uri("http://vendor.test/"),
+            Streams = [new StreamDefinition { Name = "employments", Path = "employments", Records = new UnusedSelector() }],
+        };
+        var services = new ServiceCollection();
+        services.AddSingleton<TimeProvider>(_time);
+        services.AddIngestion(ingestion =>
+        {
+            ingestion.AddSource(source).AddDeriver(_deriver);
+            if (configure is not null)
+            {
+                ingestion.ConfigureClient(configure);
+            }
+        });
+        services.AddSingleton<IRawStore>(_stores).AddSingleton<ISyncStateStore>(_stores).AddSingleton<IRunLog>(_stores).AddSingleton<IHealthStore>(_stores);
+        services.AddSingleton<IDerivedStore>(_derived);
+        services.AddSingleton<IJobQueue>(_queue);
+        services.AddSingleton<IFetcher>(fetcher);
+        _provider = services.BuildServiceProvider();
+        return _provider.GetRequiredService<IIngestionClient>();
+    }
+
+    private sealed class TimelineDeriver : IDeriver
+    {
+        public const string DeriverName = "hr.timeline";
+
+        public string? FailFor { get; set; }
+
+        public string Name => DeriverName;
+
+        public int Version => 3;
+
+        public IReadOnlyList<StreamId> Inputs => [Employments];
+
+        public string? GetInputKey(StreamId stream, string recordKey, ReadOnlyMemory<byte> payload)
+        {
+            using var document = JsonDocument.Parse(payload);
+            return document.RootElement.GetProperty("employee").GetString();
+        }
+
+        public ValueTask<IReadOnlyList<DerivedRecord>> DeriveAsync(string inputKey, DerivationContext context, CancellationToken cancellationToken)
+        {
+            if (inputKey == FailFor)
+            {
+                throw new InvalidOperationException($"Cannot derive {inputKey}.");
+            }
+
+            IReadOnlyList<DerivedRecord> output = [new DerivedRecord { Key = inputKey + ":started", Kind = "contract_started", Payload = Encoding.UTF8.GetBytes("{}") }];
+            return ValueTask.FromResult(output);
+        }
+    }
+}
