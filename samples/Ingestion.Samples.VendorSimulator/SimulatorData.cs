@@ -115,6 +115,21 @@ public sealed class SimulatorData
         get { lock (Sync) { return [.. Orders.Select(o => o.OrderId)]; } }
     }
 
+    /// <summary>Finale purchase-order ids (orders of type <c>PURCHASE_ORDER</c>) in collection order.</summary>
+    public IReadOnlyList<string> PurchaseOrderIds
+    {
+        get { lock (Sync) { return [.. Orders.Where(o => o.OrderTypeId == "PURCHASE_ORDER").Select(o => o.OrderId)]; } }
+    }
+
+    /// <summary>The number of lines of one Finale order.</summary>
+    public int GetOrderLineCount(string orderId)
+    {
+        lock (Sync)
+        {
+            return FindOrder(orderId).Items.Count;
+        }
+    }
+
     /// <summary>Number of Finale orders whose <c>lastUpdatedDate</c> is in the closed range (UTC, no offset).</summary>
     public int CountOrdersUpdatedBetween(DateTime from, DateTime to)
     {

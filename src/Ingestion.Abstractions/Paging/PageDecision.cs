@@ -3,10 +3,11 @@ namespace Ingestion;
 /// <summary>A paginator's decision after a page: the next request, or a stop with its reason.</summary>
 public readonly struct PageDecision
 {
-    private PageDecision(PageRequest? next, PageStopReason reason)
+    private PageDecision(PageRequest? next, PageStopReason reason, bool replacesPage = false)
     {
         NextRequest = next;
         StopReason = reason;
+        ReplacesPage = replacesPage;
     }
 
     /// <summary>The next request, or <see langword="null"/> when paging stops.</summary>
@@ -18,6 +19,12 @@ public readonly struct PageDecision
     /// <summary>Whether paging stops.</summary>
     public bool IsStop => NextRequest is null;
 
+    /// <summary>
+    /// Whether the page just read is incomplete and its records must not be kept: they are dropped and
+    /// <see cref="NextRequest"/> (a narrower request that covers the same data) is fetched instead.
+    /// </summary>
+    public bool ReplacesPage { get; }
+
     /// <summary>Continues with <paramref name="request"/>.</summary>
     /// <param name="request">The next request.</param>
     /// <returns>The decision.</returns>
@@ -25,6 +32,19 @@ public readonly struct PageDecision
     {
         ArgumentNullException.ThrowIfNull(request);
         return new(request, PageStopReason.None);
+    }
+
+    /// <summary>
+    /// Drops the page just read as incomplete (for example a result cut off silently at the API's row limit) and fetches
+    /// <paramref name="request"/> instead, typically the same query over a narrower range. The records of the dropped
+    /// page are not written, so neither they nor the watermark get ahead of the data that was missed.
+    /// </summary>
+    /// <param name="request">The narrower request that replaces the page.</param>
+    /// <returns>The decision.</returns>
+    public static PageDecision Replace(PageRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        return new(request, PageStopReason.None, replacesPage: true);
     }
 
     /// <summary>Stops paging.</summary>

@@ -33,6 +33,13 @@ public sealed class SnapshotGuardSettings
 
     /// <summary>Whether keys missing from a complete snapshot that passed the guard are soft-deleted. Defaults to <see langword="true"/>.</summary>
     public bool SoftDeleteMissing { get; init; } = true;
+
+    /// <summary>
+    /// When set, a tripped guard queues a sync of the stream (an <see cref="IngestionJobTypes.Sync"/> job) to run this long
+    /// after the run, when an <see cref="IJobQueue"/> is registered; without a queue the run says so in an issue.
+    /// <see langword="null"/> (the default) queues nothing.
+    /// </summary>
+    public TimeSpan? RetryAfter { get; init; }
 }
 
 /// <summary>Bounds that protect a run from endless or runaway paging.</summary>

@@ -36,6 +36,7 @@ internal sealed class HttpFetcher(IHttpClientFactory clientFactory, SourceHttpRe
         HttpResponseMessage? previous = null;
         HttpResponseMessage? latest = null;
         long recordTotal = 0;
+        var previousReplaced = false;
         var current = request.FirstRequest;
 
         try
@@ -143,7 +144,9 @@ internal sealed class HttpFetcher(IHttpClientFactory clientFactory, SourceHttpRe
             recordTotal += records.Count;
 
             // A page identical to the one before means the API ignores the paging parameters.
-            if (stop == PageStopReason.None && previous?.Content is PooledBufferContent before && before.Memory.Span.SequenceEqual(body.Span))
+            // (After a replaced page the request was narrowed on purpose, so the same rows again are no loop; nor are two empty
+            // pages in a row, as when windows over a quiet period come back empty: repeated requests are caught below.)
+            if (stop == PageStopReason.None && !previousReplaced && records.Count > 0 && previous?.Content is PooledBufferContent before && before.Memory.Span.SequenceEqual(body.Span))
             {
                 stop = PageStopReason.Cycle;
                 issues.Add(new SyncIssue(IssueKind.PagingCycle, $"Page {pageNumber} is identical to page {pageNumber - 1}; paging stopped so it cannot loop."));
@@ -165,6 +168,14 @@ internal sealed class HttpFetcher(IHttpClientFactory clientFactory, SourceHttpRe
 
                 stop = decision.StopReason;
                 next = decision.NextRequest;
+                previousReplaced = decision.ReplacesPage && next is not null;
+                if (previousReplaced)
+                {
+                    // The paginator judged the page incomplete: its records are dropped and a narrower request covers them again.
+                    issues.Add(new SyncIssue(IssueKind.SuspiciousTruncation, $"Page {pageNumber} looked truncated ({records.Count} records); its records were set aside and a narrower request ({next!.Method} {state.Redact(next.Uri)}) fetches them again."));
+                    recordTotal -= records.Count;
+                    records.Clear();
+                }
                 if (next is not null)
                 {
                     if (pageNumber >= limits.MaxPages)

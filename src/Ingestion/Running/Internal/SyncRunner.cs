@@ -25,6 +25,7 @@ internal sealed class SyncRunner : ISyncRunner
     private readonly IHealthStore _healthStore;
     private readonly TimeProvider _time;
     private readonly SyncRunnerOptions _options;
+    private readonly IJobQueue? _jobQueue;
     private readonly ILogger _logger;
     private readonly ConcurrentDictionary<StreamDefinition, StreamPlan> _plans = new(ReferenceEqualityComparer.Instance);
 
@@ -37,7 +38,8 @@ internal sealed class SyncRunner : ISyncRunner
         IHealthStore healthStore,
         TimeProvider time,
         IOptions<SyncRunnerOptions> options,
-        ILoggerFactory? loggerFactory = null)
+        ILoggerFactory? loggerFactory = null,
+        IJobQueue? jobQueue = null)
     {
         _catalog = catalog;
         _fetcher = fetcher;
@@ -47,6 +49,7 @@ internal sealed class SyncRunner : ISyncRunner
         _healthStore = healthStore;
         _time = time;
         _options = options.Value;
+        _jobQueue = jobQueue;
         _logger = (ILogger?)loggerFactory?.CreateLogger<SyncRunner>() ?? NullLogger.Instance;
     }
 
@@ -593,6 +596,10 @@ internal sealed class SyncRunner : ISyncRunner
         if (stream.Mode == SyncMode.FullSnapshot && sawEverything)
         {
             (guardTripped, deleted) = await ApplySnapshotGuardAsync(run).ConfigureAwait(false);
+            if (guardTripped && !run.DryRun && stream.SnapshotGuard.RetryAfter is { } retryAfter)
+            {
+                await QueueGuardRetryAsync(run, retryAfter).ConfigureAwait(false);
+            }
         }
         else if (!run.DryRun && run.FansOut && stream.Mode == SyncMode.Incremental && sawEverything && run.MaxCursor is not null)
         {
@@ -705,6 +712,44 @@ internal sealed class SyncRunner : ISyncRunner
 
         await SaveStateAsync(run, run.State with { LastGoodSnapshotCount = count, LastGoodSnapshotAt = now, UpdatedAt = now }).ConfigureAwait(false);
         return (false, deleted);
+    }
+
+    // A tripped guard kept the last good snapshot; a later sync gets another chance at a good one.
+    private async Task QueueGuardRetryAsync(StreamRun run, TimeSpan retryAfter)
+    {
+        if (_jobQueue is null)
+        {
+            run.AddIssue(new SyncIssue(IssueKind.SnapshotGuardTripped, $"No job queue is registered, so no retry was queued: sync {run.Id} again to replace the kept snapshot."));
+            return;
+        }
+
+        var runAt = _time.GetUtcNow() + retryAfter;
+        try
+        {
+            var payload = System.Text.Json.JsonSerializer.Serialize(new Dictionary<string, string>(StringComparer.Ordinal)
+            {
+                ["source"] = run.Source.Name,
+                ["stream"] = run.Stream.Name,
+                ["reason"] = "snapshot-guard",
+            });
+            var queued = await _jobQueue.EnqueueAsync(
+                new JobRequest { JobType = IngestionJobTypes.Sync, Payload = payload, RunAt = runAt, DedupKey = $"guard-retry:{run.Id}" },
+                run.UserCancellation).ConfigureAwait(false);
+            run.AddIssue(new SyncIssue(IssueKind.SnapshotGuardTripped, queued.Deduplicated
+                ? $"A retry of {run.Id} was already queued (job {queued.JobId})."
+                : $"A retry of {run.Id} was queued for {runAt:O} (job {queued.JobId})."));
+        }
+        catch (OperationCanceledException) when (run.UserCancellation.IsCancellationRequested)
+        {
+            run.MarkStopped();
+        }
+#pragma warning disable CA1031 // Reported on the run; the kept snapshot is unaffected.
+        catch (Exception exception)
+#pragma warning restore CA1031
+        {
+            SyncRunnerLog.BookkeepingFailed(_logger, exception, run.Source.Name, run.Stream.Name);
+            run.AddIssue(new SyncIssue(IssueKind.SnapshotGuardTripped, $"Queueing a retry of {run.Id} failed ({exception.GetType().Name}: {exception.Message}); sync the stream again."));
+        }
     }
 
     private async Task SaveStateAsync(StreamRun run, SyncState state)

@@ -1,0 +1,129 @@
+using Ingestion.Connectors.Finale.Deriving.Internal;
+
+namespace Ingestion.Connectors.Finale;
+
+/// <summary>A CSV report whose rows are purchase-order lines, and its column labels.</summary>
+/// <param name="Stream">The report's stream name.</param>
+/// <param name="Columns">The report's column labels.</param>
+public sealed record PurchaseOrderReport(string Stream, FinalePurchaseOrderReportColumns Columns);
+
+/// <summary>
+/// Summarizes each purchase order: status, supplier, order and receive dates, line count, total quantity and amount, and
+/// whether it was received (status <c>ORDER_COMPLETED</c>). The single-order record is the best basis (it has the lines);
+/// without one, the rows of a purchase-order report are used (grouped rows with their order cells carried down), and
+/// without those the collection row (total from <c>orderItemListTotal</c>, no line count). The input key is the
+/// <c>orderId</c>; the output is one record keyed <c>{source}:purchase-order:{orderId}</c>, replaced on every derivation.
+/// Sales orders are ignored.
+/// </summary>
+public sealed class PurchaseOrderSummaryDeriver : IDeriver
+{
+    /// <summary>The kind of the derived records.</summary>
+    public const string Kind = "purchase_order_summary";
+
+    private readonly StreamId _orders;
+    private readonly StreamId _details;
+    private readonly IReadOnlyList<PurchaseOrderReport> _reports;
+
+    /// <summary>Creates the deriver for the Finale source <paramref name="sourceName"/>.</summary>
+    /// <param name="sourceName">The source name. Defaults to <c>finale</c>.</param>
+    /// <param name="reports">Reports that list purchase-order lines, or <see langword="null"/> for none.</param>
+    public PurchaseOrderSummaryDeriver(string sourceName = FinaleOptions.DefaultName, IReadOnlyList<PurchaseOrderReport>? reports = null)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(sourceName);
+        SourceName = sourceName;
+        _reports = reports ?? [];
+        _orders = new StreamId(sourceName, FinaleStreams.PurchaseOrders);
+        _details = new StreamId(sourceName, FinaleStreams.PurchaseOrderDetails);
+        Inputs = [_orders, _details, .. _reports.Select(r => new StreamId(sourceName, r.Stream))];
+    }
+
+    /// <summary>The source this deriver reads.</summary>
+    public string SourceName { get; }
+
+    /// <inheritdoc />
+    public string Name => SourceName + ".purchase-order-summary";
+
+    /// <inheritdoc />
+    public int Version => 1;
+
+    /// <inheritdoc />
+    public IReadOnlyList<StreamId> Inputs { get; }
+
+    /// <inheritdoc />
+    public string? GetInputKey(StreamId stream, string recordKey, ReadOnlyMemory<byte> payload)
+    {
+        if (stream == _orders || stream == _details)
+        {
+            return OrderSummaries.PurchaseOrderId(payload.Span);
+        }
+
+        foreach (var report in _reports)
+        {
+            if (stream == new StreamId(SourceName, report.Stream))
+            {
+                return OrderSummaries.ReportOrderId(payload.Span, report.Columns);
+            }
+        }
+
+        return null;
+    }
+
+    /// <inheritdoc />
+    public async ValueTask<IReadOnlyList<DerivedRecord>> DeriveAsync(string inputKey, DerivationContext context, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(inputKey);
+        ArgumentNullException.ThrowIfNull(context);
+        OrderSummary? summary = null;
+        if (await FirstAsync(context.RawStore, _details, "orderId", inputKey, cancellationToken).ConfigureAwait(false) is { } detail)
+        {
+            summary = OrderSummaries.FromOrder(detail.Payload.Span, OrderSummaries.BasisOrder);
+        }
+
+        for (var i = 0; summary is null && i < _reports.Count; i++)
+        {
+            var report = _reports[i];
+            var rows = new List<ReadOnlyMemory<byte>>();
+            var query = new RawRecordQuery { FieldName = report.Columns.OrderId, FieldValue = inputKey };
+            await foreach (var row in context.RawStore.QueryLatestAsync(new StreamId(SourceName, report.Stream), query, cancellationToken).ConfigureAwait(false))
+            {
+                if (!row.IsPartial && row.IsJson)
+                {
+                    rows.Add(row.Payload);
+                }
+            }
+
+            summary = OrderSummaries.FromReportRows(inputKey, rows, report.Columns);
+        }
+
+        if (summary is null && await FirstAsync(context.RawStore, _orders, "orderId", inputKey, cancellationToken).ConfigureAwait(false) is { } row2)
+        {
+            summary = OrderSummaries.FromOrder(row2.Payload.Span, OrderSummaries.BasisCollection);
+        }
+
+        if (summary is null)
+        {
+            return [];
+        }
+
+        return [new DerivedRecord
+        {
+            Key = $"{SourceName}:purchase-order:{summary.OrderId}",
+            Kind = Kind,
+            Payload = summary.ToJson(),
+            EffectiveAt = summary.OrderDate,
+        }];
+    }
+
+    private static async ValueTask<RawRecord?> FirstAsync(IRawStore store, StreamId stream, string field, string value, CancellationToken cancellationToken)
+    {
+        await foreach (var record in store.QueryLatestAsync(stream, new RawRecordQuery { FieldName = field, FieldValue = value }, cancellationToken).ConfigureAwait(false))
+        {
+            if (!record.IsPartial && record.IsJson && OrderSummaries.PurchaseOrderId(record.Payload.Span) is not null)
+            {
+                return record;
+            }
+        }
+
+        return null;
+    }
+}

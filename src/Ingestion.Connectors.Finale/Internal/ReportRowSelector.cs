@@ -1,0 +1,103 @@
+using System.Buffers;
+using System.Globalization;
+using System.Text.Json;
+
+namespace Ingestion.Connectors.Finale.Internal;
+
+/// <summary>
+/// Reads a Finale CSV report with the standard CSV selector (blank group cells carried down), skips summary rows such as
+/// <c>Total</c>, and gives each row a key made of its key columns, written first into the row as
+/// <see cref="FinaleStreams.ReportKeyField"/>. A key that repeats within the report gets <c>#2</c>, <c>#3</c>… in row order,
+/// so repeated lines stay distinct and keep the same keys from run to run.
+/// </summary>
+internal sealed class ReportRowSelector : RecordSelector
+{
+    private static readonly JsonWriterOptions WriterOptions = new() { SkipValidation = true };
+    private readonly RecordSelector _csv;
+    private readonly string[] _keyColumns;
+    private readonly string _totalLabel;
+
+    public ReportRowSelector(FinaleReportOptions report)
+    {
+        _keyColumns = [.. report.KeyColumns];
+        _totalLabel = report.TotalRowLabel;
+        _csv = Csv(new CsvSelectorOptions { CarryDownColumns = [.. report.CarryDownColumns] });
+    }
+
+    public override RecordSelection Select(ReadOnlyMemory<byte> body)
+    {
+        var selection = _csv.Select(body);
+        if (!selection.Succeeded || selection.Records.Count == 0)
+        {
+            return selection;
+        }
+
+        var output = new ArrayBufferWriter<byte>(body.Length * 2);
+        var ends = new List<int>(selection.Records.Count);
+        var seen = new Dictionary<string, int>(StringComparer.Ordinal);
+        var parts = new string[_keyColumns.Length];
+        using var writer = new Utf8JsonWriter(output, WriterOptions);
+        foreach (var record in selection.Records)
+        {
+            using var row = JsonDocument.Parse(record);
+            var first = true;
+            var skip = false;
+            foreach (var cell in row.RootElement.EnumerateObject())
+            {
+                if (first && _totalLabel.Length > 0 && string.Equals(cell.Value.GetString()?.Trim(), _totalLabel, StringComparison.OrdinalIgnoreCase))
+                {
+                    skip = true;
+                }
+
+                first = false;
+                break;
+            }
+
+            if (skip)
+            {
+                continue;
+            }
+
+            for (var i = 0; i < _keyColumns.Length; i++)
+            {
+                if (!row.RootElement.TryGetProperty(_keyColumns[i], out var value))
+                {
+                    return RecordSelection.Malformed($"The key column '{_keyColumns[i]}' is not in the report's header.");
+                }
+
+                parts[i] = value.GetString()?.Trim() ?? string.Empty;
+            }
+
+            var key = string.Join('|', parts);
+            var occurrence = seen.TryGetValue(key, out var count) ? count + 1 : 1;
+            seen[key] = occurrence;
+            if (occurrence > 1)
+            {
+                key += "#" + occurrence.ToString(CultureInfo.InvariantCulture);
+            }
+
+            writer.WriteStartObject();
+            writer.WriteString(FinaleStreams.ReportKeyField, key);
+            foreach (var cell in row.RootElement.EnumerateObject())
+            {
+                cell.WriteTo(writer);
+            }
+
+            writer.WriteEndObject();
+            writer.Flush();
+            ends.Add(output.WrittenCount);
+            writer.Reset();
+        }
+
+        var memory = output.WrittenMemory;
+        var records = new ReadOnlyMemory<byte>[ends.Count];
+        var start = 0;
+        for (var i = 0; i < records.Length; i++)
+        {
+            records[i] = memory[start..ends[i]];
+            start = ends[i];
+        }
+
+        return RecordSelection.Of(records);
+    }
+}

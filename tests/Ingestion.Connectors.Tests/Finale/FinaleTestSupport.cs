@@ -1,0 +1,173 @@
+using Ingestion.Connectors.Finale;
+using Ingestion.Samples;
+using Ingestion.Samples.VendorSimulator;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Time.Testing;
+
+namespace Ingestion.Connectors.Tests.Finale;
+
+/// <summary>One throwaway PostgreSQL server for the Finale tests; each test gets a fresh database.</summary>
+public sealed class FinalePostgresFixture : IAsyncLifetime
+{
+    private LocalPostgresServer? _server;
+    private Exception? _startFailure;
+
+    public async ValueTask InitializeAsync()
+    {
+        try
+        {
+            _server = await LocalPostgresServer.StartAsync();
+        }
+        catch (InvalidOperationException exception)
+        {
+            _startFailure = exception;
+        }
+    }
+
+    public Task<string> CreateDatabaseAsync(string nameHint) =>
+        (_server ?? throw new InvalidOperationException("These tests need PostgreSQL. " + (_startFailure?.Message ?? "The server did not start."), _startFailure))
+            .CreateDatabaseAsync(nameHint);
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_server is not null)
+        {
+            await _server.DisposeAsync();
+        }
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class FinaleCollection : ICollectionFixture<FinalePostgresFixture>
+{
+    public const string Name = "Finale against the simulator and PostgreSQL";
+}
+
+/// <summary>
+/// A vendor simulator (on its own fake clock at its reference time) and a started host with the engine, the PostgreSQL
+/// store on a fresh database and one Finale source. The engine runs on the system clock with millisecond retry delays.
+/// </summary>
+internal sealed class FinaleHarness : IAsyncDisposable
+{
+    public const string StockReport = "stock";
+    public const string OrderReport = "order-lines";
+
+    private readonly IHost _host;
+
+    private FinaleHarness(VendorSimulator simulator, IHost host, FakeTimeProvider simulatorClock)
+    {
+        Simulator = simulator;
+        _host = host;
+        SimulatorClock = simulatorClock;
+    }
+
+    public VendorSimulator Simulator { get; }
+
+    public FakeTimeProvider SimulatorClock { get; }
+
+    public IServiceProvider Services => _host.Services;
+
+    public ISyncRunner Runner => Services.GetRequiredService<ISyncRunner>();
+
+    public IRawStore RawStore => Services.GetRequiredService<IRawStore>();
+
+    public static async Task<FinaleHarness> StartAsync(
+        FinalePostgresFixture postgres,
+        string databaseHint,
+        Action<FinaleOptions>? configure = null,
+        Action<SimulatorOptions>? simulator = null,
+        string sourceName = FinaleOptions.DefaultName)
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var clock = new FakeTimeProvider(new DateTimeOffset(2026, 7, 1, 0, 0, 0, TimeSpan.Zero));
+        var simulatorOptions = new SimulatorOptions { Seed = 11, PurchaseOrderCount = 120, ProductCount = 40, FacilityCount = 6, TimeProvider = clock };
+        simulator?.Invoke(simulatorOptions);
+        var sim = await VendorSimulator.StartAsync(simulatorOptions, ct);
+        try
+        {
+            var connectionString = await postgres.CreateDatabaseAsync(databaseHint);
+            var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+            builder.Logging.ClearProviders();
+            builder.Services.AddIngestion(ingestion => ingestion
+                .UsePostgres(connectionString)
+                .AddFinale(sourceName, options =>
+                {
+                    options.BaseAddress = sim.FinaleBaseAddress;
+                    options.AccountPath = sim.Options.FinaleAccountPath;
+                    options.ApiKey = sim.Options.FinaleApiKey;
+                    options.ApiSecret = sim.Options.FinaleApiSecret;
+                    options.SyncFrom = new DateTimeOffset(2025, 6, 1, 0, 0, 0, TimeSpan.Zero);
+                    options.RequestsPerMinute = 0;
+                    options.RetryBaseDelay = TimeSpan.FromMilliseconds(5);
+                    options.AttemptTimeout = TimeSpan.FromSeconds(10);
+                    options.Reports.Add(Report(StockReport, "/finale/acme/doc/report/pivotTableStream/7/Report.csv?format=csv&data=stock", ["Product ID"], ["Category"], null));
+                    options.Reports.Add(Report(OrderReport, "doc/report/pivotTable/8/Report.csv?format=csv&data=order", ["Order ID", "Product ID"], ["Order ID", "Status", "Supplier", "Order date"], new FinalePurchaseOrderReportColumns()));
+                    configure?.Invoke(options);
+                }));
+            var host = builder.Build();
+            await host.StartAsync(ct);
+            return new FinaleHarness(sim, host, clock);
+        }
+        catch
+        {
+            await sim.DisposeAsync();
+            throw;
+        }
+    }
+
+    public static FinaleReportOptions Report(string name, string url, string[] keys, string[] carry, FinalePurchaseOrderReportColumns? columns)
+    {
+        var report = new FinaleReportOptions { Name = name, Url = url, PurchaseOrderColumns = columns };
+        foreach (var key in keys)
+        {
+            report.KeyColumns.Add(key);
+        }
+
+        foreach (var column in carry)
+        {
+            report.CarryDownColumns.Add(column);
+        }
+
+        return report;
+    }
+
+    public Task<IReadOnlyList<SyncReport>> SyncAsync(string? stream = null, string source = FinaleOptions.DefaultName) =>
+        stream is null
+            ? Runner.SyncSourceAsync(source, null, TestContext.Current.CancellationToken)
+            : Runner.SyncStreamAsync(source, stream, null, TestContext.Current.CancellationToken);
+
+    public async Task<List<RawRecord>> LatestAsync(string stream, string source = FinaleOptions.DefaultName)
+    {
+        var records = new List<RawRecord>();
+        await foreach (var record in RawStore.QueryLatestAsync(new StreamId(source, stream), null, TestContext.Current.CancellationToken))
+        {
+            records.Add(record);
+        }
+
+        return records;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        try
+        {
+            await _host.StopAsync(CancellationToken.None);
+        }
+        finally
+        {
+            _host.Dispose();
+            await Simulator.DisposeAsync();
+        }
+    }
+}
+
+internal static class Reports
+{
+    public static SyncReport Of(this IReadOnlyList<SyncReport> reports, string stream) =>
+        reports.Single(r => r.Stream.Stream == stream);
+
+    public static string Describe(this IReadOnlyList<SyncReport> reports) =>
+        string.Join(Environment.NewLine, reports.Select(r => $"{r.Stream} {r.Status} new={r.RecordsNew} changed={r.RecordsChanged} unchanged={r.RecordsUnchanged} partial={r.RecordsPartial} guard={r.GuardTripped} issues=[{string.Join("; ", r.Issues.Select(i => i.Kind + ": " + i.Message))}]"));
+}
