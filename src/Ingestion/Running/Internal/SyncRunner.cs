@@ -726,12 +726,7 @@ internal sealed class SyncRunner : ISyncRunner
         var runAt = _time.GetUtcNow() + retryAfter;
         try
         {
-            var payload = System.Text.Json.JsonSerializer.Serialize(new Dictionary<string, string>(StringComparer.Ordinal)
-            {
-                ["source"] = run.Source.Name,
-                ["stream"] = run.Stream.Name,
-                ["reason"] = "snapshot-guard",
-            });
+            var payload = new SyncJobPayload { Source = run.Source.Name, Stream = run.Stream.Name, Trigger = "retry" }.ToJson();
             var queued = await _jobQueue.EnqueueAsync(
                 new JobRequest { JobType = IngestionJobTypes.Sync, Payload = payload, RunAt = runAt, DedupKey = $"guard-retry:{run.Id}" },
                 run.UserCancellation).ConfigureAwait(false);
