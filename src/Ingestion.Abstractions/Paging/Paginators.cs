@@ -59,6 +59,33 @@ public static partial class Paginators
     public static GraphQLRelayPaginator GraphQLRelay(string pageInfoPath, string variable = "after", bool stopOnEmptyPage = true) =>
         new(pageInfoPath, variable, stopOnEmptyPage);
 
+    /// <summary>
+    /// Follows a next-page URL when the body carries one (for example OData <c>$['@odata.nextLink']</c>), and otherwise lets
+    /// <paramref name="otherwise"/> decide: for APIs that may or may not send a next link, so paging neither ignores one
+    /// that appears nor relies on one that does not. The first request is prepared by <paramref name="otherwise"/>.
+    /// </summary>
+    /// <param name="urlPath">A <see cref="JsonPath"/> to the next URL; relative URLs are resolved against the request URI.</param>
+    /// <param name="otherwise">The paginator used when a page has no next URL (for example <see cref="OffsetLimit"/>).</param>
+    /// <returns>The paginator.</returns>
+    public static IPaginator NextUrlOr(string urlPath, IPaginator otherwise)
+    {
+        ArgumentNullException.ThrowIfNull(otherwise);
+        return new NextUrlOrPaginator(new NextUrlPaginator(urlPath), otherwise);
+    }
+
+    private sealed class NextUrlOrPaginator(NextUrlPaginator nextUrl, IPaginator otherwise) : IPaginator
+    {
+        public PageRequest PrepareFirst(PageRequest request) => otherwise.PrepareFirst(request);
+
+        public PageDecision Next(PageRequest request, PageResponse response)
+        {
+            var decision = nextUrl.Next(request, response);
+            return decision.IsStop && decision.StopReason == PageStopReason.NoNextPage
+                ? otherwise.Next(request, response)
+                : decision;
+        }
+    }
+
     private sealed class NonePaginator : IPaginator
     {
         public static readonly NonePaginator Instance = new();

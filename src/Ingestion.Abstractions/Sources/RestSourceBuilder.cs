@@ -22,6 +22,7 @@ public sealed class RestSourceBuilder
     private IAuthenticator? _authenticator;
     private RateBudget? _rateBudget;
     private ResilienceSettings _resilience = new();
+    private bool _dryRun;
 
     /// <summary>Creates a builder for the source <paramref name="name"/>.</summary>
     /// <param name="name">The source name, unique within the host.</param>
@@ -152,6 +153,15 @@ public sealed class RestSourceBuilder
         return this;
     }
 
+    /// <summary>Makes every run of the source a dry run: records are fetched and classified, nothing is written.</summary>
+    /// <param name="dryRun">Whether runs are dry runs.</param>
+    /// <returns>This builder.</returns>
+    public RestSourceBuilder DryRun(bool dryRun = true)
+    {
+        _dryRun = dryRun;
+        return this;
+    }
+
     /// <summary>Adds a stream.</summary>
     /// <param name="name">The stream name, unique within the source.</param>
     /// <param name="configure">Describes the stream's request, records, key, paging and mode.</param>
@@ -188,6 +198,7 @@ public sealed class RestSourceBuilder
             Authenticator = _authenticator,
             RateBudget = _rateBudget,
             Resilience = _resilience,
+            DryRun = _dryRun,
             DefaultHeaders = new Dictionary<string, string>(_headers, StringComparer.OrdinalIgnoreCase),
             Streams = streams,
         };

@@ -24,6 +24,12 @@ public sealed class SourceDefinition
     /// <summary>Headers sent with every request of this source (for example <c>Accept</c>).</summary>
     public IReadOnlyDictionary<string, string> DefaultHeaders { get; init; } = new Dictionary<string, string>();
 
+    /// <summary>
+    /// Whether every run of this source is a dry run (fetch and report, write nothing), whatever <see cref="SyncOptions.DryRun"/> says.
+    /// Defaults to <see langword="false"/>.
+    /// </summary>
+    public bool DryRun { get; init; }
+
     /// <summary>The streams of this source, parents before their children.</summary>
     public required IReadOnlyList<StreamDefinition> Streams { get; init; }
 

@@ -76,6 +76,12 @@ internal sealed class HttpFetcher(IHttpClientFactory clientFactory, SourceHttpRe
 
             var body = response!.Content is PooledBufferContent pooled ? pooled.Memory : ReadOnlyMemory<byte>.Empty;
             var issues = new List<SyncIssue>(0);
+            if (sent.Outcome.Attempts > 1)
+            {
+                // The data arrived, but the run should still say what it took.
+                issues.Add(new SyncIssue(IssueKind.RetrySucceeded, $"Page {pageNumber} succeeded after {sent.Outcome.Attempts} attempts: {string.Join("; ", sent.Outcome.Notes)}"));
+            }
+
             List<FetchedRecord> records;
             var stop = PageStopReason.None;
             PageRequest? next = null;

@@ -60,7 +60,7 @@ internal sealed class SyncRunner : ISyncRunner
         var definition = FindSource(source);
         var streamDefinition = definition.FindStream(stream)
             ?? throw new ArgumentException($"Source '{source}' has no stream '{stream}'. Its streams: {string.Join(", ", definition.Streams.Select(s => s.Name))}.", nameof(stream));
-        options ??= DefaultOptions;
+        options = EffectiveOptions(options ?? DefaultOptions, definition);
 
         var reports = new List<SyncReport>();
         var plan = PlanFor(definition, streamDefinition);
@@ -82,7 +82,7 @@ internal sealed class SyncRunner : ISyncRunner
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(source);
         var definition = FindSource(source);
-        options ??= DefaultOptions;
+        options = EffectiveOptions(options ?? DefaultOptions, definition);
 
         var reports = new List<SyncReport>();
         foreach (var stream in definition.Streams)
@@ -102,6 +102,20 @@ internal sealed class SyncRunner : ISyncRunner
 
         return reports;
     }
+
+    // A source configured as dry run never writes, whatever the caller asked for.
+    private static SyncOptions EffectiveOptions(SyncOptions options, SourceDefinition source) =>
+        source.DryRun && !options.DryRun
+            ? new SyncOptions
+            {
+                DryRun = true,
+                Progress = options.Progress,
+                WatermarkOverride = options.WatermarkOverride,
+                IgnoreCheckpoint = options.IgnoreCheckpoint,
+                Parameters = options.Parameters,
+                IncludeChildren = options.IncludeChildren,
+            }
+            : options;
 
     private SourceDefinition FindSource(string source) =>
         _catalog.Find(source)

@@ -1,6 +1,0 @@
-namespace Ingestion.Connectors.Jibble;
-
-/// <summary>Marks the assembly; replaced by the package's types.</summary>
-internal static class AssemblyMarker
-{
-}

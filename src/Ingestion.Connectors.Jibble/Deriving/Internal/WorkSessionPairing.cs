@@ -1,0 +1,75 @@
+namespace Ingestion.Connectors.Jibble.Deriving.Internal;
+
+/// <summary>One paired session of a person's day.</summary>
+internal sealed record WorkSession(TimeEntry? ClockIn, TimeEntry? ClockOut)
+{
+    /// <summary><c>complete</c>, <c>missing_out</c> (an In without Out) or <c>missing_in</c> (an Out without In).</summary>
+    public string Status => (ClockIn, ClockOut) switch
+    {
+        (not null, not null) => "complete",
+        (not null, null) => "missing_out",
+        _ => "missing_in",
+    };
+
+    public bool IsIncomplete => ClockIn is null || ClockOut is null;
+
+    public bool IsAutoOut => ClockOut?.IsAutoOut == true;
+
+    public double? DurationMinutes => ClockIn is not null && ClockOut is not null
+        ? Math.Round((ClockOut.Time - ClockIn.Time).TotalMinutes, 2)
+        : null;
+
+    /// <summary>The id of the entry that opens the session, stable across re-derivations.</summary>
+    public string AnchorId => (ClockIn ?? ClockOut)!.Id;
+
+    public DateTimeOffset StartsAt => (ClockIn ?? ClockOut)!.Time;
+}
+
+/// <summary>
+/// Pairs one person's entries of one <c>belongsToDate</c> in time order: an In opens a session, the next Out closes it.
+/// An In that follows an open In leaves the first without Out; an Out with nothing open is an Out without In. Archived
+/// entries and types other than In and Out are ignored. Ties in time put Out before In (a clock-out and a new clock-in in
+/// the same instant), then order by id, so the result never depends on the order entries were read in.
+/// </summary>
+internal static class WorkSessionPairing
+{
+    public static IReadOnlyList<WorkSession> Pair(IEnumerable<TimeEntry> entries)
+    {
+        var ordered = entries
+            .Where(e => !e.IsArchived && e.Type != TimeEntryType.Other)
+            .OrderBy(e => e.Time)
+            .ThenBy(e => e.Type == TimeEntryType.Out ? 0 : 1)
+            .ThenBy(e => e.Id, StringComparer.Ordinal);
+
+        var sessions = new List<WorkSession>();
+        TimeEntry? open = null;
+        foreach (var entry in ordered)
+        {
+            if (entry.Type == TimeEntryType.In)
+            {
+                if (open is not null)
+                {
+                    sessions.Add(new WorkSession(open, null));
+                }
+
+                open = entry;
+            }
+            else if (open is not null)
+            {
+                sessions.Add(new WorkSession(open, entry));
+                open = null;
+            }
+            else
+            {
+                sessions.Add(new WorkSession(null, entry));
+            }
+        }
+
+        if (open is not null)
+        {
+            sessions.Add(new WorkSession(open, null));
+        }
+
+        return sessions;
+    }
+}

@@ -1,0 +1,81 @@
+namespace Ingestion.Connectors.Jibble;
+
+/// <summary>
+/// Settings of one Jibble account, bound from configuration (for example the <c>Jibble</c> section) and validated when the
+/// host starts. Unset properties keep the documented defaults, which point at Jibble's production hosts.
+/// </summary>
+public sealed class JibbleOptions
+{
+    /// <summary>The source name used when none is given: <c>jibble</c>.</summary>
+    public const string DefaultName = "jibble";
+
+    /// <summary>The largest <c>$top</c> Jibble is known to honour; larger pages are cut silently.</summary>
+    public const int MaxPageSize = 1000;
+
+    /// <summary>The OAuth2 token endpoint. Defaults to <c>https://identity.prod.jibble.io/connect/token</c>.</summary>
+    public Uri TokenEndpoint { get; set; } = new("https://identity.prod.jibble.io/connect/token");
+
+    /// <summary>The workspace API (<c>People</c>, <c>Groups</c>). Defaults to <c>https://workspace.prod.jibble.io/v1/</c>.</summary>
+    public Uri WorkspaceAddress { get; set; } = new("https://workspace.prod.jibble.io/v1/");
+
+    /// <summary>The time-tracking API (<c>TimeEntries</c>). Defaults to <c>https://time-tracking.prod.jibble.io/v1/</c>.</summary>
+    public Uri TimeTrackingAddress { get; set; } = new("https://time-tracking.prod.jibble.io/v1/");
+
+    /// <summary>The API client id from Jibble's organization settings ("API credentials"). Required.</summary>
+    public string? ClientId { get; set; }
+
+    /// <summary>The API client secret. Required; never logged.</summary>
+    public string? ClientSecret { get; set; }
+
+    /// <summary>
+    /// The <c>$top</c> of every page, from 1 to <see cref="MaxPageSize"/>. Paging goes on with <c>$skip</c> until a page has
+    /// fewer rows than this. Defaults to 1,000.
+    /// </summary>
+    public int PageSize { get; set; } = MaxPageSize;
+
+    /// <summary>
+    /// The incremental window: every run fetches time entries whose <c>belongsToDate</c> lies within at least the last this
+    /// many hours (and everything since the stored watermark). Defaults to 24.
+    /// </summary>
+    public int LastHours { get; set; } = 24;
+
+    /// <summary>
+    /// How many days before the stored watermark each incremental run fetches again, because a day stays open until the
+    /// automatic clock-out and entries of past days can be edited or archived. Defaults to 2.
+    /// </summary>
+    public int TrailingOpenDays { get; set; } = 2;
+
+    /// <summary>The date range of a backfill: where the first run starts, and the range of runs asked for a backfill.</summary>
+    public JibbleBackfillOptions Backfill { get; set; } = new();
+
+    /// <summary>
+    /// Group ids to limit the sync to: <c>People</c> are fetched for these groups only, <c>Groups</c> only these groups, and time
+    /// entries only of the people in them. Empty (the default) syncs the whole organization.
+    /// </summary>
+    public IList<string> GroupFilter { get; } = [];
+
+    /// <summary>Whether every run only fetches and reports, writing nothing. Defaults to <see langword="false"/>.</summary>
+    public bool DryRun { get; set; }
+
+    /// <summary>A request budget per minute shared by the account's streams, or <see langword="null"/> (the default) for none.</summary>
+    public int? RequestsPerMinute { get; set; }
+
+    /// <summary>The timeout of one request attempt. Defaults to 30 seconds.</summary>
+    public TimeSpan AttemptTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>How many times a failed request is retried. Defaults to 4.</summary>
+    public int MaxRetries { get; set; } = 4;
+}
+
+/// <summary>The date range of a Jibble backfill (dates are <c>belongsToDate</c> values).</summary>
+public sealed class JibbleBackfillOptions
+{
+    /// <summary>
+    /// The first date to fetch when the account has never been synced, and the start of a backfill run; <see langword="null"/>
+    /// (the default) starts a first run at the <see cref="JibbleOptions.LastHours"/> window.
+    /// </summary>
+    public DateOnly? From { get; set; }
+
+    /// <summary>The last date a backfill run fetches; <see langword="null"/> (the default) for up to today.</summary>
+    public DateOnly? To { get; set; }
+}

@@ -1,0 +1,26 @@
+namespace Ingestion.Connectors.Jibble;
+
+/// <summary>The stream names of a Jibble source, and the run parameters its time-entries stream understands.</summary>
+public static class JibbleStreams
+{
+    /// <summary>People of the organization (full snapshot).</summary>
+    public const string People = "people";
+
+    /// <summary>Groups of the organization (full snapshot).</summary>
+    public const string Groups = "groups";
+
+    /// <summary>Clock-in and clock-out events (incremental by <c>belongsToDate</c>).</summary>
+    public const string TimeEntries = "time-entries";
+
+    /// <summary>
+    /// Run parameter (<see cref="SyncOptions.Parameters"/>) with the first <c>belongsToDate</c> to fetch, as <c>yyyy-MM-dd</c>;
+    /// with <see cref="ToParameter"/> it replaces the incremental window for that run.
+    /// </summary>
+    public const string FromParameter = "from";
+
+    /// <summary>Run parameter with the last <c>belongsToDate</c> to fetch, as <c>yyyy-MM-dd</c>; defaults to today.</summary>
+    public const string ToParameter = "to";
+
+    /// <summary>Run parameter that, set to <c>true</c>, fetches the configured <see cref="JibbleBackfillOptions"/> range.</summary>
+    public const string BackfillParameter = "backfill";
+}

@@ -1,0 +1,122 @@
+using Ingestion.Samples.VendorSimulator;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace Ingestion.Connectors.Tests.Jibble;
+
+/// <summary>
+/// The Jibble simulator on loopback and a started host with the PostgreSQL store and one Jibble account bound from a
+/// <c>Jibble</c> configuration section pointing at the simulator. Both share one <see cref="DrivenClock"/>.
+/// </summary>
+internal sealed class JibbleHarness : IAsyncDisposable
+{
+    /// <summary>The simulated "now": six hours into the day after the last day of generated entries.</summary>
+    public static readonly DateTimeOffset Now = new(2026, 7, 1, 6, 0, 0, TimeSpan.Zero);
+
+    /// <summary>The attempt timeout the tests configure; the clock is only moved past it on purpose.</summary>
+    public static readonly TimeSpan AttemptTimeout = TimeSpan.FromSeconds(45);
+
+    private readonly IHost _host;
+
+    private JibbleHarness(VendorSimulator simulator, IHost host, DrivenClock clock)
+    {
+        Simulator = simulator;
+        _host = host;
+        Clock = clock;
+    }
+
+    public VendorSimulator Simulator { get; }
+
+    public DrivenClock Clock { get; }
+
+    public IServiceProvider Services => _host.Services;
+
+    public ISyncRunner Runner => Services.GetRequiredService<ISyncRunner>();
+
+    public IRawStore RawStore => Services.GetRequiredService<IRawStore>();
+
+    public IDerivedStore DerivedStore => Services.GetRequiredService<IDerivedStore>();
+
+    public static async Task<JibbleHarness> StartAsync(
+        JibbleDatabaseFixture database,
+        string name,
+        IDictionary<string, string?>? settings = null,
+        Action<SimulatorOptions>? simulator = null)
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var clock = new DrivenClock(Now);
+        var options = new SimulatorOptions { Seed = 11, PeopleCount = 24, TimeEntryDays = 6, TimeProvider = clock };
+        simulator?.Invoke(options);
+        var sim = await VendorSimulator.StartAsync(options, ct);
+        try
+        {
+            var connectionString = await database.CreateDatabaseAsync(name);
+            var configuration = new Dictionary<string, string?>
+            {
+                ["Jibble:TokenEndpoint"] = sim.JibbleTokenEndpoint.AbsoluteUri,
+                ["Jibble:WorkspaceAddress"] = sim.JibbleWorkspaceAddress.AbsoluteUri,
+                ["Jibble:TimeTrackingAddress"] = sim.JibbleTimeTrackingAddress.AbsoluteUri,
+                ["Jibble:ClientId"] = options.JibbleClientId,
+                ["Jibble:ClientSecret"] = options.JibbleClientSecret,
+                ["Jibble:PageSize"] = "40",
+                ["Jibble:Backfill:From"] = "2026-06-01",
+                ["Jibble:AttemptTimeout"] = AttemptTimeout.ToString(),
+            };
+            foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
+            {
+                configuration[key] = value;
+            }
+
+            var config = new ConfigurationBuilder().AddInMemoryCollection(configuration).Build();
+            var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+            builder.Logging.ClearProviders();
+            builder.Services.RemoveAll<TimeProvider>();
+            builder.Services.AddSingleton<TimeProvider>(clock);
+            builder.Services.AddIngestion(ingestion => ingestion
+                .UsePostgres(connectionString)
+                .AddJibble(config.GetSection("Jibble")));
+            var host = builder.Build();
+            await host.StartAsync(ct);
+            return new JibbleHarness(sim, host, clock);
+        }
+        catch
+        {
+            await sim.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>Syncs the whole source, moving the clock for backoffs and Retry-After waits but never past the attempt timeout.</summary>
+    public Task<IReadOnlyList<SyncReport>> SyncAsync(SyncOptions? options = null) =>
+        Clock.DriveAsync(Runner.SyncSourceAsync("jibble", options, TestContext.Current.CancellationToken), due => due < AttemptTimeout);
+
+    public async Task<long> CountAsync(string stream) =>
+        await RawStore.CountLatestAsync(new StreamId("jibble", stream), TestContext.Current.CancellationToken);
+
+    public async Task<List<RawRecord>> LatestAsync(string stream)
+    {
+        var records = new List<RawRecord>();
+        await foreach (var record in RawStore.QueryLatestAsync(new StreamId("jibble", stream), null, TestContext.Current.CancellationToken))
+        {
+            records.Add(record);
+        }
+
+        return records;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _host.StopAsync(CancellationToken.None);
+        _host.Dispose();
+        await Simulator.DisposeAsync();
+    }
+}
+
+internal static class ReportExtensions
+{
+    public static SyncReport For(this IReadOnlyList<SyncReport> reports, string stream) =>
+        reports.Single(r => r.Stream.Stream == stream);
+}
