@@ -70,6 +70,12 @@ public sealed class RetryCandidate
     /// <summary>The request that fetches the record again, if known.</summary>
     public string? RetryRequest { get; init; }
 
+    /// <summary>
+    /// When the key became due: for a key never retried, when its failed fetch was stored (so a retry policy can wait its first
+    /// delay from then); otherwise the time its last attempt set. <see langword="null"/> when the store does not know.
+    /// </summary>
+    public DateTimeOffset? DueAt { get; init; }
+
     /// <summary>The last error.</summary>
     public string? ErrorMessage { get; init; }
 

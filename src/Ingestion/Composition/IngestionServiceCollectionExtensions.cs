@@ -45,6 +45,7 @@ public static class IngestionServiceCollectionExtensions
         services.TryAddSingleton<ISyncRunner, SyncRunner>();
         services.AddHttpFetching();
         services.AddIngestionClient();
+        services.AddPartialRetry();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<IngestionStartupCheck>, IngestionStartupValidator>());
         services.AddOptions<IngestionStartupCheck>().ValidateOnStart();
         return builder;

@@ -501,7 +501,7 @@ internal sealed class PostgresRawStore : IRawStore
         await using var connection = await _context.OpenAsync(cancellationToken).ConfigureAwait(false);
         await using var command = _context.Command(
             $"""
-            SELECT source, stream, key, retry_count, last_retry_at, retry_request, error_message, http_status_code
+            SELECT source, stream, key, retry_count, last_retry_at, retry_request, error_message, http_status_code, next_retry_at
               FROM {_context.Schema}.record_keys
              WHERE retry_status = 'pending' AND next_retry_at <= $1
              ORDER BY next_retry_at, source COLLATE "C", stream COLLATE "C", key COLLATE "C"
@@ -523,6 +523,7 @@ internal sealed class PostgresRawStore : IRawStore
                 RetryRequest = reader.IsDBNull(5) ? null : reader.GetString(5),
                 ErrorMessage = reader.IsDBNull(6) ? null : reader.GetString(6),
                 HttpStatusCode = reader.IsDBNull(7) ? null : reader.GetInt32(7),
+                DueAt = reader.GetFieldValue<DateTimeOffset>(8),
             });
         }
 

@@ -354,6 +354,7 @@ internal sealed class InMemoryRawStore(InMemoryStoreOptions options, InMemorySyn
                             RetryRequest = state.RetryRequest,
                             ErrorMessage = state.ErrorMessage,
                             HttpStatusCode = state.HttpStatusCode,
+                            DueAt = dueAt,
                         }));
                     }
                 }
