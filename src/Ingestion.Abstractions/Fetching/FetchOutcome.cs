@@ -58,6 +58,9 @@ public sealed record FetchOutcome
     /// <summary>A description of the failure, or <see langword="null"/> on success. Never contains secrets.</summary>
     public string? Error { get; init; }
 
+    /// <summary>The issue kind the source's <see cref="SourceDefinition.InterpretError"/> gave the failure, or <see langword="null"/> for the one its <see cref="Status"/> implies.</summary>
+    public IssueKind? IssueKind { get; init; }
+
     /// <summary>What happened along the way (for example "attempt 1: 503", "succeeded on retry 2").</summary>
     public IReadOnlyList<string> Notes { get; init; } = [];
 

@@ -23,6 +23,7 @@ public sealed class RestSourceBuilder
     private RateBudget? _rateBudget;
     private ResilienceSettings _resilience = new();
     private bool _dryRun;
+    private Func<ErrorResponse, ErrorInterpretation?>? _interpretError;
 
     /// <summary>Creates a builder for the source <paramref name="name"/>.</summary>
     /// <param name="name">The source name, unique within the host.</param>
@@ -162,6 +163,16 @@ public sealed class RestSourceBuilder
         return this;
     }
 
+    /// <summary>Interprets 4xx responses (other than 429) the vendor's way; see <see cref="SourceDefinition.InterpretError"/>.</summary>
+    /// <param name="interpret">Returns the issue kind and message for a response, or <see langword="null"/> for the standard ones.</param>
+    /// <returns>This builder.</returns>
+    public RestSourceBuilder InterpretErrors(Func<ErrorResponse, ErrorInterpretation?> interpret)
+    {
+        ArgumentNullException.ThrowIfNull(interpret);
+        _interpretError = interpret;
+        return this;
+    }
+
     /// <summary>Adds a stream.</summary>
     /// <param name="name">The stream name, unique within the source.</param>
     /// <param name="configure">Describes the stream's request, records, key, paging and mode.</param>
@@ -199,6 +210,7 @@ public sealed class RestSourceBuilder
             RateBudget = _rateBudget,
             Resilience = _resilience,
             DryRun = _dryRun,
+            InterpretError = _interpretError,
             DefaultHeaders = new Dictionary<string, string>(_headers, StringComparer.OrdinalIgnoreCase),
             Streams = streams,
         };

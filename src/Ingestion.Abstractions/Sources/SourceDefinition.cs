@@ -30,6 +30,13 @@ public sealed class SourceDefinition
     /// </summary>
     public bool DryRun { get; init; }
 
+    /// <summary>
+    /// Interprets a 4xx response other than 429 the vendor's way, or <see langword="null"/> for the standard classification.
+    /// Returning <see langword="null"/> from the function keeps the standard classification for that response. The status
+    /// (and whether it is retried) never changes; the interpretation sets the reported issue kind and message.
+    /// </summary>
+    public Func<ErrorResponse, ErrorInterpretation?>? InterpretError { get; init; }
+
     /// <summary>The streams of this source, parents before their children.</summary>
     public required IReadOnlyList<StreamDefinition> Streams { get; init; }
 

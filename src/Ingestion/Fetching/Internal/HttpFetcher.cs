@@ -401,6 +401,17 @@ internal sealed class HttpFetcher(IHttpClientFactory clientFactory, SourceHttpRe
             error = state.Redact(DescribeException(exception)) + AttemptsSuffix(attempt);
         }
 
+        IssueKind? interpretedKind = null;
+        if (status != FetchStatus.Success && response is not null && source.InterpretError is { } interpret
+            && (int)response.StatusCode is >= 400 and < 500 and not 429)
+        {
+            if (await InterpretAsync(interpret, response, page, stream, source, cancellationToken).ConfigureAwait(false) is { } interpretation)
+            {
+                interpretedKind = interpretation.Kind;
+                error = $"{state.Redact(interpretation.Message)} ({error})";
+            }
+        }
+
         var notes = attempt.Notes;
         if (status == FetchStatus.Success && attempt.Attempts > 1)
         {
@@ -421,9 +432,46 @@ internal sealed class HttpFetcher(IHttpClientFactory clientFactory, SourceHttpRe
             Elapsed = time.GetElapsedTime(started),
             Attempts = Math.Max(1, attempt.Attempts),
             Error = error,
+            IssueKind = interpretedKind,
             Notes = notes,
         };
         return new Sent(response, outcome, Math.Max(attempt.Requests, status == FetchStatus.BudgetExhausted ? 0 : 1));
+    }
+
+    // Reads the start of an error body for the source's interpreter, within the attempt timeout; a body that cannot be read is passed on empty.
+    private static async Task<ErrorInterpretation?> InterpretAsync(Func<ErrorResponse, ErrorInterpretation?> interpret, HttpResponseMessage response, PageRequest page, StreamDefinition stream, SourceDefinition source, CancellationToken cancellationToken)
+    {
+        var buffer = new byte[ErrorResponse.MaxBodyBytes];
+        var length = 0;
+        using (var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
+        {
+            timeout.CancelAfter(source.Resilience.AttemptTimeout);
+            try
+            {
+                var body = await response.Content.ReadAsStreamAsync(timeout.Token).ConfigureAwait(false);
+                await using (body.ConfigureAwait(false))
+                {
+                    int read;
+                    while (length < buffer.Length && (read = await body.ReadAsync(buffer.AsMemory(length), timeout.Token).ConfigureAwait(false)) > 0)
+                    {
+                        length += read;
+                    }
+                }
+            }
+            catch (Exception exception) when (exception is IOException or HttpRequestException or OperationCanceledException)
+            {
+                // Interpreted from what arrived.
+            }
+        }
+
+        try
+        {
+            return interpret(new ErrorResponse { StatusCode = (int)response.StatusCode, Body = buffer.AsMemory(0, length), RequestUri = page.Uri, Stream = stream });
+        }
+        catch (Exception exception) when (exception is not OutOfMemoryException)
+        {
+            return new ErrorInterpretation(IssueKind.Configuration, $"The error interpreter of source '{source.Name}' failed: {exception.GetType().Name}: {exception.Message}");
+        }
     }
 
     private static string AttemptsSuffix(FetchAttempt attempt) => attempt.Attempts > 1 ? $" after {attempt.Attempts} attempts" : string.Empty;
@@ -467,7 +515,7 @@ internal sealed class HttpFetcher(IHttpClientFactory clientFactory, SourceHttpRe
         {
             FetchStatus.Cancelled => (PageStopReason.Cancelled, (IReadOnlyList<SyncIssue>)[]),
             FetchStatus.BudgetExhausted => (PageStopReason.BudgetExhausted, [new SyncIssue(IssueKind.BudgetExhausted, $"The rate budget of source '{source.Name}' ran out before page {pageNumber}: {outcome.Error}")]),
-            _ => (PageStopReason.Failed, [new SyncIssue(IssueKindOf(outcome.Status), $"Page {pageNumber} failed: {outcome.Status}{(outcome.HttpStatusCode is { } code ? $" (HTTP {code})" : string.Empty)}: {outcome.Error}", HttpStatusCode: outcome.HttpStatusCode)]),
+            _ => (PageStopReason.Failed, [new SyncIssue(outcome.IssueKind ?? IssueKindOf(outcome.Status), $"Page {pageNumber} failed: {outcome.Status}{(outcome.HttpStatusCode is { } code ? $" (HTTP {code})" : string.Empty)}: {outcome.Error}", HttpStatusCode: outcome.HttpStatusCode)]),
         };
 
         return new FetchedPage

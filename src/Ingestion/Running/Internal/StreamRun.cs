@@ -141,12 +141,15 @@ internal sealed class StreamRun
         }
     }
 
-    public void MarkFailedPage(FetchStatus status)
+    public void MarkFailedPage(FetchStatus status, IssueKind? interpretedKind = null)
     {
         lock (_gate)
         {
             HadFailedPage = true;
             Unauthorized |= status == FetchStatus.Unauthorized;
+
+            // A failure the source's error interpreter calls a configuration error fails the run, like a 401 does.
+            ConfigurationFailed |= interpretedKind == IssueKind.Configuration;
         }
     }
 

@@ -420,7 +420,7 @@ internal sealed class SyncRunner : ISyncRunner
                     return PageStep.StopRun;
             }
 
-            run.MarkFailedPage(page.Outcome.Status);
+            run.MarkFailedPage(page.Outcome.Status, page.Outcome.IssueKind);
             SyncRunnerLog.PageFailed(_logger, run.Source.Name, run.Stream.Name, page.PageNumber, page.Outcome.Status, page.Outcome.HttpStatusCode, page.Outcome.Error);
             writes = [FailedPageWrite(run, page, parentKey)];
         }
@@ -495,7 +495,7 @@ internal sealed class SyncRunner : ISyncRunner
     private static RawRecordWrite FailedPageWrite(StreamRun run, FetchedPage page, string? parentKey)
     {
         var outcome = page.Outcome;
-        var kind = IssueKindOf(outcome.Status);
+        var kind = outcome.IssueKind ?? IssueKindOf(outcome.Status);
         var key = parentKey ?? "page:" + RequestRedaction.PathAndQuery(page.Request.Uri, run.Source.Authenticator);
         var message = $"Fetching {(parentKey is null ? "page " + page.PageNumber : "the records of parent '" + parentKey + "'")} failed: {outcome.Status}{(outcome.HttpStatusCode is { } code ? " (HTTP " + code + ")" : string.Empty)}{(outcome.Error is { } error ? ": " + error : string.Empty)}";
         if (!page.Issues.Any(issue => issue.Kind == kind))

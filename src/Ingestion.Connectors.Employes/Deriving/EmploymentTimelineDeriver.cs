@@ -1,0 +1,52 @@
+using Ingestion.Connectors.Employes.Deriving.Internal;
+
+namespace Ingestion.Connectors.Employes;
+
+/// <summary>
+/// Derives each employee's employment timeline from the raw <see cref="EmployesStreams.Employments"/> record:
+/// <c>contract_started</c>, <c>contract_renewed</c>, <c>contract_ended</c>, <c>salary_increase</c> / <c>salary_decrease</c>
+/// (amount and percentage) and <c>hours_change</c> (from and to), each dated, keyed
+/// <c>{employeeId}:{kind}:{yyyy-MM-dd}</c> and derived again in full whenever the employee's employments change, so
+/// re-deriving never duplicates an event.
+/// </summary>
+public sealed class EmploymentTimelineDeriver : IDeriver
+{
+    private readonly StreamId _employments;
+
+    /// <summary>Creates the deriver for the Employes source <paramref name="sourceName"/>.</summary>
+    /// <param name="sourceName">The source (connector instance) name. Defaults to <c>employes</c>.</param>
+    public EmploymentTimelineDeriver(string sourceName = EmployesDefaults.SourceName)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(sourceName);
+        _employments = new StreamId(sourceName, EmployesStreams.Employments);
+        Name = sourceName + ".timeline";
+        Inputs = [_employments];
+    }
+
+    /// <inheritdoc />
+    public string Name { get; }
+
+    /// <inheritdoc />
+    public int Version => 1;
+
+    /// <inheritdoc />
+    public IReadOnlyList<StreamId> Inputs { get; }
+
+    /// <inheritdoc />
+    public string? GetInputKey(StreamId stream, string recordKey, ReadOnlyMemory<byte> payload) =>
+        stream == _employments && !string.IsNullOrEmpty(recordKey) ? recordKey : null;
+
+    /// <inheritdoc />
+    public async ValueTask<IReadOnlyList<DerivedRecord>> DeriveAsync(string inputKey, DerivationContext context, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(inputKey);
+        ArgumentNullException.ThrowIfNull(context);
+        var record = await context.RawStore.GetLatestAsync(_employments, inputKey, cancellationToken).ConfigureAwait(false);
+        if (record is null || record.IsPartial || !record.IsJson || record.DeletedAt is not null)
+        {
+            return [];
+        }
+
+        return EmploymentTimeline.Derive(inputKey, record.Payload);
+    }
+}
