@@ -104,6 +104,9 @@ public enum IssueKind
     /// <summary>A key appeared more than once in one page; the last occurrence was kept.</summary>
     DuplicateKey,
 
-    /// <summary>Writing a batch to the store failed; the batch and its state were not committed.</summary>
+    /// <summary>
+    /// The store failed: a batch that could not be written (it and its state were not committed), or a record whose payload the
+    /// database refused, which was stored raw instead.
+    /// </summary>
     StoreFailure,
 }

@@ -20,6 +20,9 @@ internal enum PayloadKind
 
     /// <summary>Over the configured size limit.</summary>
     TooLarge,
+
+    /// <summary>Passed these checks, but PostgreSQL refused it as JSONB when written (for example in a database whose encoding cannot hold a character).</summary>
+    Refused,
 }
 
 /// <summary>

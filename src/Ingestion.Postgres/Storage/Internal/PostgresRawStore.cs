@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using Ingestion.Postgres.Internal;
+using Microsoft.Extensions.Logging;
 using Npgsql;
 using NpgsqlTypes;
 
@@ -10,7 +11,7 @@ namespace Ingestion.Postgres.Storage.Internal;
 /// table) and one set-based statement verifies the unchanged ones against the narrow <c>record_keys</c> table; payloads are
 /// then shipped (binary COPY straight into <c>raw_records</c>) only for new and changed keys.
 /// </summary>
-internal sealed class PostgresRawStore : IRawStore
+internal sealed partial class PostgresRawStore : IRawStore
 {
     private const string RecordColumns =
         "r.key, r.version, r.is_latest, r.payload, r.payload_raw, r.is_json, r.hash, r.fetched_at, r.run_id, r.is_partial, " +
@@ -18,6 +19,7 @@ internal sealed class PostgresRawStore : IRawStore
         "CASE WHEN r.is_latest THEN k.last_verified_at ELSE coalesce(r.superseded_verified_at, r.fetched_at) END, k.deleted_at";
 
     private readonly PostgresStoreContext _context;
+    private readonly ILogger _logger;
     private readonly string _classifySql;
     private readonly string _unflagLatestSql;
     private readonly string _copyRecordsSql;
@@ -30,6 +32,7 @@ internal sealed class PostgresRawStore : IRawStore
     public PostgresRawStore(PostgresStoreContext context)
     {
         _context = context;
+        _logger = context.LoggerFactory.CreateLogger<PostgresRawStore>();
         var s = context.Schema;
         // One pass: verify the unchanged keys, then return the rest (new, changed, partial). The batch rows the update verified
         // are excluded through a hashed subplan before the second join, so a fully unchanged batch probes record_keys once.
@@ -108,11 +111,98 @@ internal sealed class PostgresRawStore : IRawStore
     {
         ArgumentNullException.ThrowIfNull(batch);
         ArgumentNullException.ThrowIfNull(batch.Records);
+        CheckKeys(batch.Records);
+        try
+        {
+            return await WriteBatchCoreAsync(batch, refused: null, cancellationToken).ConfigureAwait(false);
+        }
+        catch (PostgresException exception) when (IsPayloadRefusal(exception))
+        {
+            // The payload checks missed something PostgreSQL refuses (for example a \u escape the database's encoding cannot
+            // hold). Never lose the batch: find the refused payloads one probe at a time, then write the batch again with those
+            // stored raw and flagged, in a new transaction that still carries the batch's state.
+            var refused = await FindRefusedPayloadsAsync(batch.Records, cancellationToken).ConfigureAwait(false);
+            if (refused.Count == 0)
+            {
+                throw;
+            }
+
+            LogPayloadsRefused(_logger, refused.Count, batch.Stream.ToString(), exception.SqlState);
+            return await WriteBatchCoreAsync(batch, refused, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Data exceptions (class 22) and program limits (class 54) are what one record's payload can cause.</summary>
+    private static bool IsPayloadRefusal(PostgresException exception) =>
+        exception.SqlState.StartsWith("22", StringComparison.Ordinal) || exception.SqlState.StartsWith("54", StringComparison.Ordinal);
+
+    /// <summary>
+    /// Sends the batch's JSON payloads as <c>jsonb[]</c> and halves every refused group until the refused payloads are found:
+    /// about (refused × log₂ batch size) round trips, nothing written.
+    /// </summary>
+    private async Task<Dictionary<int, SyncIssue>> FindRefusedPayloadsAsync(IReadOnlyList<RawRecordWrite> records, CancellationToken cancellationToken)
+    {
+        var candidates = new List<int>(records.Count);
+        for (var index = 0; index < records.Count; index++)
+        {
+            if (PayloadInspector.Inspect(records[index].Payload.Span, _context.Options.MaxPayloadBytes, out _) == PayloadKind.Json)
+            {
+                candidates.Add(index);
+            }
+        }
+
+        var refused = new Dictionary<int, SyncIssue>();
+        await using var connection = await _context.OpenAsync(cancellationToken).ConfigureAwait(false);
+        var groups = new Stack<(int Start, int Count)>();
+        groups.Push((0, candidates.Count));
+        while (groups.Count > 0)
+        {
+            var (start, count) = groups.Pop();
+            if (count == 0)
+            {
+                continue;
+            }
+
+            await using var probe = _context.Command("SELECT cardinality($1)", connection);
+            var payloads = new byte[count][];
+            for (var offset = 0; offset < count; offset++)
+            {
+                payloads[offset] = records[candidates[start + offset]].Payload.ToArray();
+            }
+
+            probe.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Jsonb, Value = payloads });
+            try
+            {
+                await probe.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (PostgresException exception) when (IsPayloadRefusal(exception))
+            {
+                if (count == 1)
+                {
+                    var index = candidates[start];
+                    refused[index] = new SyncIssue(
+                        IssueKind.StoreFailure,
+                        $"PostgreSQL refused the payload as JSONB ({exception.SqlState}: {exception.MessageText}); stored raw.",
+                        records[index].Key);
+                }
+                else
+                {
+                    var half = count / 2;
+                    groups.Push((start + half, count - half));
+                    groups.Push((start, half));
+                }
+            }
+        }
+
+        return refused;
+    }
+
+    private async ValueTask<RawBatchResult> WriteBatchCoreAsync(RawBatch batch, Dictionary<int, SyncIssue>? refused, CancellationToken cancellationToken)
+    {
         var records = batch.Records;
-        CheckKeys(records);
 
         // Payload checks run on another core while the database classifies the keys; only new and changed payloads need them.
-        var inspecting = Task.Run(() => Inspect(records), cancellationToken);
+        var inspecting = Task.Run(() => Inspect(records, refused), cancellationToken);
         var source = batch.Stream.Source;
         var stream = batch.Stream.Stream;
 
@@ -397,12 +487,18 @@ internal sealed class PostgresRawStore : IRawStore
         }
     }
 
-    private PayloadInspection[] Inspect(IReadOnlyList<RawRecordWrite> records)
+    private PayloadInspection[] Inspect(IReadOnlyList<RawRecordWrite> records, Dictionary<int, SyncIssue>? refused)
     {
         var inspections = new PayloadInspection[records.Count];
         for (var index = 0; index < records.Count; index++)
         {
             var record = records[index];
+            if (refused is not null && refused.TryGetValue(index, out var refusal))
+            {
+                inspections[index] = new PayloadInspection(PayloadKind.Refused, refusal);
+                continue;
+            }
+
             var kind = PayloadInspector.Inspect(record.Payload.Span, _context.Options.MaxPayloadBytes, out var detail);
             SyncIssue? issue = kind switch
             {
@@ -725,4 +821,8 @@ internal sealed class PostgresRawStore : IRawStore
             }
         }
     }
+
+    [LoggerMessage(EventId = 10, Level = LogLevel.Warning,
+        Message = "PostgreSQL refused {Count} payload(s) of a batch of {Stream} (SQLSTATE {SqlState}); they are stored raw and flagged, and the batch is written again")]
+    private static partial void LogPayloadsRefused(ILogger logger, int count, string stream, string sqlState);
 }
