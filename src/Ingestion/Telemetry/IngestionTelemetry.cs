@@ -54,4 +54,38 @@ internal static class IngestionTelemetry
 
     /// <summary>Webhook deliveries received, tagged with the source, the outcome (accepted, duplicate, rejected, unknown_source) and the rejection reason.</summary>
     public static readonly Counter<long> WebhookDeliveries = Meter.CreateCounter<long>("ingestion.webhook.deliveries", unit: "{delivery}", description: "Webhook deliveries received, by outcome.");
+
+    /// <summary>The latest queue statistics sampled by <see cref="Internal.QueueStatsSampler"/>; read by the observable gauges.</summary>
+    private static QueueStats? s_queueStats;
+
+    /// <summary>Jobs waiting to run (pending), by job type, from the latest sample of <see cref="IJobQueue.GetStatsAsync"/>.</summary>
+    public static readonly ObservableGauge<long> QueueDepth = Meter.CreateObservableGauge(
+        "ingestion.queue.depth", ObserveDepth, unit: "{job}", description: "Jobs waiting to run, by job type.");
+
+    /// <summary>The age of the oldest runnable pending job (queue lag), from the latest sample.</summary>
+    public static readonly ObservableGauge<double> QueueLag = Meter.CreateObservableGauge(
+        "ingestion.queue.lag", ObserveLag, unit: "s", description: "The age of the oldest runnable pending job.");
+
+    internal static void PublishQueueStats(QueueStats stats) => Volatile.Write(ref s_queueStats, stats);
+
+    private static IEnumerable<Measurement<long>> ObserveDepth()
+    {
+        if (Volatile.Read(ref s_queueStats) is not { } stats)
+        {
+            yield break;
+        }
+
+        foreach (var group in stats.Counts.Where(c => c.Status == JobStatus.Pending).GroupBy(c => c.JobType, StringComparer.Ordinal))
+        {
+            yield return new Measurement<long>(group.Sum(c => c.Count), new KeyValuePair<string, object?>(JobTypeTag, group.Key));
+        }
+    }
+
+    private static IEnumerable<Measurement<double>> ObserveLag()
+    {
+        if (Volatile.Read(ref s_queueStats) is { } stats)
+        {
+            yield return new Measurement<double>(stats.OldestPendingAge?.TotalSeconds ?? 0);
+        }
+    }
 }
