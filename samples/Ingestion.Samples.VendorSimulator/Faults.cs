@@ -67,6 +67,7 @@ public enum RateLimitHeaderStyle
 /// <param name="Times">How many matching requests get the fault; <see cref="int.MaxValue"/> for all of them.</param>
 public sealed class FaultRule(Vendor Vendor, string? PathPattern, FaultKind Kind, int Times = 1)
 {
+    private readonly TaskCompletionSource _firstFired = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _skipped;
     private int _fired;
 
@@ -109,6 +110,12 @@ public sealed class FaultRule(Vendor Vendor, string? PathPattern, FaultKind Kind
     /// <summary>How many times the fault has been applied.</summary>
     public int Fired => Volatile.Read(ref _fired);
 
+    /// <summary>
+    /// Completes when the fault is first applied, so a test can act while a faulted request is in flight (for example move a
+    /// fake clock past the client's attempt timeout during a <see cref="FaultKind.SlowResponse"/>) without polling.
+    /// </summary>
+    public Task FirstFired => _firstFired.Task;
+
     /// <summary>Whether the rule can still fire.</summary>
     public bool IsExhausted => Times != int.MaxValue && Fired >= Times;
 
@@ -130,6 +137,7 @@ public sealed class FaultRule(Vendor Vendor, string? PathPattern, FaultKind Kind
         if (Times == int.MaxValue)
         {
             Interlocked.Increment(ref _fired);
+            _firstFired.TrySetResult();
             return true;
         }
 
@@ -143,6 +151,7 @@ public sealed class FaultRule(Vendor Vendor, string? PathPattern, FaultKind Kind
 
             if (Interlocked.CompareExchange(ref _fired, current + 1, current) == current)
             {
+                _firstFired.TrySetResult();
                 return true;
             }
         }

@@ -102,6 +102,25 @@ public sealed class FaultTests
     }
 
     [Fact]
+    public async Task First_fired_completes_while_the_slow_request_is_still_in_flight()
+    {
+        await using var sim = await VendorSimulator.StartAsync(Small(), Ct);
+        using var client = sim.Client();
+        var rule = sim.Faults.Add(new FaultRule(Vendor.Employes, null, FaultKind.SlowResponse) { Delay = TimeSpan.FromMinutes(5), Skip = 1 });
+        var (first, _) = await client.SendJsonAsync(sim.Employes(sim.EmployeesPath()));
+        Assert.Equal(HttpStatusCode.OK, first.StatusCode);
+        Assert.False(rule.FirstFired.IsCompleted);
+
+        using var abort = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+        var slow = client.SendAsync(sim.Employes(sim.EmployeesPath()), abort.Token);
+        await rule.FirstFired.WaitAsync(Ct);
+
+        Assert.False(slow.IsCompleted);
+        await abort.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => slow);
+    }
+
+    [Fact]
     public async Task Dropped_connection_fails_the_read()
     {
         await using var sim = await VendorSimulator.StartAsync(Small(), Ct);

@@ -1,9 +1,6 @@
+using Ingestion.Connectors.Tests.Support;
 using Ingestion.Samples.VendorSimulator;
 using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.DependencyInjection.Extensions;
-using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
 
 namespace Ingestion.Connectors.Tests.Jibble;
 
@@ -19,29 +16,27 @@ internal sealed class JibbleHarness : IAsyncDisposable
     /// <summary>The attempt timeout the tests configure; the clock is only moved past it on purpose.</summary>
     public static readonly TimeSpan AttemptTimeout = TimeSpan.FromSeconds(45);
 
-    private readonly IHost _host;
-
-    private JibbleHarness(VendorSimulator simulator, IHost host, DrivenClock clock)
+    private JibbleHarness(VendorSimulator simulator, ConnectorHost host, DrivenClock clock)
     {
         Simulator = simulator;
-        _host = host;
+        Host = host;
         Clock = clock;
     }
+
+    public ConnectorHost Host { get; }
 
     public VendorSimulator Simulator { get; }
 
     public DrivenClock Clock { get; }
 
-    public IServiceProvider Services => _host.Services;
+    public ISyncRunner Runner => Host.Runner;
 
-    public ISyncRunner Runner => Services.GetRequiredService<ISyncRunner>();
+    public IRawStore RawStore => Host.RawStore;
 
-    public IRawStore RawStore => Services.GetRequiredService<IRawStore>();
-
-    public IDerivedStore DerivedStore => Services.GetRequiredService<IDerivedStore>();
+    public IDerivedStore DerivedStore => Host.DerivedStore;
 
     public static async Task<JibbleHarness> StartAsync(
-        JibbleDatabaseFixture database,
+        ConnectorTestFixture database,
         string name,
         IDictionary<string, string?>? settings = null,
         Action<SimulatorOptions>? simulator = null)
@@ -71,15 +66,8 @@ internal sealed class JibbleHarness : IAsyncDisposable
             }
 
             var config = new ConfigurationBuilder().AddInMemoryCollection(configuration).Build();
-            var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
-            builder.Logging.ClearProviders();
-            builder.Services.RemoveAll<TimeProvider>();
-            builder.Services.AddSingleton<TimeProvider>(clock);
-            builder.Services.AddIngestion(ingestion => ingestion
-                .UsePostgres(connectionString)
-                .AddJibble(config.GetSection("Jibble")));
-            var host = builder.Build();
-            await host.StartAsync(ct);
+            var host = await ConnectorHost.StartAsync(
+                connectionString, ingestion => ingestion.AddJibble(config.GetSection("Jibble")), clock, cancellationToken: ct);
             return new JibbleHarness(sim, host, clock);
         }
         catch
@@ -109,8 +97,7 @@ internal sealed class JibbleHarness : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        await _host.StopAsync(CancellationToken.None);
-        _host.Dispose();
+        await Host.DisposeAsync();
         await Simulator.DisposeAsync();
     }
 }

@@ -1,11 +1,11 @@
 using System.Text.Json;
 using Ingestion.Connectors.Jibble;
+using Ingestion.Connectors.Tests.Support;
 using Ingestion.Samples.VendorSimulator;
 
 namespace Ingestion.Connectors.Tests.Jibble;
 
-[Collection(JibbleCollection.Name)]
-public sealed class JibbleSyncTests(JibbleDatabaseFixture database)
+public sealed class JibbleSyncTests(ConnectorTestFixture database)
 {
     private static readonly DateOnly First = new(2026, 6, 1);
     private static readonly DateOnly Tomorrow = new(2026, 7, 2);

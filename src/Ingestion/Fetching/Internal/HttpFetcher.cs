@@ -76,10 +76,10 @@ internal sealed class HttpFetcher(IHttpClientFactory clientFactory, SourceHttpRe
 
             var body = response!.Content is PooledBufferContent pooled ? pooled.Memory : ReadOnlyMemory<byte>.Empty;
             var issues = new List<SyncIssue>(0);
-            if (sent.Outcome.Attempts > 1)
+            if (sent.Outcome.Attempts > 1 || sent.Outcome.Notes.Count > 0)
             {
-                // The data arrived, but the run should still say what it took.
-                issues.Add(new SyncIssue(IssueKind.RetrySucceeded, $"Page {pageNumber} succeeded after {sent.Outcome.Attempts} attempts: {string.Join("; ", sent.Outcome.Notes)}"));
+                // The data arrived, but the run should still say what it took (retries, a credential refresh).
+                issues.Add(new SyncIssue(IssueKind.RetrySucceeded, $"Page {pageNumber} succeeded after {sent.Requests} requests: {string.Join("; ", sent.Outcome.Notes)}"));
             }
 
             List<FetchedRecord> records;
