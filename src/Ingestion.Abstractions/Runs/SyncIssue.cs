@@ -10,7 +10,7 @@ public sealed record SyncIssue(IssueKind Kind, string Message, string? Key = nul
     /// <summary>How serious the issue is.</summary>
     public IssueSeverity Severity => Kind switch
     {
-        IssueKind.RetrySucceeded or IssueKind.Overlap => IssueSeverity.Info,
+        IssueKind.RetrySucceeded or IssueKind.Overlap or IssueKind.PageReplaced => IssueSeverity.Info,
         IssueKind.Unauthorized or IssueKind.Forbidden or IssueKind.Configuration => IssueSeverity.Error,
         _ => IssueSeverity.Warning,
     };
@@ -109,4 +109,7 @@ public enum IssueKind
     /// database refused, which was stored raw instead.
     /// </summary>
     StoreFailure,
+
+    /// <summary>A page looked truncated and was replaced by a narrower request (see <see cref="PageDecision.Replace"/>); nothing was lost.</summary>
+    PageReplaced,
 }

@@ -1,10 +1,10 @@
 using System.Text.Json;
 using Ingestion.Connectors.Finale;
+using Ingestion.Connectors.Tests.Support;
 
 namespace Ingestion.Connectors.Tests.Finale;
 
-[Collection(FinaleCollection.Name)]
-public sealed class FinaleSyncTests(FinalePostgresFixture postgres)
+public sealed class FinaleSyncTests(ConnectorTestFixture postgres)
 {
     [Fact]
     public async Task Full_sync_stores_every_purchase_order_with_its_lines_products_facilities_and_reports()

@@ -1,5 +1,5 @@
 using Ingestion.Connectors.Finale;
-using Ingestion.Samples;
+using Ingestion.Connectors.Tests.Support;
 using Ingestion.Samples.VendorSimulator;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -7,43 +7,6 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Time.Testing;
 
 namespace Ingestion.Connectors.Tests.Finale;
-
-/// <summary>One throwaway PostgreSQL server for the Finale tests; each test gets a fresh database.</summary>
-public sealed class FinalePostgresFixture : IAsyncLifetime
-{
-    private LocalPostgresServer? _server;
-    private Exception? _startFailure;
-
-    public async ValueTask InitializeAsync()
-    {
-        try
-        {
-            _server = await LocalPostgresServer.StartAsync();
-        }
-        catch (InvalidOperationException exception)
-        {
-            _startFailure = exception;
-        }
-    }
-
-    public Task<string> CreateDatabaseAsync(string nameHint) =>
-        (_server ?? throw new InvalidOperationException("These tests need PostgreSQL. " + (_startFailure?.Message ?? "The server did not start."), _startFailure))
-            .CreateDatabaseAsync(nameHint);
-
-    public async ValueTask DisposeAsync()
-    {
-        if (_server is not null)
-        {
-            await _server.DisposeAsync();
-        }
-    }
-}
-
-[CollectionDefinition(Name)]
-public sealed class FinaleCollection : ICollectionFixture<FinalePostgresFixture>
-{
-    public const string Name = "Finale against the simulator and PostgreSQL";
-}
 
 /// <summary>
 /// A vendor simulator (on its own fake clock at its reference time) and a started host with the engine, the PostgreSQL
@@ -74,7 +37,7 @@ internal sealed class FinaleHarness : IAsyncDisposable
     public IRawStore RawStore => Services.GetRequiredService<IRawStore>();
 
     public static async Task<FinaleHarness> StartAsync(
-        FinalePostgresFixture postgres,
+        ConnectorTestFixture postgres,
         string databaseHint,
         Action<FinaleOptions>? configure = null,
         Action<SimulatorOptions>? simulator = null,

@@ -178,7 +178,7 @@ internal sealed class HttpFetcher(IHttpClientFactory clientFactory, SourceHttpRe
                 if (previousReplaced)
                 {
                     // The paginator judged the page incomplete: its records are dropped and a narrower request covers them again.
-                    issues.Add(new SyncIssue(IssueKind.SuspiciousTruncation, $"Page {pageNumber} looked truncated ({records.Count} records); its records were set aside and a narrower request ({next!.Method} {state.Redact(next.Uri)}) fetches them again."));
+                    issues.Add(new SyncIssue(IssueKind.PageReplaced, $"Page {pageNumber} looked truncated ({records.Count} records); its records were set aside and a narrower request ({next!.Method} {state.Redact(next.Uri)}) fetches them again."));
                     recordTotal -= records.Count;
                     records.Clear();
                 }
