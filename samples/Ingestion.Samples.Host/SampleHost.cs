@@ -1,0 +1,91 @@
+using Ingestion.Samples.VendorSimulator;
+
+namespace Ingestion.Samples.Host;
+
+/// <summary>Composes the host the way the README teaches and runs either the demo or the long-running service.</summary>
+internal static class SampleHost
+{
+    private const int ExitOk = 0;
+    private const int ExitDemoMismatch = 1;
+    private const int ExitNoDatabase = 69;
+
+    private static readonly string[] Vendors = ["Employes", "Jibble", "Finale"];
+
+    public static async Task<int> RunAsync(string[] args)
+    {
+        var serve = args.Contains("--serve", StringComparer.OrdinalIgnoreCase);
+        var builder = WebApplication.CreateBuilder(args.Where(arg => !string.Equals(arg, "--serve", StringComparison.OrdinalIgnoreCase)).ToArray());
+        if (!serve)
+        {
+            // The demo's output is its report; the library's own logs stay available with Logging__LogLevel__Default=Information.
+            builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        }
+
+        using var stopping = new CancellationTokenSource();
+        Console.CancelKeyPress += (_, e) =>
+        {
+            e.Cancel = !serve;
+            stopping.Cancel();
+        };
+
+        var output = Console.Out;
+        var now = TimeProvider.System.GetUtcNow();
+        var simulated = Vendors.Where(vendor => !builder.Configuration.GetSection($"Ingestion:{vendor}").Exists()).ToList();
+        await using var simulator = simulated.Count > 0 ? await VendorSimulator.StartAsync(SimulatorConfiguration.DemoOptions(now), stopping.Token) : null;
+        if (simulator is not null)
+        {
+            output.WriteLine($"Vendor simulator: {simulator.BaseAddress} stands in for {string.Join(", ", simulated)} (no Ingestion:<Vendor> section configured).");
+        }
+
+        await using var database = await DemoDatabase.OpenAsync(builder.Configuration.GetConnectionString("Ingestion"), output, stopping.Token);
+        if (database is null)
+        {
+            return ExitNoDatabase;
+        }
+
+        var simulatorSettings = simulator is null
+            ? null
+            : new ConfigurationBuilder().AddInMemoryCollection(SimulatorConfiguration.For(simulator, now)).Build();
+        IConfiguration VendorSection(string vendor) => simulated.Contains(vendor)
+            ? simulatorSettings!.GetSection(vendor)
+            : builder.Configuration.GetSection($"Ingestion:{vendor}");
+
+        builder.Services.AddIngestion(ingestion => ingestion
+            .UsePostgres(database.ConnectionString)
+            .AddEmployes("employes", VendorSection("Employes"))
+            .AddJibble("jibble", VendorSection("Jibble"))
+            .AddFinale("finale", VendorSection("Finale")));
+        builder.Services.AddHealthChecks().AddIngestionHealthCheck();
+        builder.Services.AddSingleton<DemoRun>();
+
+        await using var app = builder.Build();
+        if (serve)
+        {
+            app.MapSampleEndpoints();
+            await app.RunAsync(stopping.Token);
+            return ExitOk;
+        }
+
+        await app.StartAsync(stopping.Token);
+        var demo = app.Services.GetRequiredService<DemoRun>();
+        var first = await demo.RunPassAsync("Pass 1: first sync of every stream", output, stopping.Token);
+        var second = await demo.RunPassAsync("Pass 2: the same sync again (nothing changed at the vendors)", output, stopping.Token);
+        await app.StopAsync(CancellationToken.None);
+        return Verdict(first, second, output);
+    }
+
+    private static int Verdict(PassResult first, PassResult second, TextWriter output)
+    {
+        output.WriteLine();
+        var changed = second.Reports.Sum(r => r.RecordsNew + r.RecordsChanged);
+        var failed = first.Reports.Concat(second.Reports).Count(r => r.Status == RunStatus.Failed);
+        if (changed == 0 && failed == 0 && first.StoredRecords == second.StoredRecords)
+        {
+            output.WriteLine($"Pass 2 found nothing new or changed and stored no duplicates: {second.StoredRecords:N0} records, each kept once.");
+            return ExitOk;
+        }
+
+        output.WriteLine($"Unexpected: pass 2 saw {changed:N0} new or changed records, {failed} runs failed, stored records went from {first.StoredRecords:N0} to {second.StoredRecords:N0}.");
+        return ExitDemoMismatch;
+    }
+}
