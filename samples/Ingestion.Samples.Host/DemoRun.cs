@@ -1,16 +1,23 @@
 namespace Ingestion.Samples.Host;
 
-/// <summary>One demo pass: sync every source, derive what changed, read health, and print the report.</summary>
-internal sealed class DemoRun(ISourceCatalog catalog, ISyncRunner runner, IRawStore rawStore, IDerivedStore derivedStore, IHealthStore healthStore, IEnumerable<IDeriver> derivers, TimeProvider timeProvider)
+/// <summary>One demo pass: sync every source with every changed record derived at once, read health, and print the report.</summary>
+internal sealed class DemoRun(ISourceCatalog catalog, IIngestionClient client, IRawStore rawStore, IHealthStore healthStore)
 {
     public async Task<PassResult> RunPassAsync(string title, TextWriter output, CancellationToken cancellationToken)
     {
+        // An interactive run derives inline; with no limit the demo derives every changed record before it reports.
         // One source failing never stops the others: each returns its own reports.
-        var perSource = await Task.WhenAll(catalog.Sources.Select(source => runner.SyncSourceAsync(source.Name, options: null, cancellationToken)));
-        var reports = perSource.SelectMany(r => r).ToList();
-        var derived = await DeriveChangedAsync(reports, cancellationToken);
+        var results = await Task.WhenAll(catalog.Sources.Select(source => client.SyncNowAsync(
+            new SyncNowRequest { Source = source.Name, Mode = SyncNowMode.Interactive, InlineDerivations = int.MaxValue },
+            cancellationToken)));
+        var reports = results.SelectMany(r => r.Reports).ToList();
+        var derived = catalog.Sources.Zip(results).ToDictionary(pair => pair.First.Name, pair => pair.Second.DerivedInline, StringComparer.Ordinal);
         var health = await healthStore.GetAllAsync(cancellationToken);
         RunReportWriter.WritePass(output, title, reports, health, derived);
+        foreach (var error in results.SelectMany(r => r.DerivationErrors))
+        {
+            output.WriteLine($"  derivation error: {error}");
+        }
 
         long stored = 0;
         foreach (var stream in reports.Select(r => r.Stream).Distinct())
@@ -19,39 +26,6 @@ internal sealed class DemoRun(ISourceCatalog catalog, ISyncRunner runner, IRawSt
         }
 
         return new PassResult(reports, stored);
-    }
-
-    private async Task<Dictionary<string, int>> DeriveChangedAsync(IReadOnlyList<SyncReport> reports, CancellationToken cancellationToken)
-    {
-        var counts = new Dictionary<string, int>(StringComparer.Ordinal);
-        var context = new DerivationContext { RawStore = rawStore, TimeProvider = timeProvider };
-        foreach (var deriver in derivers)
-        {
-            var inputKeys = new HashSet<string>(StringComparer.Ordinal);
-            foreach (var report in reports.Where(r => deriver.Inputs.Contains(r.Stream)))
-            {
-                foreach (var key in report.ChangedKeys)
-                {
-                    var record = await rawStore.GetLatestAsync(report.Stream, key, cancellationToken);
-                    if (record is not null && deriver.GetInputKey(report.Stream, key, record.Payload) is { } inputKey)
-                    {
-                        inputKeys.Add(inputKey);
-                    }
-                }
-            }
-
-            var total = 0;
-            foreach (var inputKey in inputKeys)
-            {
-                var records = await deriver.DeriveAsync(inputKey, context, cancellationToken);
-                await derivedStore.ReplaceAsync(deriver.Name, deriver.Version, inputKey, records, cancellationToken);
-                total += records.Count;
-            }
-
-            counts[deriver.Name] = total;
-        }
-
-        return counts;
     }
 }
 

@@ -47,7 +47,7 @@ internal static class RunReportWriter
 
         if (derived.Count > 0)
         {
-            output.WriteLine("  derived: " + string.Join(", ", derived.OrderBy(d => d.Key, StringComparer.Ordinal).Select(d => $"{d.Key} {Number(d.Value)}")));
+            output.WriteLine("  records derived per source: " + string.Join(", ", derived.OrderBy(d => d.Key, StringComparer.Ordinal).Select(d => $"{d.Key} {Number(d.Value)}")));
         }
 
         output.WriteLine(
