@@ -36,7 +36,7 @@ internal static class RunReportWriter
         {
             foreach (var issue in report.Issues.Take(3))
             {
-                output.WriteLine($"  {report.Stream}: {issue.Kind}: {issue.Message}");
+                output.WriteLine($"  {report.Stream}: {issue.Severity} {issue.Kind}: {issue.Message}");
             }
 
             if (report.Issues.Count > 3)
@@ -47,7 +47,7 @@ internal static class RunReportWriter
 
         if (derived.Count > 0)
         {
-            output.WriteLine("  records derived per source: " + string.Join(", ", derived.OrderBy(d => d.Key, StringComparer.Ordinal).Select(d => $"{d.Key} {Number(d.Value)}")));
+            output.WriteLine("  changed records derived, per source: " + string.Join(", ", derived.OrderBy(d => d.Key, StringComparer.Ordinal).Select(d => $"{d.Key} {Number(d.Value)}")));
         }
 
         output.WriteLine(

@@ -1,4 +1,5 @@
 using Ingestion.Samples.VendorSimulator;
+using Simulator = Ingestion.Samples.VendorSimulator.VendorSimulator;
 
 namespace Ingestion.Samples.Host;
 
@@ -31,7 +32,7 @@ internal static class SampleHost
         var output = Console.Out;
         var now = TimeProvider.System.GetUtcNow();
         var simulated = Vendors.Where(vendor => !builder.Configuration.GetSection($"Ingestion:{vendor}").Exists()).ToList();
-        await using var simulator = simulated.Count > 0 ? await VendorSimulator.StartAsync(SimulatorConfiguration.DemoOptions(now), stopping.Token) : null;
+        await using var simulator = simulated.Count > 0 ? await Simulator.StartAsync(SimulatorConfiguration.DemoOptions(now), stopping.Token) : null;
         if (simulator is not null)
         {
             output.WriteLine($"Vendor simulator: {simulator.BaseAddress} stands in for {string.Join(", ", simulated)} (no Ingestion:<Vendor> section configured).");

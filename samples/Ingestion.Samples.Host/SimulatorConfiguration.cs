@@ -1,5 +1,6 @@
 using System.Globalization;
 using Ingestion.Samples.VendorSimulator;
+using Simulator = Ingestion.Samples.VendorSimulator.VendorSimulator;
 
 namespace Ingestion.Samples.Host;
 
@@ -21,7 +22,7 @@ internal static class SimulatorConfiguration
         ProductCount = 80,
     };
 
-    public static Dictionary<string, string?> For(VendorSimulator simulator, DateTimeOffset now)
+    public static Dictionary<string, string?> For(Simulator simulator, DateTimeOffset now)
     {
         var options = simulator.Options;
         var backfillFrom = DateOnly.FromDateTime(now.UtcDateTime.AddDays(-options.TimeEntryDays - 1)).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
@@ -43,6 +44,7 @@ internal static class SimulatorConfiguration
             ["Finale:AccountPath"] = options.FinaleAccountPath,
             ["Finale:ApiKey"] = options.FinaleApiKey,
             ["Finale:ApiSecret"] = options.FinaleApiSecret,
+            ["Finale:RequestsPerMinute"] = "0",
             ["Finale:SyncFrom"] = now.AddYears(-2).ToString("O", CultureInfo.InvariantCulture),
         };
     }
