@@ -42,6 +42,22 @@ public abstract class RunLogConformance : StoreConformance
     }
 
     [Fact]
+    public async Task A_tripped_snapshot_guard_is_kept_with_its_issue()
+    {
+        var report = Report(Employees, T0, RunStatus.Partial) with
+        {
+            GuardTripped = true,
+            Issues = [new SyncIssue(IssueKind.SnapshotGuardTripped, "The snapshot had 0 records against 120 last time; nothing was deleted.")],
+        };
+        await Stores.RunLog.SaveAsync(report, Cancel);
+
+        var read = await Stores.RunLog.GetAsync(report.RunId, Cancel);
+        Assert.True(read!.GuardTripped);
+        Assert.Equal(IssueKind.SnapshotGuardTripped, Assert.Single(read.Issues).Kind);
+        Assert.False((await Stores.RunLog.GetRecentAsync(Contracts, 1, Cancel)).Any());
+    }
+
+    [Fact]
     public async Task Recent_runs_come_newest_first_limited_and_optionally_for_one_stream()
     {
         var first = Report(Employees, T0);

@@ -81,6 +81,7 @@ internal sealed class PostgresRunLog(PostgresStoreContext context) : IRunLog
         var reports = new List<SyncReport>();
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
+            var issues = Storage.Internal.IssuesJson.Read(Encoding.UTF8.GetBytes(reader.GetString(16)));
             reports.Add(new SyncReport
             {
                 RunId = reader.GetGuid(0),
@@ -98,7 +99,10 @@ internal sealed class PostgresRunLog(PostgresStoreContext context) : IRunLog
                 RecordsPartial = reader.GetInt64(13),
                 RecordsDeleted = reader.GetInt64(14),
                 Watermark = reader.IsDBNull(15) ? null : reader.GetString(15),
-                Issues = Storage.Internal.IssuesJson.Read(Encoding.UTF8.GetBytes(reader.GetString(16))),
+                Issues = issues,
+
+                // The runner records a tripped guard as a SnapshotGuardTripped issue, which the issues column keeps.
+                GuardTripped = issues.Any(issue => issue.Kind == IssueKind.SnapshotGuardTripped),
             });
         }
 
