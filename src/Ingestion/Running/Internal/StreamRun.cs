@@ -111,7 +111,8 @@ internal sealed class StreamRun
         }
     }
 
-    public void CountPage(FetchedPage page)
+    /// <summary>Counts a page and keeps its issues; a child stream's page issues name the parent record they concern.</summary>
+    public void CountPage(FetchedPage page, string? parentKey = null)
     {
         lock (_gate)
         {
@@ -119,7 +120,9 @@ internal sealed class StreamRun
             Requests += page.RequestCount;
             foreach (var issue in page.Issues)
             {
-                AddIssueLocked(issue);
+                AddIssueLocked(parentKey is not null && issue.Key is null
+                    ? issue with { Key = parentKey, Message = $"Parent '{parentKey}': {issue.Message}" }
+                    : issue);
                 if (issue.Kind == IssueKind.SuspiciousTruncation)
                 {
                     StoppedEarly = true;

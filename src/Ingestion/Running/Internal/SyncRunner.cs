@@ -392,7 +392,7 @@ internal sealed class SyncRunner : ISyncRunner
 
     private async Task<PageStep> ProcessPageAsync(StreamRun run, FetchedPage page, string? parentKey, ParentCollector? collector, CancellationToken cancellationToken)
     {
-        run.CountPage(page);
+        run.CountPage(page, parentKey);
         var tags = Tags(run);
         IngestionTelemetry.SyncPages.Add(1, tags);
 
