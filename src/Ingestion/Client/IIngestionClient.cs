@@ -33,6 +33,15 @@ public sealed class SyncNowRequest
 
     /// <summary>Overrides <see cref="IngestionClientOptions.InlineDerivations"/> for this run; <see langword="null"/> to use it.</summary>
     public int? InlineDerivations { get; init; }
+
+    /// <summary>Interactive runs only: fetch and report but write nothing, and derive nothing (see <see cref="SyncOptions.DryRun"/>).</summary>
+    public bool DryRun { get; init; }
+
+    /// <summary>Interactive runs only: start from this watermark instead of the stored one (see <see cref="SyncOptions.WatermarkOverride"/>).</summary>
+    public string? WatermarkOverride { get; init; }
+
+    /// <summary>Interactive runs only: receives progress after each page (see <see cref="SyncOptions.Progress"/>).</summary>
+    public IProgress<SyncProgress>? Progress { get; init; }
 }
 
 /// <summary>What a manual run did.</summary>

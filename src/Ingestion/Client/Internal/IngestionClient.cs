@@ -51,7 +51,14 @@ internal sealed class IngestionClient(IServiceProvider services, ISourceCatalog 
     private async Task<SyncNowResult> RunInteractiveAsync(SyncNowRequest request, CancellationToken cancellationToken)
     {
         var runner = services.GetRequiredService<ISyncRunner>();
-        var options = new SyncOptions { Parameters = request.Parameters, IgnoreCheckpoint = request.IgnoreCheckpoint };
+        var options = new SyncOptions
+        {
+            Parameters = request.Parameters,
+            IgnoreCheckpoint = request.IgnoreCheckpoint,
+            DryRun = request.DryRun,
+            WatermarkOverride = request.WatermarkOverride,
+            Progress = request.Progress,
+        };
         var reports = request.Stream is { } stream
             ? await runner.SyncStreamAsync(request.Source, stream, options, cancellationToken).ConfigureAwait(false)
             : await runner.SyncSourceAsync(request.Source, options, cancellationToken).ConfigureAwait(false);
@@ -63,7 +70,8 @@ internal sealed class IngestionClient(IServiceProvider services, ISourceCatalog 
         var errors = new List<string>();
         foreach (var report in reports)
         {
-            if (report.ChangedKeys.Count == 0 || !derivation.HasDerivers(report.Stream))
+            // A dry run wrote nothing, so there is nothing to derive from.
+            if (report.DryRun || report.ChangedKeys.Count == 0 || !derivation.HasDerivers(report.Stream))
             {
                 continue;
             }

@@ -1,0 +1,3 @@
+using Ingestion.Samples.Cli;
+
+return await CliApplication.CreateDefault().RunAsync(args);
