@@ -101,7 +101,7 @@ internal sealed partial class CliApplication
     {
         if (requests.Count == 0)
         {
-            _console.WriteLine("No source is configured: add Ingestion:Jibble, Ingestion:Finale or Ingestion:Sources to the configuration.");
+            _console.WriteLine("No source is configured: add Ingestion:Employes, Ingestion:Jibble, Ingestion:Finale or Ingestion:Sources to the configuration.");
             return ExitCodes.Ok;
         }
 

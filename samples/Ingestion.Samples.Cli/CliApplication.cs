@@ -197,7 +197,7 @@ internal sealed partial class CliApplication
         if (definition is null)
         {
             throw new UsageException(sources.Count == 0
-                ? $"Option '--source': unknown source '{source}'. No source is configured: add Ingestion:Jibble, Ingestion:Finale or Ingestion:Sources to the configuration."
+                ? $"Option '--source': unknown source '{source}'. No source is configured: add Ingestion:Employes, Ingestion:Jibble, Ingestion:Finale or Ingestion:Sources to the configuration."
                 : $"Option '--source': unknown source '{source}'. Known sources: {string.Join(", ", sources.Select(s => s.Name))}.");
         }
 

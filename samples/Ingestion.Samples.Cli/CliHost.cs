@@ -10,7 +10,8 @@ namespace Ingestion.Samples.Cli;
 /// <summary>
 /// Builds the host every command runs in: configuration from <c>appsettings.json</c> (next to the tool, then in the current
 /// folder) and environment variables, the engine on PostgreSQL (<c>ConnectionStrings:Ingestion</c>), and the sources found in
-/// configuration: the Jibble and Finale connectors from <c>Ingestion:Jibble</c> and <c>Ingestion:Finale</c>, and REST sources
+/// configuration: the Employes, Jibble and Finale connectors from <c>Ingestion:Employes</c>, <c>Ingestion:Jibble</c> and
+/// <c>Ingestion:Finale</c>, and REST sources
 /// from <c>Ingestion:Sources</c>.
 /// </summary>
 internal sealed class CliHostFactory(IReadOnlyDictionary<string, string?>? overrides = null, bool readFiles = true)
@@ -62,6 +63,11 @@ internal sealed class CliHostFactory(IReadOnlyDictionary<string, string?>? overr
         {
             ingestion.UsePostgres(connectionString);
             var section = configuration.GetSection("Ingestion");
+            if (section.GetSection("Employes").Exists())
+            {
+                ingestion.AddEmployes(section.GetSection("Employes"));
+            }
+
             if (section.GetSection("Jibble").Exists())
             {
                 ingestion.AddJibble(section.GetSection("Jibble"));
