@@ -44,6 +44,28 @@ public sealed class IngestionClientTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task A_dry_run_reports_progress_writes_nothing_and_derives_nothing()
+    {
+        var client = Build(records: 6);
+        var progress = new List<SyncProgress>();
+
+        var result = await client.SyncNowAsync(
+            new SyncNowRequest { Source = "hr", Stream = "employments", DryRun = true, Progress = new SynchronousProgress(progress.Add) },
+            Cancel);
+
+        var report = Assert.Single(result.Reports);
+        Assert.True(report.DryRun);
+        Assert.Equal(6, report.RecordsFetched);
+        Assert.NotEmpty(progress);
+        Assert.Equal(6, progress[^1].Records);
+        Assert.Equal(0, result.DerivedInline);
+        Assert.Equal(0, result.QueuedForDerivation);
+        Assert.Empty(_derived.InputKeys(TimelineDeriver.DeriverName));
+        Assert.Empty(_queue.OfType(IngestionJobTypes.Derive));
+        Assert.Null(await _stores.GetLatestAsync(Employments, "1", Cancel));
+    }
+
+    [Fact]
     public async Task The_derive_job_handler_derives_the_queued_keys()
     {
         var client = Build(records: 8);
@@ -214,4 +236,9 @@ public sealed class IngestionClientTests : IAsyncDisposable
             return ValueTask.FromResult(output);
         }
     }
+}
+
+internal sealed class SynchronousProgress(Action<SyncProgress> report) : IProgress<SyncProgress>
+{
+    public void Report(SyncProgress value) => report(value);
 }
