@@ -51,11 +51,21 @@ internal static class SampleHost
             ? simulatorSettings!.GetSection(vendor)
             : builder.Configuration.GetSection($"Ingestion:{vendor}");
 
-        builder.Services.AddIngestion(ingestion => ingestion
-            .UsePostgres(database.ConnectionString)
-            .AddEmployes("employes", VendorSection("Employes"))
-            .AddJibble("jibble", VendorSection("Jibble"))
-            .AddFinale("finale", VendorSection("Finale")));
+        builder.Services.AddIngestion(ingestion =>
+        {
+            ingestion
+                .UsePostgres(database.ConnectionString)
+                .AddEmployes("employes", VendorSection("Employes"))
+                .AddJibble("jibble", VendorSection("Jibble"))
+                .AddFinale("finale", VendorSection("Finale"));
+
+            // Ingestion:Webhooks:<source> holds each vendor's signature settings and secrets.
+            foreach (var webhook in builder.Configuration.GetSection("Ingestion:Webhooks").GetChildren())
+            {
+                ingestion.AddWebhook(webhook.Key, webhook);
+                ingestion.Services.AddSingleton<IWebhookProcessor>(services => new SyncOnWebhook(webhook.Key, services.GetRequiredService<IIngestionClient>()));
+            }
+        });
         builder.Services.AddHealthChecks().AddIngestionHealthCheck();
         builder.Services.AddSingleton<DemoRun>();
 
