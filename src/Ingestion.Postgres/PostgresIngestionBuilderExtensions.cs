@@ -3,6 +3,7 @@ using Ingestion.Postgres.Internal;
 using Ingestion.Postgres.Migrations.Internal;
 using Ingestion.Postgres.Queue.Internal;
 using Ingestion.Postgres.Storage.Internal;
+using Ingestion.Postgres.Webhooks.Internal;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
@@ -101,6 +102,7 @@ public static class PostgresIngestionBuilderExtensions
         Replace<IRunLog>(services, provider => new PostgresRunLog(provider.GetRequiredService<PostgresStoreContext>()));
         Replace<IDerivedStore>(services, provider => new PostgresDerivedStore(provider.GetRequiredService<PostgresStoreContext>()));
         Replace<IJobQueue>(services, provider => new PostgresJobQueue(provider.GetRequiredService<PostgresStoreContext>()));
+        Replace<IWebhookInbox>(services, provider => new PostgresWebhookInbox(provider.GetRequiredService<PostgresStoreContext>()));
         services.TryAddSingleton<PostgresMigrationHostedService>();
 
         // First among hosted services, so workers and schedulers start on a migrated schema (stores also wait for it).
