@@ -1,3 +1,4 @@
+using Ingestion.Storage.Internal;
 using System.Text;
 using System.Text.Json;
 using Ingestion.Postgres.Internal;

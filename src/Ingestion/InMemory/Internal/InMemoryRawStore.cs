@@ -1,3 +1,4 @@
+using Ingestion.Storage.Internal;
 using System.Runtime.CompilerServices;
 using System.Text.Json;
 

@@ -1,7 +1,7 @@
 using System.Text.Json;
 using System.Text.Unicode;
 
-namespace Ingestion.Postgres.Storage.Internal;
+namespace Ingestion.Storage.Internal;
 
 /// <summary>How a payload can be stored.</summary>
 internal enum PayloadKind
@@ -27,7 +27,8 @@ internal enum PayloadKind
 
 /// <summary>
 /// Decides in C#, before anything is sent, whether PostgreSQL will accept a payload as JSONB, so one bad record never fails
-/// a COPY (and with it the batch). Errs on the side of storing raw.
+/// a COPY (and with it the batch). The in-memory store applies the same rules, so it flags exactly the payloads PostgreSQL
+/// would. Errs on the side of storing raw. Compiled into both packages from this one file.
 /// </summary>
 internal static class PayloadInspector
 {
