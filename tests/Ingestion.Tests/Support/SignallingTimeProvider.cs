@@ -45,7 +45,9 @@ public sealed class SignallingTimeProvider : FakeTimeProvider
                 return await task.ConfigureAwait(false);
             }
 
-            while (_armed.Reader.TryRead(out var due))
+            // One timer at a time, checking the task in between: code that re-arms a timer synchronously from its callback
+            // (a polling loop) would otherwise keep this loop advancing forever.
+            if (_armed.Reader.TryRead(out var due))
             {
                 if (shouldAdvance is null || shouldAdvance(due))
                 {

@@ -1,0 +1,26 @@
+namespace Ingestion;
+
+/// <summary>Options of the cron scheduler (section <c>Ingestion:Scheduler</c> by convention). Validated when the host starts.</summary>
+public sealed class SchedulerOptions
+{
+    /// <summary>Whether the scheduler fires schedules on this host. Defaults to <see langword="true"/>.</summary>
+    public bool Enabled { get; set; } = true;
+
+    /// <summary>
+    /// How often the scheduler reads the schedule store (picking up schedules added or changed in the database). It also wakes at the
+    /// earliest next run it knows. Defaults to 30 seconds; between 1 second and 1 hour.
+    /// </summary>
+    public TimeSpan CheckInterval { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Consecutive failed runs after which a schedule is disabled (when <see cref="DisableOnFailure"/> is on). Defaults to 5.</summary>
+    public int MaxConsecutiveFailures { get; set; } = 5;
+
+    /// <summary>Whether a schedule is disabled after <see cref="MaxConsecutiveFailures"/> failed runs, with the reason recorded. Defaults to <see langword="true"/>.</summary>
+    public bool DisableOnFailure { get; set; } = true;
+
+    /// <summary>Attempts of each enqueued sync job (a run that throws is retried; a run that reports failure is not). Defaults to 3.</summary>
+    public int JobMaxAttempts { get; set; } = 3;
+
+    /// <summary>The priority of enqueued sync jobs. Defaults to 0.</summary>
+    public int JobPriority { get; set; }
+}
