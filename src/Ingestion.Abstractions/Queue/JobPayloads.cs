@@ -24,6 +24,12 @@ public sealed record SyncJobPayload
     /// <summary>Parameters for the run (see <see cref="SyncOptions.Parameters"/>).</summary>
     public IReadOnlyDictionary<string, string> Parameters { get; init; } = new Dictionary<string, string>();
 
+    /// <summary>The schedule that enqueued the job (trigger <c>schedule</c>), or <see langword="null"/>.</summary>
+    public string? Schedule { get; init; }
+
+    /// <summary>The schedule's slot that fired, for a scheduled run.</summary>
+    public DateTimeOffset? ScheduledAt { get; init; }
+
     /// <summary>Serializes the payload as JSON.</summary>
     /// <returns>The JSON text.</returns>
     public string ToJson() => JobPayloadJson.Write(writer =>
@@ -50,6 +56,16 @@ public sealed record SyncJobPayload
 
             writer.WriteEndObject();
         }
+
+        if (Schedule is not null)
+        {
+            writer.WriteString("schedule", Schedule);
+        }
+
+        if (ScheduledAt is { } scheduledAt)
+        {
+            writer.WriteString("scheduledAt", scheduledAt);
+        }
     });
 
     /// <summary>Reads a payload written by <see cref="ToJson"/>.</summary>
@@ -74,6 +90,10 @@ public sealed record SyncJobPayload
             Trigger = root.TryGetProperty("trigger", out var t) && t.ValueKind == JsonValueKind.String ? t.GetString()! : "manual",
             IgnoreCheckpoint = root.TryGetProperty("ignoreCheckpoint", out var i) && i.ValueKind == JsonValueKind.True,
             Parameters = parameters,
+            Schedule = root.TryGetProperty("schedule", out var schedule) && schedule.ValueKind == JsonValueKind.String ? schedule.GetString() : null,
+            ScheduledAt = root.TryGetProperty("scheduledAt", out var at) && at.ValueKind == JsonValueKind.String && at.TryGetDateTimeOffset(out var when)
+                ? when
+                : null,
         };
     });
 }

@@ -127,7 +127,14 @@ internal sealed partial class ScheduleRunner : BackgroundService
                 var job = new JobRequest
                 {
                     JobType = IngestionJobTypes.Sync,
-                    Payload = new SyncJobPayload { Source = definition.Source, Stream = definition.Stream, Schedule = definition.Name, ScheduledAt = due }.ToJson(),
+                    Payload = new SyncJobPayload
+                    {
+                        Source = definition.Source,
+                        Stream = definition.Stream,
+                        Trigger = "schedule",
+                        Schedule = definition.Name,
+                        ScheduledAt = due,
+                    }.ToJson(),
                     DedupKey = DedupKey(definition.Name, due),
                     MaxAttempts = _options.JobMaxAttempts,
                     Priority = _options.JobPriority,
