@@ -39,6 +39,9 @@ public sealed record ClaimRequest
     /// <summary>Only these job types; <see langword="null"/> for any.</summary>
     public IReadOnlyCollection<string>? JobTypes { get; init; }
 
+    /// <summary>Never these job types (for example the ones other loops handle); <see langword="null"/> for no exclusion.</summary>
+    public IReadOnlyCollection<string>? ExcludedJobTypes { get; init; }
+
     /// <summary>How long the lease lasts without a heartbeat. Defaults to 5 minutes.</summary>
     public TimeSpan LeaseDuration { get; init; } = TimeSpan.FromMinutes(5);
 }

@@ -47,7 +47,7 @@ internal sealed partial class PostgresJobQueue : IJobQueue, IAsyncDisposable, ID
         _claimSql = $"""
             WITH picked AS MATERIALIZED (
                 SELECT id FROM {s}.jobs
-                 WHERE status = 'pending' AND run_at <= $1 AND ($5::text[] IS NULL OR job_type = ANY($5))
+                 WHERE status = 'pending' AND run_at <= $1 AND ($5::text[] IS NULL OR job_type = ANY($5)) AND ($6::text[] IS NULL OR job_type <> ALL($6))
                  ORDER BY priority DESC, run_at, id
                  LIMIT $2
                  FOR UPDATE SKIP LOCKED
@@ -243,6 +243,9 @@ internal sealed partial class PostgresJobQueue : IJobQueue, IAsyncDisposable, ID
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = claim.WorkerId });
         command.Parameters.Add(claim.JobTypes is { } types
             ? new NpgsqlParameter<string[]> { TypedValue = [.. types] }
+            : new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text, Value = DBNull.Value });
+        command.Parameters.Add(claim.ExcludedJobTypes is { Count: > 0 } excluded
+            ? new NpgsqlParameter<string[]> { TypedValue = [.. excluded] }
             : new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text, Value = DBNull.Value });
         var claimed = new List<(ClaimedJob Job, int Priority, DateTimeOffset RunAt)>(claim.MaxJobs);
         await using (var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))

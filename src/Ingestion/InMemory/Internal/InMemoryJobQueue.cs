@@ -106,11 +106,12 @@ internal sealed class InMemoryJobQueue(InMemoryStoreOptions options, TimeProvide
         cancellationToken.ThrowIfCancellationRequested();
         var now = time.GetUtcNow();
         var types = claim.JobTypes is { } only ? new HashSet<string>(only, StringComparer.Ordinal) : null;
+        var excluded = claim.ExcludedJobTypes is { Count: > 0 } except ? new HashSet<string>(except, StringComparer.Ordinal) : null;
         var claimed = new List<ClaimedJob>();
         lock (_gate)
         {
             var runnable = _jobs.Values
-                .Where(job => job.Status == JobStatus.Pending && job.RunAt <= now && (types is null || types.Contains(job.JobType)))
+                .Where(job => job.Status == JobStatus.Pending && job.RunAt <= now && (types is null || types.Contains(job.JobType)) && (excluded is null || !excluded.Contains(job.JobType)))
                 .OrderByDescending(job => job.Priority)
                 .ThenBy(job => job.RunAt)
                 .ThenBy(job => job.Id)

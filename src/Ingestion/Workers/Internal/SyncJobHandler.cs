@@ -1,0 +1,79 @@
+using System.Globalization;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+
+namespace Ingestion.Workers.Internal;
+
+/// <summary>
+/// Runs <see cref="IngestionJobTypes.Sync"/> jobs through the <see cref="ISyncRunner"/> and, for a scheduled run, reports the outcome
+/// to the schedule store (counting runs and consecutive failures, disabling the schedule after too many). A run that reports
+/// failure completes the job (the next slot tries again); a run that throws fails the attempt, and the job is retried.
+/// </summary>
+internal sealed class SyncJobHandler(ISyncRunner runner, TimeProvider time, IServiceProvider services) : IJobHandler
+{
+    public string JobType => IngestionJobTypes.Sync;
+
+    public async ValueTask<string?> HandleAsync(ClaimedJob job, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(job);
+        SyncJobPayload payload;
+        try
+        {
+            payload = SyncJobPayload.Parse(job.Payload);
+        }
+        catch (FormatException exception)
+        {
+            throw new PermanentJobFailureException(exception.Message, exception);
+        }
+
+        var options = new SyncOptions { Parameters = payload.Parameters, IgnoreCheckpoint = payload.IgnoreCheckpoint };
+        IReadOnlyList<SyncReport> reports;
+        try
+        {
+            reports = payload.Stream is { } stream
+                ? await runner.SyncStreamAsync(payload.Source, stream, options, cancellationToken).ConfigureAwait(false)
+                : await runner.SyncSourceAsync(payload.Source, options, cancellationToken).ConfigureAwait(false);
+        }
+        catch (ArgumentException exception)
+        {
+            // The source or stream is not registered (or was removed): retrying cannot help.
+            await RecordAsync(payload, succeeded: false, exception.Message, CancellationToken.None).ConfigureAwait(false);
+            throw new PermanentJobFailureException(exception.Message, exception);
+        }
+        catch (Exception exception) when (exception is not OperationCanceledException)
+        {
+            await RecordAsync(payload, succeeded: false, $"{exception.GetType().Name}: {exception.Message}", CancellationToken.None).ConfigureAwait(false);
+            throw;
+        }
+
+        var failed = reports.Where(report => report.Status == RunStatus.Failed).ToList();
+        var error = failed.Count == 0
+            ? null
+            : string.Join("; ", failed.Select(report =>
+                $"{report.Stream}: {report.Issues.FirstOrDefault()?.Message ?? "the run failed"}"));
+        await RecordAsync(payload, failed.Count == 0, error, cancellationToken).ConfigureAwait(false);
+        return string.Create(
+            CultureInfo.InvariantCulture,
+            $$"""{"runs":{{reports.Count}},"failed":{{failed.Count}},"records":{{reports.Sum(report => report.RecordsFetched)}}}""");
+    }
+
+    private async Task RecordAsync(SyncJobPayload payload, bool succeeded, string? error, CancellationToken cancellationToken)
+    {
+        if (payload.Schedule is not { } schedule || services.GetService<IScheduleStore>() is not { } store)
+        {
+            return;
+        }
+
+        var options = services.GetService<IOptions<SchedulerOptions>>()?.Value ?? new SchedulerOptions();
+        await store.RecordOutcomeAsync(
+            schedule,
+            new ScheduleRunOutcome
+            {
+                Succeeded = succeeded,
+                FinishedAt = time.GetUtcNow(),
+                Error = error,
+                DisableAfterFailures = options.DisableOnFailure ? options.MaxConsecutiveFailures : null,
+            },
+            cancellationToken).ConfigureAwait(false);
+    }
+}

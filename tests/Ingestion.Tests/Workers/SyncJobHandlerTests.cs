@@ -1,0 +1,115 @@
+using Ingestion.Workers.Internal;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
+
+namespace Ingestion.Tests.Workers;
+
+public sealed class SyncJobHandlerTests
+{
+    private static CancellationToken Cancel => TestContext.Current.CancellationToken;
+
+    private sealed class ScriptedRunner(FakeTimeProvider time) : ISyncRunner
+    {
+        public RunStatus Next { get; set; } = RunStatus.Succeeded;
+
+        public List<(string Source, string? Stream)> Calls { get; } = [];
+
+        public Task<IReadOnlyList<SyncReport>> SyncStreamAsync(string source, string stream, SyncOptions? options, CancellationToken cancellationToken)
+        {
+            Calls.Add((source, stream));
+            if (source == "missing")
+            {
+                throw new ArgumentException($"Source '{source}' is not registered.", nameof(source));
+            }
+
+            IReadOnlyList<SyncReport> reports =
+            [
+                new SyncReport
+                {
+                    RunId = Guid.NewGuid(),
+                    Stream = new StreamId(source, stream),
+                    Status = Next,
+                    StartedAt = time.GetUtcNow(),
+                    CompletedAt = time.GetUtcNow(),
+                    RecordsFetched = Next == RunStatus.Failed ? 0 : 7,
+                    Issues = Next == RunStatus.Failed ? [new SyncIssue(IssueKind.Unauthorized, "401 Unauthorized")] : [],
+                },
+            ];
+            return Task.FromResult(reports);
+        }
+
+        public Task<IReadOnlyList<SyncReport>> SyncSourceAsync(string source, SyncOptions? options, CancellationToken cancellationToken) =>
+            SyncStreamAsync(source, "all", options, cancellationToken);
+    }
+
+    private static ClaimedJob Job(SyncJobPayload payload) => new()
+    {
+        Id = 1,
+        JobType = IngestionJobTypes.Sync,
+        Payload = payload.ToJson(),
+        Attempt = 1,
+        MaxAttempts = 3,
+        LeaseToken = Guid.NewGuid(),
+        LeaseExpiresAt = DateTimeOffset.MaxValue,
+    };
+
+    [Fact]
+    public async Task Scheduled_runs_report_their_outcome_and_repeated_failures_disable_the_schedule()
+    {
+        var time = new FakeTimeProvider(new DateTimeOffset(2025, 3, 1, 8, 0, 0, TimeSpan.Zero));
+        var runner = new ScriptedRunner(time);
+        var services = new ServiceCollection();
+        services.AddSingleton<TimeProvider>(time);
+        services.AddSingleton<ISyncRunner>(runner);
+        services.AddIngestion(ingestion => ingestion
+            .UseInMemoryStores()
+            .AddScheduler(options => options.MaxConsecutiveFailures = 2)
+            .Schedule("employes", "employees", "@hourly")
+            .AddWorker());
+        await using var provider = services.BuildServiceProvider();
+        var handler = provider.GetServices<IJobHandler>().OfType<SyncJobHandler>().Single();
+        var store = provider.GetRequiredService<IScheduleStore>();
+        await store.UpsertAsync(new ScheduleDefinition { Name = "employes/employees", Source = "employes", Stream = "employees", Cron = "@hourly" }, null, Cancel);
+        var payload = new SyncJobPayload { Source = "employes", Stream = "employees", Trigger = "schedule", Schedule = "employes/employees" };
+
+        var result = await handler.HandleAsync(Job(payload), Cancel);
+        Assert.Equal("""{"runs":1,"failed":0,"records":7}""", result);
+        Assert.Equal((1L, 0, time.GetUtcNow()), ((await store.GetAsync("employes/employees", Cancel))!.TotalRuns, 0, time.GetUtcNow()));
+
+        runner.Next = RunStatus.Failed;
+        time.Advance(TimeSpan.FromHours(1));
+        await handler.HandleAsync(Job(payload), Cancel);
+        var once = await store.GetAsync("employes/employees", Cancel);
+        Assert.True(once!.Enabled);
+        Assert.Equal(1, once.ConsecutiveFailures);
+        Assert.Contains("401 Unauthorized", once.LastError, StringComparison.Ordinal);
+
+        await handler.HandleAsync(Job(payload), Cancel);
+        var disabled = await store.GetAsync("employes/employees", Cancel);
+        Assert.False(disabled!.Enabled);
+        Assert.Equal(3, disabled.TotalRuns);
+        Assert.Equal(new DateTimeOffset(2025, 3, 1, 8, 0, 0, TimeSpan.Zero), disabled.LastSuccessfulRunAt);
+        Assert.Contains("2 consecutive failed runs", disabled.DisabledReason, StringComparison.Ordinal);
+        Assert.Contains("employes/employees: 401 Unauthorized", disabled.DisabledReason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task An_unknown_source_or_a_bad_payload_fails_permanently()
+    {
+        var time = new FakeTimeProvider();
+        var runner = new ScriptedRunner(time);
+        var services = new ServiceCollection();
+        services.AddSingleton<TimeProvider>(time);
+        services.AddSingleton<ISyncRunner>(runner);
+        services.AddIngestion(ingestion => ingestion.UseInMemoryStores().AddWorker());
+        await using var provider = services.BuildServiceProvider();
+        var handler = provider.GetServices<IJobHandler>().OfType<SyncJobHandler>().Single();
+
+        var missing = await Assert.ThrowsAsync<PermanentJobFailureException>(
+            async () => await handler.HandleAsync(Job(new SyncJobPayload { Source = "missing", Stream = "x" }), Cancel));
+        Assert.Contains("'missing'", missing.Message, StringComparison.Ordinal);
+        await Assert.ThrowsAsync<PermanentJobFailureException>(
+            async () => await handler.HandleAsync(Job(new SyncJobPayload { Source = "a" }) with { Payload = "not json" }, Cancel));
+        Assert.Equal([("missing", (string?)"x")], runner.Calls);
+    }
+}
