@@ -16,6 +16,7 @@ internal sealed partial class QueueWorker : BackgroundService
     private const int Running = 0;
     private const int Finished = 1;
     private const int Released = 2;
+    private static readonly TimeSpan ShutdownGrace = TimeSpan.FromSeconds(5);
 
     private readonly IJobQueue _queue;
     private readonly IReadOnlyDictionary<string, IJobHandler> _handlers;
@@ -85,6 +86,16 @@ internal sealed partial class QueueWorker : BackgroundService
             if (!_running.IsEmpty)
             {
                 await ReleaseRunningAsync().ConfigureAwait(false);
+
+                // The jobs are cancelled and their leases given back; give handlers that honour cancellation a moment to unwind.
+                try
+                {
+                    await Task.WhenAll(_running.Values.Select(job => job.Completion)).WaitAsync(ShutdownGrace, _time).ConfigureAwait(false);
+                }
+                catch (TimeoutException)
+                {
+                    LogHandlersIgnoredCancellation(_logger, _running.Count);
+                }
             }
         }
     }
@@ -409,6 +420,9 @@ internal sealed partial class QueueWorker : BackgroundService
 
     [LoggerMessage(EventId = 4108, Level = LogLevel.Warning, Message = "Heartbeat of job {JobId} failed; trying again at the next interval.")]
     private static partial void LogHeartbeatFailed(ILogger logger, Exception exception, long jobId);
+
+    [LoggerMessage(EventId = 4110, Level = LogLevel.Warning, Message = "{Count} job handlers did not stop after cancellation; their leases were released and their results will be refused.")]
+    private static partial void LogHandlersIgnoredCancellation(ILogger logger, int count);
 
     [LoggerMessage(EventId = 4109, Level = LogLevel.Information, Message = "Rescued {Count} jobs whose lease expired.")]
     private static partial void LogRescued(ILogger logger, int count);
