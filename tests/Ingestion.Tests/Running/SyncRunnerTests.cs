@@ -447,6 +447,44 @@ public sealed class SyncRunnerTests
     }
 
     [Fact]
+    public async Task Concurrent_parents_share_store_batches_and_a_child_key_seen_under_two_parents_keeps_both_versions()
+    {
+        // 1,200 parents with one child each: written parent by parent that is 1,200 transactions.
+        var fetcher = new ScriptedFetcher((fetch, request) => fetch.Stream.Name == "items"
+            ? new ScriptedPage([.. Enumerable.Range(1, 1200).Select(i => Json.Record(i.ToString(System.Globalization.CultureInfo.InvariantCulture), "item"))])
+            : fetch.ParentKey is "7" or "8"
+                ? new ScriptedPage([("shared", $$"""{"id":"shared","under":"{{fetch.ParentKey}}"}""")])
+                : new ScriptedPage([($"{fetch.ParentKey}-v", $$"""{"id":"{{fetch.ParentKey}}-v","item":"{{fetch.ParentKey}}","padding":"{{new string('x', 64)}}"}""")]));
+        var variants = new StreamDefinition
+        {
+            Name = "variants",
+            Path = "v1/items/{id}/variants",
+            Records = new UnusedSelector(),
+            Parent = new ParentLink { Stream = "items" },
+            MaxConcurrency = 8,
+        };
+        await using var harness = new RunnerHarness(Source(Items(), variants), fetcher);
+
+        var reports = await harness.Runner.SyncStreamAsync("shop", "items", null, TestContext.Current.CancellationToken);
+
+        var child = reports[1];
+        Assert.Equal(RunStatus.Succeeded, child.Status);
+        Assert.Equal(1199, child.RecordsNew);
+        Assert.Equal(1, child.RecordsChanged);
+        Assert.InRange(harness.Stores.BatchCount, 4, 10);
+        Assert.Equal(1199, await harness.Raw.CountLatestAsync(new StreamId("shop", "variants"), TestContext.Current.CancellationToken));
+        var sample = await harness.Raw.GetLatestAsync(new StreamId("shop", "variants"), "1199-v", TestContext.Current.CancellationToken);
+        Assert.Equal($$"""{"id":"1199-v","item":"1199","padding":"{{new string('x', 64)}}"}""", System.Text.Encoding.UTF8.GetString(sample!.Payload.Span));
+        var shared = new List<RawRecord>();
+        await foreach (var version in harness.Raw.GetHistoryAsync(new StreamId("shop", "variants"), "shared", TestContext.Current.CancellationToken))
+        {
+            shared.Add(version);
+        }
+
+        Assert.Equal(2, shared.Count);
+    }
+
+    [Fact]
     public async Task Child_placeholders_are_taken_from_parent_fields_and_url_escaped()
     {
         var fetcher = new ScriptedFetcher((fetch, request) => fetch.Stream.Name == "orders"

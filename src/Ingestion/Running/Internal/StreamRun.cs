@@ -43,6 +43,9 @@ internal sealed class StreamRun
     /// <summary>Whether the run fans out over parent records (a child stream): batches then carry no sync state.</summary>
     public bool FansOut { get; }
 
+    /// <summary>Where a fan-out run gathers its parents' pages into batches; <see langword="null"/> for other runs and dry runs.</summary>
+    public ChildWriteBuffer? ChildWrites { get; init; }
+
     public DateTimeOffset StartedAt { get; }
 
     public long StartTimestamp { get; }

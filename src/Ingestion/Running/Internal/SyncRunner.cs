@@ -14,6 +14,9 @@ namespace Ingestion.Running.Internal;
 /// </summary>
 internal sealed class SyncRunner : ISyncRunner
 {
+    // Enough to amortise a store transaction, small enough that a stopped run has written nearly everything it fetched.
+    private const int FanOutBatchRecords = 500;
+
     private static readonly SyncOptions DefaultOptions = new();
     private static readonly ContentHash EmptyPayloadHash = ContentHasher.ComputeRaw([]);
 
@@ -250,13 +253,22 @@ internal sealed class SyncRunner : ISyncRunner
             run.MarkStopped();
         }
 
+        // What the parents fetched is written even when the run stopped early: it is data the vendor already sent.
+        if (run.ChildWrites?.TakeRest() is { } rest)
+        {
+            await WriteAsync(run, pageNumber: 0, rest.Writes, state: null, pendingParents: null, rest.Cursor, collector: null, CancellationToken.None, buffered: true).ConfigureAwait(false);
+        }
+
         return await FinishRunAsync(run, parentsComplete).ConfigureAwait(false);
     }
 
     private async Task<StreamRun> StartRunAsync(StreamPlan plan, SyncOptions options, bool fansOut, CancellationToken cancellationToken)
     {
         var state = await _stateStore.GetAsync(plan.Id, cancellationToken).ConfigureAwait(false) ?? new SyncState { Stream = plan.Id };
-        var run = new StreamRun(plan, options, fansOut, state, _time.GetUtcNow(), _time.GetTimestamp(), Math.Max(1, _options.MaxIssuesPerReport), cancellationToken);
+        var run = new StreamRun(plan, options, fansOut, state, _time.GetUtcNow(), _time.GetTimestamp(), Math.Max(1, _options.MaxIssuesPerReport), cancellationToken)
+        {
+            ChildWrites = fansOut && !options.DryRun ? new ChildWriteBuffer(FanOutBatchRecords) : null,
+        };
         run.Activity = IngestionTelemetry.ActivitySource.StartActivity("ingestion.sync", ActivityKind.Internal);
         run.Activity?.SetTag(IngestionTelemetry.SourceTag, plan.Source.Name);
         run.Activity?.SetTag(IngestionTelemetry.StreamTag, plan.Stream.Name);
@@ -520,8 +532,18 @@ internal sealed class SyncRunner : ISyncRunner
     };
 
     /// <summary>Writes one batch with its state (or just the state when there are no records). Returns <see langword="false"/> when the write failed or was cancelled.</summary>
-    private async Task<bool> WriteAsync(StreamRun run, int pageNumber, List<RawRecordWrite> writes, SyncState? state, List<(ChildStreamPlan Child, ParentValues Parent)>? pendingParents, string? batchCursor, ParentCollector? collector, CancellationToken cancellationToken)
+    private async Task<bool> WriteAsync(StreamRun run, int pageNumber, List<RawRecordWrite> writes, SyncState? state, List<(ChildStreamPlan Child, ParentValues Parent)>? pendingParents, string? batchCursor, ParentCollector? collector, CancellationToken cancellationToken, bool buffered = false)
     {
+        if (!buffered && run.ChildWrites is { } buffer && state is null && pendingParents is null && writes.Count > 0)
+        {
+            if (buffer.Add(writes, batchCursor) is not { } ready)
+            {
+                return true;
+            }
+
+            (writes, batchCursor, pageNumber) = (ready.Writes, ready.Cursor, 0);
+        }
+
         try
         {
             if (run.DryRun)
@@ -552,7 +574,8 @@ internal sealed class SyncRunner : ISyncRunner
 #pragma warning restore CA1031
         {
             SyncRunnerLog.BatchFailed(_logger, exception, run.Source.Name, run.Stream.Name, pageNumber);
-            run.MarkStoreFailed($"Writing page {pageNumber} to the raw store failed ({exception.GetType().Name}: {exception.Message}); the batch and its state were not committed.");
+            var what = pageNumber > 0 ? $"page {pageNumber}" : $"a batch of {writes.Count} records";
+            run.MarkStoreFailed($"Writing {what} to the raw store failed ({exception.GetType().Name}: {exception.Message}); the batch and its state were not committed.");
             return false;
         }
 
