@@ -106,6 +106,13 @@ internal sealed partial class ScheduleRunner : BackgroundService
             }
 
             var definition = schedule.Definition;
+            if (string.IsNullOrWhiteSpace(definition.Source))
+            {
+                LogInvalidSchedule(_logger, definition.Name, "it names no source");
+                await _store.SetEnabledAsync(definition.Name, enabled: false, "Invalid schedule: it names no source.", cancellationToken).ConfigureAwait(false);
+                continue;
+            }
+
             if (!TryGetCron(definition, out var cron, out var error))
             {
                 // A schedule written to the database by hand can be wrong: say so on the schedule instead of failing every check.
