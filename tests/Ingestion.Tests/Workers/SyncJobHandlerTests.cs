@@ -12,6 +12,8 @@ public sealed class SyncJobHandlerTests
     {
         public RunStatus Next { get; set; } = RunStatus.Succeeded;
 
+        public IReadOnlyList<string> ChangedKeys { get; set; } = [];
+
         public List<(string Source, string? Stream)> Calls { get; } = [];
 
         public Task<IReadOnlyList<SyncReport>> SyncStreamAsync(string source, string stream, SyncOptions? options, CancellationToken cancellationToken)
@@ -33,6 +35,7 @@ public sealed class SyncJobHandlerTests
                     CompletedAt = time.GetUtcNow(),
                     RecordsFetched = Next == RunStatus.Failed ? 0 : 7,
                     Issues = Next == RunStatus.Failed ? [new SyncIssue(IssueKind.Unauthorized, "401 Unauthorized")] : [],
+                    ChangedKeys = ChangedKeys,
                 },
             ];
             return Task.FromResult(reports);
@@ -52,6 +55,42 @@ public sealed class SyncJobHandlerTests
         LeaseToken = Guid.NewGuid(),
         LeaseExpiresAt = DateTimeOffset.MaxValue,
     };
+
+    private sealed class CountingDeriver : IDeriver
+    {
+        public string Name => "timeline";
+
+        public int Version => 1;
+
+        public IReadOnlyList<StreamId> Inputs { get; } = [new StreamId("employes", "employees")];
+
+        public string? GetInputKey(StreamId stream, string recordKey, ReadOnlyMemory<byte> payload) => recordKey;
+
+        public ValueTask<IReadOnlyList<DerivedRecord>> DeriveAsync(string inputKey, DerivationContext context, CancellationToken cancellationToken) =>
+            ValueTask.FromResult<IReadOnlyList<DerivedRecord>>([]);
+    }
+
+    [Fact]
+    public async Task A_queued_sync_queues_derive_jobs_for_every_changed_record()
+    {
+        var time = new FakeTimeProvider(new DateTimeOffset(2025, 3, 1, 8, 0, 0, TimeSpan.Zero));
+        var runner = new ScriptedRunner(time) { ChangedKeys = [.. Enumerable.Range(1, 150).Select(i => $"e{i}")] };
+        var services = new ServiceCollection();
+        services.AddSingleton<TimeProvider>(time);
+        services.AddSingleton<ISyncRunner>(runner);
+        services.AddIngestion(ingestion => ingestion
+            .UseInMemoryStores()
+            .AddDeriver(new CountingDeriver())
+            .AddWorker());
+        await using var provider = services.BuildServiceProvider();
+        var handler = provider.GetServices<IJobHandler>().OfType<SyncJobHandler>().Single();
+
+        await handler.HandleAsync(Job(new SyncJobPayload { Source = "employes", Stream = "employees", Trigger = "manual" }), Cancel);
+
+        var stats = await provider.GetRequiredService<IJobQueue>().GetStatsAsync(Cancel);
+        var derive = stats.Counts.Where(c => c.JobType == IngestionJobTypes.Derive).Sum(c => c.Count);
+        Assert.Equal(2, derive); // 150 keys in batches of 100
+    }
 
     [Fact]
     public async Task Scheduled_runs_report_their_outcome_and_repeated_failures_disable_the_schedule()

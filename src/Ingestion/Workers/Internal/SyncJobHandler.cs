@@ -1,15 +1,17 @@
 using System.Globalization;
+using Ingestion.Client.Internal;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 
 namespace Ingestion.Workers.Internal;
 
 /// <summary>
-/// Runs <see cref="IngestionJobTypes.Sync"/> jobs through the <see cref="ISyncRunner"/> and, for a scheduled run, reports the outcome
+/// Runs <see cref="IngestionJobTypes.Sync"/> jobs through the <see cref="ISyncRunner"/>, queues derive jobs for the changed records,
+/// and, for a scheduled run, reports the outcome
 /// to the schedule store (counting runs and consecutive failures, disabling the schedule after too many). A run that reports
 /// failure completes the job (the next slot tries again); a run that throws fails the attempt, and the job is retried.
 /// </summary>
-internal sealed class SyncJobHandler(ISyncRunner runner, TimeProvider time, IServiceProvider services) : IJobHandler
+internal sealed class SyncJobHandler(ISyncRunner runner, ChangedKeyDerivation derivation, TimeProvider time, IServiceProvider services) : IJobHandler
 {
     public string JobType => IngestionJobTypes.Sync;
 
@@ -46,6 +48,8 @@ internal sealed class SyncJobHandler(ISyncRunner runner, TimeProvider time, ISer
             throw;
         }
 
+        // Nobody waits on a queued run, so every changed record is derived by derive jobs, none inline.
+        await derivation.EnqueueAsync(reports, cancellationToken).ConfigureAwait(false);
         var failed = reports.Where(report => report.Status == RunStatus.Failed).ToList();
         var error = failed.Count == 0
             ? null
