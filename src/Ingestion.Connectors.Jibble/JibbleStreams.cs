@@ -23,4 +23,12 @@ public static class JibbleStreams
 
     /// <summary>Run parameter that, set to <c>true</c>, fetches the configured <see cref="JibbleBackfillOptions"/> range.</summary>
     public const string BackfillParameter = "backfill";
+
+    /// <summary>
+    /// Run parameter with comma-separated group ids (GUIDs) that replaces <see cref="JibbleOptions.GroupFilter"/> for that run:
+    /// <see cref="People"/> and <see cref="Groups"/> are fetched for these groups only, and <see cref="TimeEntries"/> only of the
+    /// people seen in them (sync <see cref="People"/> first). A value that is not a list of GUIDs fails the run with a
+    /// configuration issue naming the parameter.
+    /// </summary>
+    public const string GroupParameter = "group";
 }

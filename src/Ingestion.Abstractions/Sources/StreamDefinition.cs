@@ -114,4 +114,17 @@ public sealed class StreamRequestContext
 
     /// <summary>Caller-supplied parameters of this run (for example a backfill range or a group filter).</summary>
     public IReadOnlyDictionary<string, string> Parameters { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>
+    /// Records an issue on the run (for example a filter that could not be applied). Set by the runner; does nothing when the
+    /// context was built elsewhere.
+    /// </summary>
+    public Action<SyncIssue> ReportIssue { get; init; } = static _ => { };
+
+    /// <summary>
+    /// Says that the prepared request covers only part of the stream's data set (a per-run filter): a full-snapshot run then
+    /// marks nothing deleted and leaves the snapshot guard's count alone. Set by the runner; does nothing when the context was
+    /// built elsewhere.
+    /// </summary>
+    public Action MarkPartialView { get; init; } = static () => { };
 }

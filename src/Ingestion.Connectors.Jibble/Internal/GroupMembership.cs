@@ -4,34 +4,56 @@ using System.Text.Json;
 namespace Ingestion.Connectors.Jibble.Internal;
 
 /// <summary>
-/// The people seen in the filtered groups of one source, learned from its People pages, so that time entries can be asked
-/// for those people only. The set only grows while the process runs: someone who left a group is still fetched (more is
-/// stored, nothing is lost) until the host restarts.
+/// The group of every person one source has seen in its People pages, so that time entries of any group's members can be asked
+/// for (Jibble cannot filter time entries by group). A person seen again in another group moves there; someone no longer returned
+/// keeps their last group until the host restarts (more is fetched, nothing is lost).
 /// </summary>
-internal sealed class GroupMembership(IReadOnlyCollection<string> groups)
+internal sealed class GroupMembership
 {
-    private readonly HashSet<string> _groups = new(groups.Select(g => Guid.Parse(g).ToString("D")), StringComparer.OrdinalIgnoreCase);
-    private readonly ConcurrentDictionary<string, byte> _people = new(StringComparer.OrdinalIgnoreCase);
+    private readonly ConcurrentDictionary<string, string> _groupOf = new(StringComparer.OrdinalIgnoreCase);
 
-    public IReadOnlyCollection<string> Groups => _groups;
+    /// <summary>Whether any person has been seen yet.</summary>
+    public bool IsKnown => !_groupOf.IsEmpty;
 
-    public bool IsKnown => !_people.IsEmpty;
+    /// <summary>The members of <paramref name="groups"/> seen so far, ordered, and the groups none of whose members was seen.</summary>
+    public (IReadOnlyList<string> People, IReadOnlyList<string> GroupsWithoutMembers) MembersOf(IReadOnlyCollection<string> groups)
+    {
+        var wanted = new HashSet<string>(groups, StringComparer.OrdinalIgnoreCase);
+        var seen = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        var people = new List<string>();
+        foreach (var (person, group) in _groupOf)
+        {
+            if (wanted.Contains(group))
+            {
+                people.Add(person);
+                seen.Add(group);
+            }
+        }
 
-    public IReadOnlyList<string> People => [.. _people.Keys.Order(StringComparer.Ordinal)];
+        people.Sort(StringComparer.Ordinal);
+        return (people, [.. groups.Where(g => !seen.Contains(g))]);
+    }
 
-    public void Observe(ReadOnlySpan<byte> person)
+    public void Observe(ReadOnlySpan<byte> record)
     {
         try
         {
-            var reader = new Utf8JsonReader(person);
+            var reader = new Utf8JsonReader(record);
             using var document = JsonDocument.ParseValue(ref reader);
             var root = document.RootElement;
             if (root.ValueKind == JsonValueKind.Object
-                && root.TryGetProperty("id", out var id) && id.ValueKind == JsonValueKind.String
-                && root.TryGetProperty("groupId", out var group) && group.ValueKind == JsonValueKind.String
-                && _groups.Contains(group.GetString()!))
+                && root.TryGetProperty("id", out var id) && id.ValueKind == JsonValueKind.String && Guid.TryParse(id.GetString(), out var personId)
+                && root.TryGetProperty("groupId", out var group))
             {
-                _people.TryAdd(id.GetString()!, 0);
+                var person = personId.ToString("D");
+                if (group.ValueKind == JsonValueKind.String && Guid.TryParse(group.GetString(), out var groupId))
+                {
+                    _groupOf[person] = groupId.ToString("D");
+                }
+                else if (group.ValueKind == JsonValueKind.Null)
+                {
+                    _groupOf.TryRemove(person, out _);
+                }
             }
         }
         catch (JsonException)
@@ -40,7 +62,7 @@ internal sealed class GroupMembership(IReadOnlyCollection<string> groups)
         }
     }
 
-    /// <summary>A selector that passes People records through unchanged and notes the members of the filtered groups.</summary>
+    /// <summary>A selector that passes People records through unchanged and notes each person's group.</summary>
     public RecordSelector Observing(RecordSelector inner) => new ObservingSelector(inner, this);
 
     private sealed class ObservingSelector(RecordSelector inner, GroupMembership membership) : RecordSelector

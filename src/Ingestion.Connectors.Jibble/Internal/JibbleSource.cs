@@ -10,7 +10,9 @@ internal static partial class JibbleSource
 
     public static SourceDefinition Build(string name, JibbleOptions options, ILogger logger)
     {
-        var membership = options.GroupFilter.Count > 0 ? new GroupMembership([.. options.GroupFilter]) : null;
+        // Every person's group is noted whatever the filter, so a run limited to any group can ask for its members' entries.
+        var membership = new GroupMembership();
+        var configured = RunGroups.Configured(options);
         var source = new RestSourceBuilder(name)
             .BaseAddress(options.WorkspaceAddress)
             .Auth(Authenticators.OAuth2ClientCredentials(options.TokenEndpoint.AbsoluteUri, options.ClientId!, options.ClientSecret!))
@@ -26,21 +28,15 @@ internal static partial class JibbleSource
         {
             people.Get("People").Query("$orderby", "id asc");
             Collection(people, options);
-            if (membership is not null)
-            {
-                people.Query("$filter", AnyOf("groupId", membership.Groups));
-                people.Records(membership.Observing(RecordSelector.Json("$.value")));
-            }
+            people.Records(membership.Observing(RecordSelector.Json("$.value")));
+            people.PrepareRequest((request, context) => FilterByGroup(request, context, configured, "groupId"));
         });
 
         source.Stream(JibbleStreams.Groups, groups =>
         {
             groups.Get("Groups").Query("$orderby", "id asc");
             Collection(groups, options);
-            if (membership is not null)
-            {
-                groups.Query("$filter", AnyOf("id", membership.Groups));
-            }
+            groups.PrepareRequest((request, context) => FilterByGroup(request, context, configured, "id"));
         });
 
         source.Stream(JibbleStreams.TimeEntries, entries =>
@@ -55,16 +51,10 @@ internal static partial class JibbleSource
                 {
                     var window = TimeEntryWindow.For(options, context);
                     var filter = window.ToFilter();
-                    if (membership is not null)
+                    var (groups, _) = RunGroups.For(configured, context);
+                    if (groups.Count > 0)
                     {
-                        if (membership.IsKnown)
-                        {
-                            filter = $"{filter} and ({AnyOf("personId", membership.People)})";
-                        }
-                        else
-                        {
-                            LogMembershipUnknown(logger, name);
-                        }
+                        filter = WithMembers(filter, groups, membership, context, logger, name);
                     }
 
                     LogWindow(logger, name, window.From.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), window.To.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), window.Reason);
@@ -73,6 +63,41 @@ internal static partial class JibbleSource
         });
 
         return source.Build();
+    }
+
+    // People and Groups: the configured filter, or the run's groups instead (then the run sees part of the snapshot only).
+    private static PageRequest FilterByGroup(PageRequest request, StreamRequestContext context, IReadOnlyList<string> configured, string field)
+    {
+        var (groups, fromParameter) = RunGroups.For(configured, context);
+        if (fromParameter && !groups.ToHashSet(StringComparer.OrdinalIgnoreCase).SetEquals(configured))
+        {
+            context.MarkPartialView();
+        }
+
+        return groups.Count > 0 ? request.WithQueryParameter("$filter", AnyOf(field, groups)) : request;
+    }
+
+    // Jibble cannot filter time entries by group: the groups' members seen in People pages are asked for instead.
+    private static string WithMembers(string filter, IReadOnlyList<string> groups, GroupMembership membership, StreamRequestContext context, ILogger logger, string name)
+    {
+        var (people, withoutMembers) = membership.MembersOf(groups);
+        if (people.Count == 0)
+        {
+            LogMembershipUnknown(logger, name);
+            context.ReportIssue(new SyncIssue(
+                IssueKind.Other,
+                $"The group filter ({string.Join(", ", groups)}) could not be applied: no member of these groups has been seen in People yet, so the time entries of the whole organization were fetched. Sync the '{JibbleStreams.People}' stream first (with the same '{JibbleStreams.GroupParameter}' parameter, if any)."));
+            return filter;
+        }
+
+        if (withoutMembers.Count > 0)
+        {
+            context.ReportIssue(new SyncIssue(
+                IssueKind.Other,
+                $"No member of the group(s) {string.Join(", ", withoutMembers)} has been seen in People; their time entries were not fetched. Sync the '{JibbleStreams.People}' stream first if these groups have members."));
+        }
+
+        return $"{filter} and ({AnyOf("personId", people)})";
     }
 
     private static void Collection(RestStreamBuilder stream, JibbleOptions options) => stream

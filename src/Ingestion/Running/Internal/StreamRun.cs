@@ -65,6 +65,9 @@ internal sealed class StreamRun
 
     public bool ResumedFromCheckpoint { get; set; }
 
+    /// <summary>Whether the first request covers only part of the data set (a per-run filter; see <see cref="StreamRequestContext.MarkPartialView"/>).</summary>
+    public bool PartialView { get; private set; }
+
     public string? BudgetCheckpoint { get; private set; }
 
     public int Requests { get; private set; }
@@ -102,7 +105,7 @@ internal sealed class StreamRun
 
     /// <summary>Whether the run saw the whole data set: the condition for the snapshot guard and soft deletes.</summary>
     public bool SawEverything =>
-        !HadFailedPage && !BudgetExhausted && !Cancelled && !StoreFailed && !ConfigurationFailed && !StoppedEarly && !ResumedFromCheckpoint;
+        !HadFailedPage && !BudgetExhausted && !Cancelled && !StoreFailed && !ConfigurationFailed && !StoppedEarly && !ResumedFromCheckpoint && !PartialView;
 
     public IReadOnlyList<string> ChangedKeys => _changedKeys;
 
@@ -187,6 +190,8 @@ internal sealed class StreamRun
             AddIssueLocked(new SyncIssue(kind, message, key));
         }
     }
+
+    public void MarkPartialView() => PartialView = true;
 
     public void MarkConfigurationFailed(string message)
     {

@@ -372,6 +372,8 @@ internal sealed class SyncRunner : ISyncRunner
                 RunStartedAt = run.StartedAt,
                 ParentKey = parentKey,
                 Parameters = run.Options.Parameters,
+                ReportIssue = run.AddIssue,
+                MarkPartialView = run.MarkPartialView,
             });
         }
 
