@@ -9,6 +9,9 @@ namespace Ingestion.Samples.Cli;
 
 internal sealed partial class CliApplication
 {
+    /// <summary>The stream a backfill with <c>--group</c> syncs first when the source has one (group members are learned from it).</summary>
+    private const string PeopleStream = "people";
+
     private static Option<bool> DryRunOption() => new("--dry-run") { Description = "Fetch and report, but write nothing (records, state, health, run log) and derive nothing." };
 
     private static Option<bool> NoProgressOption() => new("--no-progress") { Description = "Do not show the live progress display." };
@@ -21,7 +24,7 @@ internal sealed partial class CliApplication
         var to = DateOption("--to", "The last day of the range, inclusive.");
         var group = new Option<string[]>("--group", "-g")
         {
-            Description = "Only these groups (repeat the option); passed to the connector as the run parameter 'group'. Connectors that do not filter by group ignore it.",
+            Description = $"Only these groups (repeat the option); passed to the connector as the run parameter 'group'. Connectors that do not filter by group ignore it. When the source has a '{PeopleStream}' stream, it is synced first with the same parameters, so that the groups' members are known.",
             HelpName = "id",
         };
         var dryRun = DryRunOption();
@@ -54,20 +57,45 @@ internal sealed partial class CliApplication
             var streamName = parse.GetValue(stream)!;
             return await RunCommandAsync(
                 parse,
-                host => SyncAsync(host, [new SyncNowRequest
+                host =>
                 {
-                    Source = sourceName,
-                    Stream = streamName,
-                    Parameters = parameters,
-                    IgnoreCheckpoint = true,
-                    WatermarkOverride = Format(first),
-                    DryRun = parse.GetValue(dryRun),
-                }], parse.GetValue(dryRun), !parse.GetValue(noProgress), cancellationToken),
+                    var requests = new List<SyncNowRequest>();
+                    if (groups.Count > 0 && PeopleFirst(host, sourceName, streamName))
+                    {
+                        // A connector that filters by group through its members learns them from the people stream.
+                        _console.MarkupLine($"With --group, the '{PeopleStream}' stream of '{Markup.Escape(sourceName)}' is synced first so that the groups' members are known.");
+                        requests.Add(new SyncNowRequest
+                        {
+                            Source = sourceName,
+                            Stream = PeopleStream,
+                            Parameters = parameters,
+                            IgnoreCheckpoint = true,
+                            DryRun = parse.GetValue(dryRun),
+                        });
+                    }
+
+                    requests.Add(new SyncNowRequest
+                    {
+                        Source = sourceName,
+                        Stream = streamName,
+                        Parameters = parameters,
+                        IgnoreCheckpoint = true,
+                        WatermarkOverride = Format(first),
+                        DryRun = parse.GetValue(dryRun),
+                    });
+                    return SyncAsync(host, requests, parse.GetValue(dryRun), !parse.GetValue(noProgress), cancellationToken);
+                },
                 sources => CheckNames(sources, sourceName, streamName),
                 cancellationToken).ConfigureAwait(false);
         });
         return command;
     }
+
+    // With --group, a source's top-level people stream (if it has one and it is not the stream being backfilled) runs first.
+    private static bool PeopleFirst(IHost host, string source, string stream) =>
+        !string.Equals(stream, PeopleStream, StringComparison.Ordinal)
+        && CliHostFactory.Sources(host).FirstOrDefault(s => s.Name == source) is { } definition
+        && definition.Streams.Any(s => s.Name == PeopleStream && s.Parent is null);
 
     private Command SyncCommand()
     {

@@ -55,6 +55,39 @@ public sealed class EndToEndTests(PostgresFixture postgres)
     }
 
     [Fact]
+    public async Task Backfill_with_groups_passes_them_as_one_parameter_and_syncs_the_people_stream_first()
+    {
+        await using var api = await FakeShopApi.StartAsync();
+        var configuration = api.Configuration(await postgres.CreateDatabaseAsync("cli_groups"), withPeopleStream: true);
+
+        var result = await CliRunner.RunAsync(
+            configuration, "backfill", "--source", "shop", "--stream", "products", "--from", "2026-01-10", "--to", "2026-01-31",
+            "--group", "g-sales,g-ops", "-g", " g-hr ", "--dry-run");
+
+        Assert.True(result.ExitCode == ExitCodes.Ok, result.ToString());
+        Assert.Contains("With --group, the 'people' stream of 'shop' is synced first", result.Output, StringComparison.Ordinal);
+        Assert.Equal("GET /v1/groups/g-sales,g-ops,g-hr/people", api.Requests[0]);
+        Assert.Equal("GET /v1/products?updated_since=2026-01-10", api.Requests[1]);
+        Assert.Matches(@"shop/people\s*│\s*Succeeded", result.Output);
+        Assert.Matches(@"shop/products\s*│\s*Succeeded", result.Output);
+        Assert.Contains("dry run: nothing was written", result.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Backfill_without_groups_does_not_sync_the_people_stream()
+    {
+        await using var api = await FakeShopApi.StartAsync();
+        var configuration = api.Configuration(await postgres.CreateDatabaseAsync("cli_no_groups"), withPeopleStream: true);
+
+        var result = await CliRunner.RunAsync(
+            configuration, "backfill", "--source", "shop", "--stream", "products", "--from", "2026-01-10", "--to", "2026-01-31", "--dry-run");
+
+        Assert.True(result.ExitCode == ExitCodes.Ok, result.ToString());
+        Assert.DoesNotContain("people", result.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain(api.Requests, r => r.Contains("/people", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task A_failed_page_makes_the_run_partial_and_the_exit_code_one()
     {
         await using var api = await FakeShopApi.StartAsync();

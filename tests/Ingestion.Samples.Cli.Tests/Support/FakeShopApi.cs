@@ -14,7 +14,7 @@ namespace Ingestion.Samples.Cli.Tests.Support;
 /// <summary>
 /// A fake REST API on Kestrel (127.0.0.1, free port): <c>GET /v1/products?cursor=C</c> pages five products two at a time
 /// (<c>{"data":[...],"next_cursor":...}</c>), honouring <c>updated_since</c>; <c>GET /v1/flaky?page=N</c> serves page 1 and
-/// answers 500 for page 2.
+/// answers 500 for page 2; <c>GET /v1/groups/{group}/people</c> serves two people of any group.
 /// </summary>
 public sealed class FakeShopApi : IAsyncDisposable
 {
@@ -50,6 +50,8 @@ public sealed class FakeShopApi : IAsyncDisposable
             var page = products.Skip(start).Take(2).ToList();
             return Results.Json(new { data = page, next_cursor = start + 2 < products.Count ? (start + 2).ToString(CultureInfo.InvariantCulture) : null });
         });
+        app.MapGet("/v1/groups/{group}/people", (string group) =>
+            Results.Json(new { data = new[] { new { id = "u-1", group }, new { id = "u-2", group } } }));
         app.MapGet("/v1/flaky", (HttpContext context) =>
             context.Request.Query["page"] == "2"
                 ? Results.StatusCode(StatusCodes.Status500InternalServerError)
@@ -61,7 +63,7 @@ public sealed class FakeShopApi : IAsyncDisposable
     }
 
     /// <summary>The configuration of a source <c>shop</c> on this API, with the given store.</summary>
-    public Dictionary<string, string?> Configuration(string connectionString, bool withFlakyStream = false)
+    public Dictionary<string, string?> Configuration(string connectionString, bool withFlakyStream = false, bool withPeopleStream = false)
     {
         var settings = new Dictionary<string, string?>
         {
@@ -86,6 +88,13 @@ public sealed class FakeShopApi : IAsyncDisposable
             settings["Ingestion:Sources:shop:Streams:flaky:Paginator:Kind"] = "PageNumber";
             settings["Ingestion:Sources:shop:Streams:flaky:Paginator:PageParameter"] = "page";
             settings["Ingestion:Sources:shop:Streams:flaky:Paginator:PageSize"] = "2";
+        }
+
+        if (withPeopleStream)
+        {
+            // The run parameter 'group' fills the placeholder, so the requests show what the CLI passed.
+            settings["Ingestion:Sources:shop:Streams:people:Path"] = "v1/groups/{group}/people";
+            settings["Ingestion:Sources:shop:Streams:people:Records"] = "$.data";
         }
 
         return settings;
