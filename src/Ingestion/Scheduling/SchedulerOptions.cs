@@ -23,4 +23,10 @@ public sealed class SchedulerOptions
 
     /// <summary>The priority of enqueued sync jobs. Defaults to 0.</summary>
     public int JobPriority { get; set; }
+
+    /// <summary>
+    /// How often the scheduler queues the partial-record retry job (<see cref="IngestionJobTypes.RetryPartials"/>), which re-fetches the
+    /// partial records whose backoff has passed. At most one such job waits at a time. Defaults to 5 minutes; <see cref="TimeSpan.Zero"/> turns it off.
+    /// </summary>
+    public TimeSpan PartialRetryInterval { get; set; } = TimeSpan.FromMinutes(5);
 }

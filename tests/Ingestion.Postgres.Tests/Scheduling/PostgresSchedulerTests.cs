@@ -53,7 +53,7 @@ public sealed class PostgresSchedulerTests(PostgresServerFixture server)
             await Task.WhenAll(Enumerable.Range(0, 4).Select(index => (index % 2 == 0 ? a : b).CheckAsync(Cancel)));
 
             // Finish the jobs each round, so the queue's dedup key (unique among unfinished jobs only) cannot be what saves us.
-            var claimed = await queue.ClaimAsync(new ClaimRequest { WorkerId = "w", MaxJobs = 10 }, Cancel);
+            var claimed = await queue.ClaimAsync(new ClaimRequest { WorkerId = "w", MaxJobs = 10, JobTypes = [IngestionJobTypes.Sync] }, Cancel);
             Assert.Single(claimed);
             await queue.CompleteAsync(claimed.Select(job => new JobCompletion(job.Id, job.LeaseToken)).ToList(), Cancel);
         }

@@ -16,7 +16,8 @@ public sealed class SchedulerTests
 
     private sealed record Harness(ServiceProvider Provider, ScheduleRunner Runner, IScheduleStore Store, RecordingJobQueue Queue, FakeTimeProvider Time);
 
-    private static Harness Create(Action<IIngestionBuilder> configure, FakeTimeProvider? time = null)
+    // The partial-retry trigger is off unless a test asks for it, so the other tests see only their schedules' jobs.
+    private static Harness Create(Action<IIngestionBuilder> configure, FakeTimeProvider? time = null, TimeSpan? partialRetryInterval = null)
     {
         time ??= new FakeTimeProvider(Utc(2025, 3, 1, 8, 0));
         var queue = new RecordingJobQueue();
@@ -24,9 +25,26 @@ public sealed class SchedulerTests
         services.AddSingleton<TimeProvider>(time);
         services.AddSingleton<IJobQueue>(queue);
         services.AddIngestion(configure);
+        services.PostConfigure<SchedulerOptions>(options => options.PartialRetryInterval = partialRetryInterval ?? TimeSpan.Zero);
         var provider = services.BuildServiceProvider();
         var runner = provider.GetServices<IHostedService>().OfType<ScheduleRunner>().Single();
         return new Harness(provider, runner, provider.GetRequiredService<IScheduleStore>(), queue, time);
+    }
+
+    [Fact]
+    public async Task The_partial_record_retry_job_is_queued_once_per_interval_with_one_dedup_key()
+    {
+        var h = Create(ingestion => ingestion.AddScheduler(), partialRetryInterval: TimeSpan.FromMinutes(5));
+        await using var _ = h.Provider;
+
+        Assert.Equal(Utc(2025, 3, 1, 8, 5), await h.Runner.CheckAsync(Cancel));
+        h.Time.Advance(TimeSpan.FromMinutes(1));
+        Assert.Equal(Utc(2025, 3, 1, 8, 5), await h.Runner.CheckAsync(Cancel));
+
+        var job = Assert.Single(h.Queue.Enqueued);
+        Assert.Equal((IngestionJobTypes.RetryPartials, IngestionJobTypes.RetryPartials), (job.JobType, job.DedupKey));
+        h.Time.Advance(TimeSpan.FromMinutes(4));
+        Assert.Equal(Utc(2025, 3, 1, 8, 10), await h.Runner.CheckAsync(Cancel));
     }
 
     [Fact]

@@ -22,6 +22,7 @@ internal sealed partial class ScheduleRunner : BackgroundService
     private readonly ILogger _logger;
     private readonly ConcurrentDictionary<(string Cron, string TimeZone), CronExpression> _parsed = new();
     private bool _registered;
+    private DateTimeOffset? _lastPartialRetry;
 
     public ScheduleRunner(
         IScheduleStore store,
@@ -98,6 +99,18 @@ internal sealed partial class ScheduleRunner : BackgroundService
 
         var now = _time.GetUtcNow();
         DateTimeOffset? earliest = null;
+        if (_options.PartialRetryInterval > TimeSpan.Zero)
+        {
+            if (_lastPartialRetry is not { } last || now - last >= _options.PartialRetryInterval)
+            {
+                // The dedup key keeps one retry job waiting at most, however many hosts run the scheduler.
+                await _queue.EnqueueAsync(new JobRequest { JobType = IngestionJobTypes.RetryPartials, DedupKey = IngestionJobTypes.RetryPartials }, cancellationToken).ConfigureAwait(false);
+                _lastPartialRetry = now;
+            }
+
+            earliest = _lastPartialRetry + _options.PartialRetryInterval;
+        }
+
         foreach (var schedule in await _store.GetAllAsync(cancellationToken).ConfigureAwait(false))
         {
             if (!schedule.Enabled)

@@ -9,6 +9,11 @@ internal sealed class SchedulerOptionsValidator(IEnumerable<ScheduleRegistration
     {
         ArgumentNullException.ThrowIfNull(options);
         var failures = new List<string>();
+        if (options.PartialRetryInterval < TimeSpan.Zero)
+        {
+            failures.Add($"Scheduler:PartialRetryInterval must not be negative (was {options.PartialRetryInterval}); use 00:00:00 to turn it off.");
+        }
+
         if (options.CheckInterval < TimeSpan.FromSeconds(1) || options.CheckInterval > TimeSpan.FromHours(1))
         {
             failures.Add($"Scheduler:CheckInterval must be between 1 second and 1 hour (was {options.CheckInterval}).");
