@@ -8,9 +8,10 @@ using NpgsqlTypes;
 namespace Ingestion.Postgres.Storage.Internal;
 
 /// <summary>
-/// The raw store on PostgreSQL. A batch is one transaction: the keys and hashes go up first (binary COPY into a temporary
-/// table) and one set-based statement verifies the unchanged ones against the narrow <c>record_keys</c> table; payloads are
-/// then shipped (binary COPY straight into <c>raw_records</c>) only for new and changed keys.
+/// The raw store on PostgreSQL. A batch is one transaction: the keys and hashes go up first (as arrays, in the statement that
+/// classifies them) and that one set-based statement verifies the unchanged ones against the narrow <c>record_keys</c> table;
+/// payloads are then shipped (binary COPY straight into <c>raw_records</c>, and the new keys straight into <c>record_keys</c>)
+/// only for new and changed keys.
 /// </summary>
 internal sealed partial class PostgresRawStore : IRawStore
 {
@@ -24,7 +25,7 @@ internal sealed partial class PostgresRawStore : IRawStore
     private readonly string _classifySql;
     private readonly string _unflagLatestSql;
     private readonly string _copyRecordsSql;
-    private readonly string _insertKeysSql;
+    private readonly string _copyKeysSql;
     private readonly string _updateKeysSql;
     private readonly string _saveStateSql;
     private readonly string _countRunSql;
@@ -35,42 +36,46 @@ internal sealed partial class PostgresRawStore : IRawStore
         _context = context;
         _logger = context.LoggerFactory.CreateLogger<PostgresRawStore>();
         var s = context.Schema;
-        // One pass: verify the unchanged keys, then return the rest (new, changed, partial). The batch rows the update verified
-        // are excluded through a hashed subplan before the second join, so a fully unchanged batch probes record_keys once.
+        // One statement classifies the batch. The update verifies the unchanged keys: it reaches them through record_keys'
+        // primary key (key = ANY) and matches each key's hash through a hashed array of key-and-hash pairs, so an unchanged
+        // key costs one index probe and one in-place (HOT) row update. The keys it did not verify (new, changed, partial) are
+        // then looked up one probe each (the LATERAL with LIMIT keeps the planner from turning the lookups into a join that
+        // reads the stream's whole key range) and returned. Every access is bounded by the batch, whatever the stream's size
+        // or the freshness of its statistics.
         _classifySql = $"""
             WITH verified AS (
                 UPDATE {s}.record_keys k
                    SET last_verified_at = $3, last_seen_at = $3, deleted_at = NULL,
                        retry_status = CASE WHEN k.retry_status = 'pending' THEN NULL ELSE k.retry_status END
-                  FROM pg_temp.batch_keys b
-                 WHERE k.source = $1 AND k.stream = $2 AND k.key = b.key
-                   AND NOT b.is_partial AND NOT k.latest_is_partial AND k.hash = b.hash
-                RETURNING b.ord
+                 WHERE k.source = $1 AND k.stream = $2 AND k.key = ANY ($5::text[]) AND NOT k.latest_is_partial
+                   AND k.key || encode(k.hash, 'hex') = ANY ($6::text[])
+                RETURNING k.key
             )
-            SELECT b.ord, k.max_version, k.latest_is_partial
-              FROM (SELECT ord, key FROM pg_temp.batch_keys WHERE ord NOT IN (SELECT ord FROM verified)) b
-              LEFT JOIN {s}.record_keys k ON k.source = $1 AND k.stream = $2 AND k.key = b.key
+            SELECT u.ord, k.max_version, k.latest_is_partial
+              FROM unnest($4::integer[], $5::text[]) AS u(ord, key)
+              LEFT JOIN LATERAL (
+                    SELECT k.max_version, k.latest_is_partial
+                      FROM {s}.record_keys k
+                     WHERE k.source = $1 AND k.stream = $2 AND k.key = u.key
+                     LIMIT 1) k ON true
+             WHERE u.key NOT IN (SELECT v.key FROM verified v)
             """;
         _unflagLatestSql = $"""
             UPDATE {s}.raw_records r
-               SET is_latest = false, superseded_verified_at = k.last_verified_at
-              FROM {s}.record_keys k
+               SET is_latest = false,
+                   superseded_verified_at = (SELECT k.last_verified_at FROM {s}.record_keys k
+                                              WHERE k.source = r.source AND k.stream = r.stream AND k.key = r.key)
              WHERE r.source = $1 AND r.stream = $2 AND r.key = ANY($3) AND r.is_latest
-               AND k.source = r.source AND k.stream = r.stream AND k.key = r.key
             """;
         _copyRecordsSql = $"""
             COPY {s}.raw_records (source, stream, key, version, is_latest, payload, payload_raw, is_json, hash, fetched_at, run_id,
                                   is_partial, collection_issues, http_status_code, error_message, superseded_verified_at)
             FROM STDIN (FORMAT BINARY)
             """;
-        _insertKeysSql = $"""
-            INSERT INTO {s}.record_keys (source, stream, key, hash, latest_version, max_version, latest_is_partial, first_seen_at,
-                                         last_seen_at, last_verified_at, last_written_at, retry_status, retry_request, next_retry_at,
-                                         error_message, http_status_code)
-            SELECT $1, $2, u.key, u.hash, 1, 1, u.is_partial, $3, $3, $3, $3, u.retry_status, u.retry_request,
-                   CASE WHEN u.retry_status = 'pending' THEN $3 END, u.error_message, u.http_status_code
-              FROM unnest($4::text[], $5::bytea[], $6::boolean[], $7::text[], $8::text[], $9::text[], $10::integer[])
-                   AS u(key, hash, is_partial, retry_status, retry_request, error_message, http_status_code)
+        _copyKeysSql = $"""
+            COPY {s}.record_keys (source, stream, key, hash, latest_version, max_version, latest_is_partial, first_seen_at, last_seen_at,
+                                  last_verified_at, last_written_at, retry_status, retry_request, next_retry_at, error_message, http_status_code)
+            FROM STDIN (FORMAT BINARY)
             """;
         _updateKeysSql = $"""
             UPDATE {s}.record_keys k
@@ -92,7 +97,7 @@ internal sealed partial class PostgresRawStore : IRawStore
                    http_status_code  = CASE WHEN u.is_partial THEN u.http_status_code END
               FROM unnest($4::text[], $5::bytea[], $6::boolean[], $7::text[], $8::text[], $9::text[], $10::integer[], $11::integer[], $12::boolean[])
                    AS u(key, hash, is_partial, retry_status, retry_request, error_message, http_status_code, version, becomes_latest)
-             WHERE k.source = $1 AND k.stream = $2 AND k.key = u.key
+             WHERE k.source = $1 AND k.stream = $2 AND k.key = u.key AND k.key = ANY($4)
             """;
         _saveStateSql = PostgresSyncStateStore.UpsertSql(s);
         _countRunSql = $"""
@@ -202,52 +207,34 @@ internal sealed partial class PostgresRawStore : IRawStore
     {
         var records = batch.Records;
 
-        // Payload checks run on another core while the database classifies the keys; only new and changed payloads need them.
-        var inspecting = Task.Run(() => Inspect(records, refused), cancellationToken);
         var source = batch.Stream.Source;
         var stream = batch.Stream.Stream;
 
         await using var connection = await _context.OpenAsync(cancellationToken).ConfigureAwait(false);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
 
-        // Writers of one stream take turns, so two batches never race for the same key's next version.
-        await using (var prepare = new NpgsqlBatch(connection, transaction) { Timeout = _context.CommandTimeoutSeconds })
-        {
-            var lockCommand = new NpgsqlBatchCommand("SELECT pg_advisory_xact_lock($1)");
-            lockCommand.Parameters.Add(new NpgsqlParameter<long> { TypedValue = _context.LockKey("stream", batch.Stream.ToString()) });
-            prepare.BatchCommands.Add(lockCommand);
-            prepare.BatchCommands.Add(new NpgsqlBatchCommand(
-                "CREATE TEMP TABLE batch_keys (ord integer NOT NULL, key text NOT NULL, hash bytea NOT NULL, is_partial boolean NOT NULL) ON COMMIT DROP"));
-            await prepare.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-        }
-
-        var hashBuffer = new byte[ContentHash.Size];
-        await using (var keys = await connection.BeginBinaryImportAsync("COPY pg_temp.batch_keys (ord, key, hash, is_partial) FROM STDIN (FORMAT BINARY)", cancellationToken).ConfigureAwait(false))
-        {
-            for (var index = 0; index < records.Count; index++)
-            {
-                var record = records[index];
-                record.Hash.CopyTo(hashBuffer);
-                await keys.StartRowAsync(cancellationToken).ConfigureAwait(false);
-                await keys.WriteAsync(index, NpgsqlDbType.Integer, cancellationToken).ConfigureAwait(false);
-                await keys.WriteAsync(PostgresText.Clean(record.Key), NpgsqlDbType.Text, cancellationToken).ConfigureAwait(false);
-                await keys.WriteAsync(hashBuffer, NpgsqlDbType.Bytea, cancellationToken).ConfigureAwait(false);
-                await keys.WriteAsync(record.IsPartial, NpgsqlDbType.Boolean, cancellationToken).ConfigureAwait(false);
-            }
-
-            await keys.CompleteAsync(cancellationToken).ConfigureAwait(false);
-        }
-
         // Everything the classification returns needs a new version; the rest was verified unchanged in the same statement.
         var plans = new List<VersionPlan>();
         await using (var classify = new NpgsqlBatch(connection, transaction) { Timeout = _context.CommandTimeoutSeconds })
         {
-            // The planner needs the batch's size to join it well against record_keys.
-            classify.BatchCommands.Add(new NpgsqlBatchCommand("ANALYZE pg_temp.batch_keys"));
+            // Writers of one stream take turns, so two batches never race for the same key's next version.
+            var lockCommand = new NpgsqlBatchCommand("SELECT pg_advisory_xact_lock($1)");
+            lockCommand.Parameters.Add(new NpgsqlParameter<long> { TypedValue = _context.LockKey("stream", batch.Stream.ToString()) });
+            classify.BatchCommands.Add(lockCommand);
+
+            // Every statement of a batch reaches its keys through an index; a sequential scan would read every stream's keys. A
+            // plan made from stale statistics (a stream that was empty when the table was last analysed) could choose one.
+            classify.BatchCommands.Add(new NpgsqlBatchCommand("SET LOCAL enable_seqscan = off"));
+
+            // The statements are cheap and planned afresh for each batch: compiling them (which the cost of a disabled plan
+            // node can trigger) would cost more than running them.
+            classify.BatchCommands.Add(new NpgsqlBatchCommand("SET LOCAL jit = off"));
             var select = new NpgsqlBatchCommand(_classifySql);
             AddStreamAt(select.Parameters, source, stream, batch.FetchedAt);
+            AddBatchKeys(select.Parameters, records);
             classify.BatchCommands.Add(select);
             await using var reader = await classify.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            await reader.NextResultAsync(cancellationToken).ConfigureAwait(false);
             while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
             {
                 var ordinal = reader.GetInt32(0);
@@ -289,7 +276,8 @@ internal sealed partial class PostgresRawStore : IRawStore
             }
         }
 
-        var inspections = await inspecting.ConfigureAwait(false);
+        // Only the payloads that are written need checking: an unchanged record's payload never leaves the client.
+        var inspections = Inspect(records, plans, refused);
         List<SyncIssue>? flaggedIssues = null;
         foreach (var plan in plans)
         {
@@ -426,30 +414,85 @@ internal sealed partial class PostgresRawStore : IRawStore
             await copy.CompleteAsync(cancellationToken).ConfigureAwait(false);
         }
 
-        var inserted = new KeyColumns();
         var updated = new KeyColumns();
+        var created = 0;
         foreach (var plan in plans)
         {
-            var record = records[plan.Ordinal];
-            (plan.IsNew ? inserted : updated).Add(record, plan);
+            if (plan.IsNew)
+            {
+                created++;
+            }
+            else
+            {
+                updated.Add(records[plan.Ordinal], plan);
+            }
         }
 
-        await using var keys = new NpgsqlBatch(connection, transaction) { Timeout = _context.CommandTimeoutSeconds };
-        if (inserted.Count > 0)
+        // New keys go straight into record_keys: the stream's lock is held and the classification found none of them there.
+        if (created > 0)
         {
-            var insert = new NpgsqlBatchCommand(_insertKeysSql);
-            inserted.AddParameters(insert.Parameters, source, stream, batch.FetchedAt, withVersions: false);
-            keys.BatchCommands.Add(insert);
+            await using var copy = await connection.BeginBinaryImportAsync(_copyKeysSql, cancellationToken).ConfigureAwait(false);
+            foreach (var plan in plans)
+            {
+                if (plan.IsNew)
+                {
+                    await WriteNewKeyAsync(copy, records[plan.Ordinal], source, stream, batch.FetchedAt, hashBuffer, cancellationToken).ConfigureAwait(false);
+                }
+            }
+
+            await copy.CompleteAsync(cancellationToken).ConfigureAwait(false);
         }
 
         if (updated.Count > 0)
         {
-            var update = new NpgsqlBatchCommand(_updateKeysSql);
-            updated.AddParameters(update.Parameters, source, stream, batch.FetchedAt, withVersions: true);
-            keys.BatchCommands.Add(update);
+            await using var update = _context.Command(_updateKeysSql, connection, transaction);
+            updated.AddParameters(update.Parameters, source, stream, batch.FetchedAt);
+            await update.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private static async ValueTask WriteNewKeyAsync(
+        NpgsqlBinaryImporter copy, RawRecordWrite record, string source, string stream, DateTimeOffset at, byte[] hashBuffer, CancellationToken cancellationToken)
+    {
+        record.Hash.CopyTo(hashBuffer);
+        await copy.StartRowAsync(cancellationToken).ConfigureAwait(false);
+        await copy.WriteAsync(source, NpgsqlDbType.Text, cancellationToken).ConfigureAwait(false);
+        await copy.WriteAsync(stream, NpgsqlDbType.Text, cancellationToken).ConfigureAwait(false);
+        await copy.WriteAsync(PostgresText.Clean(record.Key), NpgsqlDbType.Text, cancellationToken).ConfigureAwait(false);
+        await copy.WriteAsync(hashBuffer, NpgsqlDbType.Bytea, cancellationToken).ConfigureAwait(false);
+        await copy.WriteAsync(1, NpgsqlDbType.Integer, cancellationToken).ConfigureAwait(false);
+        await copy.WriteAsync(1, NpgsqlDbType.Integer, cancellationToken).ConfigureAwait(false);
+        await copy.WriteAsync(record.IsPartial, NpgsqlDbType.Boolean, cancellationToken).ConfigureAwait(false);
+        for (var column = 0; column < 4; column++)
+        {
+            // first_seen_at, last_seen_at, last_verified_at, last_written_at
+            await copy.WriteAsync(at, NpgsqlDbType.TimestampTz, cancellationToken).ConfigureAwait(false);
         }
 
-        await keys.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        if (record.IsPartial)
+        {
+            var retryable = record.IsRetryable;
+            await copy.WriteAsync(retryable ? "pending" : "failed", NpgsqlDbType.Text, cancellationToken).ConfigureAwait(false);
+            await WriteNullableAsync(copy, PostgresText.CleanOrNull(record.RetryRequest), cancellationToken).ConfigureAwait(false);
+            if (retryable)
+            {
+                await copy.WriteAsync(at, NpgsqlDbType.TimestampTz, cancellationToken).ConfigureAwait(false);
+            }
+            else
+            {
+                await copy.WriteNullAsync(cancellationToken).ConfigureAwait(false);
+            }
+
+            await WriteNullableAsync(copy, PostgresText.CleanOrNull(record.ErrorMessage), cancellationToken).ConfigureAwait(false);
+            await WriteNullableAsync(copy, record.HttpStatusCode, cancellationToken).ConfigureAwait(false);
+        }
+        else
+        {
+            for (var column = 0; column < 5; column++)
+            {
+                await copy.WriteNullAsync(cancellationToken).ConfigureAwait(false);
+            }
+        }
     }
 
     private static void AddStreamAt(NpgsqlParameterCollection parameters, string source, string stream, DateTimeOffset at, bool withTime = true)
@@ -459,6 +502,18 @@ internal sealed partial class PostgresRawStore : IRawStore
         if (withTime)
         {
             parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = at });
+        }
+    }
+
+    private static async ValueTask WriteNullableAsync(NpgsqlBinaryImporter copy, string? value, CancellationToken cancellationToken)
+    {
+        if (value is not null)
+        {
+            await copy.WriteAsync(value, NpgsqlDbType.Text, cancellationToken).ConfigureAwait(false);
+        }
+        else
+        {
+            await copy.WriteNullAsync(cancellationToken).ConfigureAwait(false);
         }
     }
 
@@ -472,6 +527,39 @@ internal sealed partial class PostgresRawStore : IRawStore
         {
             await copy.WriteNullAsync(cancellationToken).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>
+    /// The batch's keys as an array sorted by key, so that the probes into <c>record_keys</c> walk its index in order, each with its
+    /// index in the batch; and the key-and-hash pairs (key followed by the hash in hex) of the complete records, which are the
+    /// ones an unchanged stored record can match.
+    /// </summary>
+    private static void AddBatchKeys(NpgsqlParameterCollection parameters, IReadOnlyList<RawRecordWrite> records)
+    {
+        var order = new int[records.Count];
+        var keys = new string[records.Count];
+        for (var index = 0; index < order.Length; index++)
+        {
+            order[index] = index;
+            keys[index] = PostgresText.Clean(records[index].Key);
+        }
+
+        Array.Sort(keys, order, StringComparer.Ordinal);
+        var pairs = new List<string>(order.Length);
+        Span<byte> hash = stackalloc byte[ContentHash.Size];
+        for (var position = 0; position < order.Length; position++)
+        {
+            var record = records[order[position]];
+            if (!record.IsPartial)
+            {
+                record.Hash.CopyTo(hash);
+                pairs.Add(string.Concat(keys[position], Convert.ToHexStringLower(hash)));
+            }
+        }
+
+        parameters.Add(new NpgsqlParameter<int[]> { TypedValue = order });
+        parameters.Add(new NpgsqlParameter<string[]> { TypedValue = keys });
+        parameters.Add(new NpgsqlParameter<string[]> { TypedValue = [.. pairs] });
     }
 
     private static void CheckKeys(IReadOnlyList<RawRecordWrite> records)
@@ -488,11 +576,12 @@ internal sealed partial class PostgresRawStore : IRawStore
         }
     }
 
-    private PayloadInspection[] Inspect(IReadOnlyList<RawRecordWrite> records, Dictionary<int, SyncIssue>? refused)
+    private PayloadInspection[] Inspect(IReadOnlyList<RawRecordWrite> records, List<VersionPlan> plans, Dictionary<int, SyncIssue>? refused)
     {
         var inspections = new PayloadInspection[records.Count];
-        for (var index = 0; index < records.Count; index++)
+        foreach (var plan in plans)
         {
+            var index = plan.Ordinal;
             var record = records[index];
             if (refused is not null && refused.TryGetValue(index, out var refusal))
             {
@@ -803,7 +892,7 @@ internal sealed partial class PostgresRawStore : IRawStore
             _becomesLatest.Add(plan.BecomesLatest);
         }
 
-        public void AddParameters(NpgsqlParameterCollection parameters, string source, string stream, DateTimeOffset at, bool withVersions)
+        public void AddParameters(NpgsqlParameterCollection parameters, string source, string stream, DateTimeOffset at)
         {
             parameters.Add(new NpgsqlParameter<string> { TypedValue = source });
             parameters.Add(new NpgsqlParameter<string> { TypedValue = stream });
@@ -815,11 +904,8 @@ internal sealed partial class PostgresRawStore : IRawStore
             parameters.Add(new NpgsqlParameter<string?[]> { TypedValue = [.. _retryRequest] });
             parameters.Add(new NpgsqlParameter<string?[]> { TypedValue = [.. _errors] });
             parameters.Add(new NpgsqlParameter<int?[]> { TypedValue = [.. _statuses] });
-            if (withVersions)
-            {
-                parameters.Add(new NpgsqlParameter<int[]> { TypedValue = [.. _versions] });
-                parameters.Add(new NpgsqlParameter<bool[]> { TypedValue = [.. _becomesLatest] });
-            }
+            parameters.Add(new NpgsqlParameter<int[]> { TypedValue = [.. _versions] });
+            parameters.Add(new NpgsqlParameter<bool[]> { TypedValue = [.. _becomesLatest] });
         }
     }
 
