@@ -5,10 +5,14 @@ namespace Ingestion.Composition.Internal;
 /// <summary>
 /// Builds every registered source once, validates the lot, and serves lookups. Problems are collected,
 /// not thrown one by one, so a host with several mistakes learns about all of them at start-up.
+/// Sources loaded at run time (from a <see cref="ISourceDefinitionStore"/>) are added, replaced and removed atomically: a reader sees
+/// either the old or the new definition, never a mix. They come after the registered sources and can never replace one.
 /// </summary>
 internal sealed class SourceCatalog : ISourceCatalog
 {
     private readonly Lazy<(IReadOnlyList<SourceDefinition> Sources, IReadOnlyList<string> Errors)> _built;
+    private readonly Lock _gate = new();
+    private volatile SourceDefinition[] _dynamic = [];
 
     public SourceCatalog(IEnumerable<SourceRegistration> registrations, IServiceProvider services)
     {
@@ -20,12 +24,31 @@ internal sealed class SourceCatalog : ISourceCatalog
 
     public IReadOnlyList<string> Errors => _built.Value.Errors;
 
-    public IReadOnlyList<SourceDefinition> Sources => EnsureValid().Sources;
+    public IReadOnlyList<SourceDefinition> Sources
+    {
+        get
+        {
+            var registered = EnsureValid().Sources;
+            var dynamic = _dynamic;
+            return dynamic.Length == 0 ? registered : [.. registered, .. dynamic];
+        }
+    }
+
+    /// <summary>The sources loaded at run time, in the order they were first added.</summary>
+    public IReadOnlyList<SourceDefinition> RuntimeSources => _dynamic;
 
     public SourceDefinition? Find(string name)
     {
         ArgumentNullException.ThrowIfNull(name);
-        foreach (var source in Sources)
+        foreach (var source in EnsureValid().Sources)
+        {
+            if (string.Equals(source.Name, name, StringComparison.Ordinal))
+            {
+                return source;
+            }
+        }
+
+        foreach (var source in _dynamic)
         {
             if (string.Equals(source.Name, name, StringComparison.Ordinal))
             {
@@ -34,6 +57,63 @@ internal sealed class SourceCatalog : ISourceCatalog
         }
 
         return null;
+    }
+
+    /// <summary>
+    /// Adds a run-time source, or replaces the run-time source of the same name. Returns why it cannot, or <see langword="null"/>:
+    /// a source registered in code or configuration is never replaced. The definition must already be validated.
+    /// </summary>
+    public string? AddOrReplaceRuntime(SourceDefinition definition)
+    {
+        ArgumentNullException.ThrowIfNull(definition);
+        foreach (var registered in _built.Value.Sources)
+        {
+            if (string.Equals(registered.Name, definition.Name, StringComparison.OrdinalIgnoreCase))
+            {
+                return $"Source '{definition.Name}' is already registered in code or configuration (as '{registered.Name}'); a stored definition cannot replace it. Rename or disable the stored definition.";
+            }
+        }
+
+        lock (_gate)
+        {
+            var current = _dynamic;
+            for (var i = 0; i < current.Length; i++)
+            {
+                if (string.Equals(current[i].Name, definition.Name, StringComparison.Ordinal))
+                {
+                    var replaced = (SourceDefinition[])current.Clone();
+                    replaced[i] = definition;
+                    _dynamic = replaced;
+                    return null;
+                }
+
+                if (string.Equals(current[i].Name, definition.Name, StringComparison.OrdinalIgnoreCase))
+                {
+                    return $"Source '{definition.Name}' differs only in case from the stored source '{current[i].Name}'; source names must be unique (ignoring case).";
+                }
+            }
+
+            _dynamic = [.. current, definition];
+            return null;
+        }
+    }
+
+    /// <summary>Removes a run-time source; returns <see langword="false"/> when there is none of that name.</summary>
+    public bool RemoveRuntime(string name)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        lock (_gate)
+        {
+            var current = _dynamic;
+            var kept = Array.FindAll(current, source => !string.Equals(source.Name, name, StringComparison.Ordinal));
+            if (kept.Length == current.Length)
+            {
+                return false;
+            }
+
+            _dynamic = kept;
+            return true;
+        }
     }
 
     private (IReadOnlyList<SourceDefinition> Sources, IReadOnlyList<string> Errors) EnsureValid()

@@ -6,8 +6,11 @@ namespace Ingestion.Fetching.Internal;
 /// The inner handler of a source's client: adds credentials before every attempt; on a 401 refreshes them once
 /// and sends again. A second 401, or one the authenticator cannot refresh, is final: a configuration problem.
 /// </summary>
-internal sealed class AuthenticationHandler(SourceHttpState state) : DelegatingHandler
+internal sealed class AuthenticationHandler(Func<SourceHttpState> currentState) : DelegatingHandler
 {
+    // Looked up per request: a source replaced at run time gets a new state while this handler lives on.
+    private SourceHttpState State => currentState();
+
     private const string RejectedAfterRefresh = "credentials rejected after refresh: check the source's configuration";
     private const string RejectedCannotRefresh = "credentials rejected and the authenticator cannot refresh them: check the source's configuration";
 
@@ -15,7 +18,7 @@ internal sealed class AuthenticationHandler(SourceHttpState state) : DelegatingH
     {
         ArgumentNullException.ThrowIfNull(request);
         request.Options.TryGetValue(FetchAttempt.OptionKey, out var attempt);
-        var authenticator = state.Source.Authenticator;
+        var authenticator = State.Source.Authenticator;
         if (attempt is not null)
         {
             attempt.Requests++;
@@ -26,7 +29,7 @@ internal sealed class AuthenticationHandler(SourceHttpState state) : DelegatingH
             return await base.SendAsync(request, cancellationToken).ConfigureAwait(false);
         }
 
-        var context = state.AuthenticationContext;
+        var context = State.AuthenticationContext;
         await authenticator.AuthenticateAsync(request, context, cancellationToken).ConfigureAwait(false);
         var response = await base.SendAsync(request, cancellationToken).ConfigureAwait(false);
         if (response.StatusCode != HttpStatusCode.Unauthorized)
@@ -42,7 +45,7 @@ internal sealed class AuthenticationHandler(SourceHttpState state) : DelegatingH
 
         attempt.Refreshed = true;
         attempt.AddNote($"attempt {attempt.Attempts}: 401 Unauthorized; refreshing credentials");
-        FetchLog.Refreshing(state.Logger, state.Source.Name);
+        FetchLog.Refreshing(State.Logger, State.Source.Name);
         if (!await authenticator.RefreshAsync(context, cancellationToken).ConfigureAwait(false))
         {
             attempt.Decide(FetchStatus.Unauthorized, RejectedCannotRefresh);

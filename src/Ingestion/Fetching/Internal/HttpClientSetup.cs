@@ -35,10 +35,12 @@ internal sealed class HttpClientSetup : IConfigureNamedOptions<HttpClientFactory
         options.HttpClientActions.Add(client => client.Timeout = Timeout.InfiniteTimeSpan);
         options.HttpMessageHandlerBuilderActions.Add(builder =>
         {
-            var state = builder.Services.GetRequiredService<SourceHttpRegistry>().Find(sourceName)
+            var registry = builder.Services.GetRequiredService<SourceHttpRegistry>();
+            var state = registry.Find(sourceName)
                 ?? throw new InvalidOperationException($"The HTTP client for source '{sourceName}' was requested before the source was registered with the fetcher.");
-            builder.AdditionalHandlers.Add(new ResilienceHandler(state));
-            builder.AdditionalHandlers.Add(new AuthenticationHandler(state));
+            SourceHttpState Current() => registry.Find(sourceName) ?? state;
+            builder.AdditionalHandlers.Add(new ResilienceHandler(Current));
+            builder.AdditionalHandlers.Add(new AuthenticationHandler(Current));
         });
     }
 }

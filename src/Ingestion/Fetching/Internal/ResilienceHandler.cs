@@ -10,8 +10,11 @@ namespace Ingestion.Fetching.Internal;
 /// permit from the rate budget, then runs under the per-attempt timeout, including reading a successful body into a
 /// pooled buffer (so a stalled or reset body is retried like any other transient fault).
 /// </summary>
-internal sealed class ResilienceHandler(SourceHttpState state) : DelegatingHandler
+internal sealed class ResilienceHandler(Func<SourceHttpState> currentState) : DelegatingHandler
 {
+    // Looked up per request: a source replaced at run time gets a new state while this handler lives on.
+    private SourceHttpState State => currentState();
+
     protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
@@ -25,7 +28,7 @@ internal sealed class ResilienceHandler(SourceHttpState state) : DelegatingHandl
         context.Properties.Set(SourceHttpState.AttemptProperty, attempt);
         try
         {
-            var outcome = await state.Pipeline.ExecuteOutcomeAsync(
+            var outcome = await State.Pipeline.ExecuteOutcomeAsync(
                 static (ctx, s) => s.Handler.AttemptAsync(s.Request, s.Attempt, ctx),
                 context,
                 (Handler: this, Request: request, Attempt: attempt)).ConfigureAwait(false);
@@ -44,10 +47,10 @@ internal sealed class ResilienceHandler(SourceHttpState state) : DelegatingHandl
         var number = attempt.Attempts;
         try
         {
-            if (await state.Budget.AcquireAsync(context.CancellationToken).ConfigureAwait(false) is { } wait)
+            if (await State.Budget.AcquireAsync(context.CancellationToken).ConfigureAwait(false) is { } wait)
             {
-                FetchLog.BudgetExhausted(state.Logger, state.Source.Name, attempt.Stream, wait.TotalMilliseconds, state.Budget.MaxWait.TotalMilliseconds);
-                return Outcome.FromException<HttpResponseMessage>(new RateBudgetExhaustedException(wait, state.Budget.MaxWait));
+                FetchLog.BudgetExhausted(State.Logger, State.Source.Name, attempt.Stream, wait.TotalMilliseconds, State.Budget.MaxWait.TotalMilliseconds);
+                return Outcome.FromException<HttpResponseMessage>(new RateBudgetExhaustedException(wait, State.Budget.MaxWait));
             }
         }
         catch (OperationCanceledException exception)
@@ -58,10 +61,10 @@ internal sealed class ResilienceHandler(SourceHttpState state) : DelegatingHandl
         using var activity = IngestionTelemetry.ActivitySource.StartActivity("ingestion.http.request", ActivityKind.Client);
 
         // Redacting costs a string per attempt: only when something will read it.
-        var url = activity is not null || state.Logger.IsEnabled(Microsoft.Extensions.Logging.LogLevel.Debug) ? RedactedUrl(request) : null;
+        var url = activity is not null || State.Logger.IsEnabled(Microsoft.Extensions.Logging.LogLevel.Debug) ? RedactedUrl(request) : null;
         if (activity is not null)
         {
-            activity.SetTag(IngestionTelemetry.SourceTag, state.Source.Name);
+            activity.SetTag(IngestionTelemetry.SourceTag, State.Source.Name);
             activity.SetTag(IngestionTelemetry.StreamTag, attempt.Stream);
             activity.SetTag("http.request.method", request.Method.Method);
             activity.SetTag("url.full", url);
@@ -70,9 +73,9 @@ internal sealed class ResilienceHandler(SourceHttpState state) : DelegatingHandl
 
         if (url is not null)
         {
-            FetchLog.Sending(state.Logger, request.Method.Method, url, state.Source.Name, attempt.Stream, number);
+            FetchLog.Sending(State.Logger, request.Method.Method, url, State.Source.Name, attempt.Stream, number);
         }
-        var outcome = await state.AttemptTimeout.ExecuteOutcomeAsync(
+        var outcome = await State.AttemptTimeout.ExecuteOutcomeAsync(
             static (ctx, s) => s.Handler.SendAndReadAsync(s.Request, ctx.CancellationToken),
             context,
             (Handler: this, Request: request)).ConfigureAwait(false);
@@ -83,11 +86,11 @@ internal sealed class ResilienceHandler(SourceHttpState state) : DelegatingHandl
         {
             attempt.LastStatusCode = (int)response.StatusCode;
             statusTag = attempt.LastStatusCode.Value.ToString(System.Globalization.CultureInfo.InvariantCulture);
-            state.Budget.Observe(response);
+            State.Budget.Observe(response);
             if (!response.IsSuccessStatusCode)
             {
                 failure = Describe.Status(response);
-                if ((int)response.StatusCode is 429 or 503 && RateLimitHeaders.RequestedWait(response.Headers, state.Time.GetUtcNow()) is { } ask)
+                if ((int)response.StatusCode is 429 or 503 && RateLimitHeaders.RequestedWait(response.Headers, State.Time.GetUtcNow()) is { } ask)
                 {
                     failure += $" (the API asked to wait {Describe.Duration(ask)})";
                 }
@@ -101,27 +104,27 @@ internal sealed class ResilienceHandler(SourceHttpState state) : DelegatingHandl
             statusTag = exception.GetType().Name;
             failure = exception switch
             {
-                TimeoutRejectedException => $"timed out after {Describe.Duration(state.Source.Resilience.AttemptTimeout)}",
+                TimeoutRejectedException => $"timed out after {Describe.Duration(State.Source.Resilience.AttemptTimeout)}",
                 OperationCanceledException when context.CancellationToken.IsCancellationRequested => null,
-                _ => state.Redact(HttpFetcher.DescribeException(exception)),
+                _ => State.Redact(HttpFetcher.DescribeException(exception)),
             };
             activity?.SetStatus(ActivityStatusCode.Error, failure);
         }
 
         IngestionTelemetry.HttpRequests.Add(
             1,
-            new KeyValuePair<string, object?>(IngestionTelemetry.SourceTag, state.Source.Name),
+            new KeyValuePair<string, object?>(IngestionTelemetry.SourceTag, State.Source.Name),
             new KeyValuePair<string, object?>(IngestionTelemetry.StatusTag, statusTag));
         if (failure is not null)
         {
             attempt.AddNote($"attempt {number}: {failure}");
-            FetchLog.AttemptFailed(state.Logger, number, request.Method.Method, url ?? RedactedUrl(request), state.Source.Name, attempt.Stream, failure);
+            FetchLog.AttemptFailed(State.Logger, number, request.Method.Method, url ?? RedactedUrl(request), State.Source.Name, attempt.Stream, failure);
         }
 
         return outcome;
     }
 
-    private string RedactedUrl(HttpRequestMessage request) => request.RequestUri is { } uri ? state.Redact(uri) : string.Empty;
+    private string RedactedUrl(HttpRequestMessage request) => request.RequestUri is { } uri ? State.Redact(uri) : string.Empty;
 
     private async ValueTask<Outcome<HttpResponseMessage>> SendAndReadAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {

@@ -27,6 +27,12 @@ internal sealed class SourceHttpRegistry(IServiceProvider services, TimeProvider
 
     public SourceHttpState? Find(string sourceName) => _states.TryGetValue(sourceName, out var state) ? state : null;
 
+    /// <summary>
+    /// Forgets the state of a source whose definition was replaced or removed at run time, so its next request starts a state
+    /// (rate budget, resilience, authentication) from the new definition.
+    /// </summary>
+    public void Forget(string sourceName) => _states.TryRemove(sourceName, out _);
+
     private TimeProvider TimeProvider => time;
 
     private HttpClient CreateAuthClient(string sourceName)

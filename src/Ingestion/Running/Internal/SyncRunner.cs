@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using System.Runtime.CompilerServices;
 using Ingestion.Telemetry;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -30,7 +31,8 @@ internal sealed class SyncRunner : ISyncRunner
     private readonly SyncRunnerOptions _options;
     private readonly IJobQueue? _jobQueue;
     private readonly ILogger _logger;
-    private readonly ConcurrentDictionary<StreamDefinition, StreamPlan> _plans = new(ReferenceEqualityComparer.Instance);
+    // Weak keys: a source replaced at run time gets new stream definitions, and the plans of the old ones go with them.
+    private readonly ConditionalWeakTable<StreamDefinition, StreamPlan> _plans = new();
 
     public SyncRunner(
         ISourceCatalog catalog,
