@@ -3,6 +3,7 @@ using Ingestion.Postgres.Internal;
 using Ingestion.Postgres.Migrations.Internal;
 using Ingestion.Postgres.Queue.Internal;
 using Ingestion.Postgres.Scheduling.Internal;
+using Ingestion.Postgres.Sources.Internal;
 using Ingestion.Postgres.Storage.Internal;
 using Ingestion.Postgres.Webhooks.Internal;
 using Microsoft.Extensions.DependencyInjection;
@@ -104,6 +105,7 @@ public static class PostgresIngestionBuilderExtensions
         Replace<IDerivedStore>(services, provider => new PostgresDerivedStore(provider.GetRequiredService<PostgresStoreContext>()));
         Replace<IJobQueue>(services, provider => new PostgresJobQueue(provider.GetRequiredService<PostgresStoreContext>()));
         Replace<IScheduleStore>(services, provider => new PostgresScheduleStore(provider.GetRequiredService<PostgresStoreContext>()));
+        Replace<ISourceDefinitionStore>(services, provider => new PostgresSourceDefinitionStore(provider.GetRequiredService<PostgresStoreContext>()));
         Replace<IWebhookInbox>(services, provider => new PostgresWebhookInbox(provider.GetRequiredService<PostgresStoreContext>()));
         services.TryAddSingleton<PostgresMigrationHostedService>();
 
