@@ -88,7 +88,7 @@ public sealed class DatabaseSourcesTests : IAsyncLifetime
         Assert.Null(Catalog.Find("shop"));
         var error = await Assert.ThrowsAsync<ArgumentException>(() => Runner.SyncSourceAsync("shop", null, Cancel));
         Assert.Contains("Source 'shop' is not registered", error.Message, StringComparison.Ordinal);
-        var handler = new SyncJobHandler(Runner, _time, _host.Services);
+        var handler = ActivatorUtilities.CreateInstance<SyncJobHandler>(_host.Services);
         var job = new ClaimedJob
         {
             Id = 1,
