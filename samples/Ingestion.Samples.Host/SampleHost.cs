@@ -16,6 +16,8 @@ internal static class SampleHost
     {
         var serve = args.Contains("--serve", StringComparer.OrdinalIgnoreCase);
         var builder = WebApplication.CreateBuilder(args.Where(arg => !string.Equals(arg, "--serve", StringComparison.OrdinalIgnoreCase)).ToArray());
+        // Real vendor credentials belong in user secrets (or environment variables), in every environment of a sample.
+        builder.Configuration.AddUserSecrets(typeof(SampleHost).Assembly, optional: true);
         if (!serve)
         {
             // The demo's output is its report; the library's own logs stay available with Logging__LogLevel__Default=Information.
