@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using Ingestion.Samples.VendorSimulator;
 using Simulator = Ingestion.Samples.VendorSimulator.VendorSimulator;
 
@@ -61,6 +62,15 @@ internal static class SampleHost
                 .AddJibble("jibble", VendorSection("Jibble"))
                 .AddFinale("finale", VendorSection("Finale"));
 
+            if (serve)
+            {
+                // Unattended: the scheduler fires Ingestion:Schedules, the workers run the queued syncs, derivations and retries.
+                ingestion
+                    .AddScheduler(builder.Configuration.GetSection("Ingestion:Scheduler"))
+                    .AddSchedules(builder.Configuration.GetSection("Ingestion:Schedules"))
+                    .AddWorker(builder.Configuration.GetSection("Ingestion:Worker"));
+            }
+
             // Ingestion:Webhooks:<source> holds each vendor's signature settings and secrets.
             foreach (var webhook in builder.Configuration.GetSection("Ingestion:Webhooks").GetChildren())
             {
@@ -69,6 +79,7 @@ internal static class SampleHost
             }
         });
         builder.Services.AddHealthChecks().AddIngestionHealthCheck();
+        builder.Services.ConfigureHttpJsonOptions(json => json.SerializerOptions.Converters.Add(new JsonStringEnumConverter()));
         builder.Services.AddSingleton<DemoRun>();
 
         await using var app = builder.Build();
