@@ -16,13 +16,17 @@ internal static class SampleHost
     public static async Task<int> RunAsync(string[] args)
     {
         var serve = args.Contains("--serve", StringComparer.OrdinalIgnoreCase);
-        var builder = WebApplication.CreateBuilder(args.Where(arg => !string.Equals(arg, "--serve", StringComparison.OrdinalIgnoreCase)).ToArray());
+        var hostArgs = args.Where(arg => !string.Equals(arg, "--serve", StringComparison.OrdinalIgnoreCase)).ToArray();
+
+        // The demo needs no HTTP server; --serve is a web app. Both are composed the same way below.
+        IHostApplicationBuilder builder = serve ? WebApplication.CreateBuilder(hostArgs) : Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder(hostArgs);
+
         // Real vendor credentials belong in user secrets (or environment variables), in every environment of a sample.
         builder.Configuration.AddUserSecrets(typeof(SampleHost).Assembly, optional: true);
         if (!serve)
         {
-            // The demo's output is its report; the library's own logs stay available with Logging__LogLevel__Default=Information.
-            builder.Logging.SetMinimumLevel(LogLevel.Warning);
+            // The demo's output is its report: only warnings and errors of the library are shown with it.
+            builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["Logging:LogLevel:Default"] = "Warning" });
         }
 
         using var stopping = new CancellationTokenSource();
@@ -82,13 +86,15 @@ internal static class SampleHost
         builder.Services.ConfigureHttpJsonOptions(json => json.SerializerOptions.Converters.Add(new JsonStringEnumConverter()));
         builder.Services.AddSingleton<DemoRun>();
 
-        await using var app = builder.Build();
         if (serve)
         {
-            app.MapSampleEndpoints();
-            await app.RunAsync(stopping.Token);
+            await using var web = ((WebApplicationBuilder)builder).Build();
+            web.MapSampleEndpoints();
+            await web.RunAsync(stopping.Token);
             return ExitOk;
         }
+
+        using var app = ((HostApplicationBuilder)builder).Build();
 
         await app.StartAsync(stopping.Token);
         var demo = app.Services.GetRequiredService<DemoRun>();
