@@ -23,6 +23,7 @@ internal sealed partial class PostgresRawStore : IRawStore
     private readonly PostgresStoreContext _context;
     private readonly ILogger _logger;
     private readonly string _classifySql;
+    private readonly string _verifyByKeySql;
     private readonly string _unflagLatestSql;
     private readonly string _copyRecordsSql;
     private readonly string _copyKeysSql;
@@ -36,29 +37,39 @@ internal sealed partial class PostgresRawStore : IRawStore
         _context = context;
         _logger = context.LoggerFactory.CreateLogger<PostgresRawStore>();
         var s = context.Schema;
-        // One statement classifies the batch. The update verifies the unchanged keys: it reaches them through record_keys'
-        // primary key (key = ANY) and matches each key's hash through a hashed array of key-and-hash pairs, so an unchanged
-        // key costs one index probe and one in-place (HOT) row update. The keys it did not verify (new, changed, partial) are
-        // then looked up one probe each (the LATERAL with LIMIT keeps the planner from turning the lookups into a join that
-        // reads the stream's whole key range) and returned. Every access is bounded by the batch, whatever the stream's size
-        // or the freshness of its statistics.
+        // One statement classifies the batch. Each key is looked up by one probe of record_keys' primary key (the LATERAL with
+        // LIMIT keeps the planner from turning the lookups into a join or a bitmap scan that reads the stream's whole key range);
+        // the unchanged keys are then verified through the row addresses that lookup found (a TID scan: no second probe), with
+        // an in-place (HOT) row update each. The rest (new, changed, partial) are returned, and so is any unchanged key whose row
+        // a concurrent writer moved before the update reached it, for the caller to verify by key. Every access is bounded by
+        // the batch, whatever the stream's size or the freshness of its statistics.
         _classifySql = $"""
-            WITH verified AS (
+            WITH b AS MATERIALIZED (
+                SELECT u.ord, u.key, k.tid, k.max_version, k.latest_is_partial,
+                       coalesce(NOT u.is_partial AND NOT k.latest_is_partial AND k.hash = u.hash, false) AS unchanged
+                  FROM unnest($4::integer[], $5::text[], $6::bytea[], $7::boolean[]) AS u(ord, key, hash, is_partial)
+                  LEFT JOIN LATERAL (
+                        SELECT k.ctid AS tid, k.hash, k.max_version, k.latest_is_partial
+                          FROM {s}.record_keys k
+                         WHERE k.source = $1 AND k.stream = $2 AND k.key = u.key
+                         LIMIT 1) k ON true
+            ), verified AS (
                 UPDATE {s}.record_keys k
                    SET last_verified_at = $3, last_seen_at = $3, deleted_at = NULL,
                        retry_status = CASE WHEN k.retry_status = 'pending' THEN NULL ELSE k.retry_status END
-                 WHERE k.source = $1 AND k.stream = $2 AND k.key = ANY ($5::text[]) AND NOT k.latest_is_partial
-                   AND k.key || encode(k.hash, 'hex') = ANY ($6::text[])
+                 WHERE k.ctid = ANY (ARRAY(SELECT b.tid FROM b WHERE b.unchanged))
+                   AND k.source = $1 AND k.stream = $2
                 RETURNING k.key
             )
-            SELECT u.ord, k.max_version, k.latest_is_partial
-              FROM unnest($4::integer[], $5::text[]) AS u(ord, key)
-              LEFT JOIN LATERAL (
-                    SELECT k.max_version, k.latest_is_partial
-                      FROM {s}.record_keys k
-                     WHERE k.source = $1 AND k.stream = $2 AND k.key = u.key
-                     LIMIT 1) k ON true
-             WHERE u.key NOT IN (SELECT v.key FROM verified v)
+            SELECT b.ord, b.max_version, b.latest_is_partial, b.unchanged
+              FROM b
+             WHERE NOT b.unchanged OR b.key NOT IN (SELECT v.key FROM verified v)
+            """;
+        _verifyByKeySql = $"""
+            UPDATE {s}.record_keys k
+               SET last_verified_at = $3, last_seen_at = $3, deleted_at = NULL,
+                   retry_status = CASE WHEN k.retry_status = 'pending' THEN NULL ELSE k.retry_status END
+             WHERE k.source = $1 AND k.stream = $2 AND k.key = ANY ($4)
             """;
         _unflagLatestSql = $"""
             UPDATE {s}.raw_records r
@@ -213,8 +224,10 @@ internal sealed partial class PostgresRawStore : IRawStore
         await using var connection = await _context.OpenAsync(cancellationToken).ConfigureAwait(false);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
 
-        // Everything the classification returns needs a new version; the rest was verified unchanged in the same statement.
+        // Everything the classification returns needs a new version, except unchanged keys whose rows moved under it; the rest
+        // was verified unchanged in the same statement.
         var plans = new List<VersionPlan>();
+        List<string>? moved = null;
         await using (var classify = new NpgsqlBatch(connection, transaction) { Timeout = _context.CommandTimeoutSeconds })
         {
             // Writers of one stream take turns, so two batches never race for the same key's next version.
@@ -222,8 +235,8 @@ internal sealed partial class PostgresRawStore : IRawStore
             lockCommand.Parameters.Add(new NpgsqlParameter<long> { TypedValue = _context.LockKey("stream", batch.Stream.ToString()) });
             classify.BatchCommands.Add(lockCommand);
 
-            // Every statement of a batch reaches its keys through an index; a sequential scan would read every stream's keys. A
-            // plan made from stale statistics (a stream that was empty when the table was last analysed) could choose one.
+            // Every statement of a batch reaches its keys through an index or by row address; a sequential scan would read every
+            // stream's keys. A plan made from stale statistics (a stream that was empty when last analysed) could choose one.
             classify.BatchCommands.Add(new NpgsqlBatchCommand("SET LOCAL enable_seqscan = off"));
 
             // The statements are cheap and planned afresh for each batch: compiling them (which the cost of a disabled plan
@@ -239,6 +252,12 @@ internal sealed partial class PostgresRawStore : IRawStore
             {
                 var ordinal = reader.GetInt32(0);
                 var record = records[ordinal];
+                if (reader.GetBoolean(3))
+                {
+                    (moved ??= []).Add(PostgresText.Clean(record.Key));
+                    continue;
+                }
+
                 if (reader.IsDBNull(1))
                 {
                     plans.Add(new VersionPlan(ordinal, Version: 1, IsNew: true, BecomesLatest: true));
@@ -252,6 +271,15 @@ internal sealed partial class PostgresRawStore : IRawStore
                 var becomesLatest = !record.IsPartial || latestIsPartial;
                 plans.Add(new VersionPlan(ordinal, maxVersion + 1, IsNew: false, becomesLatest));
             }
+        }
+
+        if (moved is not null)
+        {
+            // Only this stream's writers change a key's hash, and they hold its lock: a moved unchanged row is still unchanged.
+            await using var verify = _context.Command(_verifyByKeySql, connection, transaction);
+            AddStreamAt(verify.Parameters, source, stream, batch.FetchedAt);
+            verify.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = [.. moved] });
+            await verify.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
 
         var changedKeys = new List<string>();
@@ -530,9 +558,8 @@ internal sealed partial class PostgresRawStore : IRawStore
     }
 
     /// <summary>
-    /// The batch's keys as an array sorted by key, so that the probes into <c>record_keys</c> walk its index in order, each with its
-    /// index in the batch; and the key-and-hash pairs (key followed by the hash in hex) of the complete records, which are the
-    /// ones an unchanged stored record can match.
+    /// The batch's keys, hashes and partial flags as arrays, sorted by key so that the probes into <c>record_keys</c> walk its index
+    /// in order; each with its index in the batch.
     /// </summary>
     private static void AddBatchKeys(NpgsqlParameterCollection parameters, IReadOnlyList<RawRecordWrite> records)
     {
@@ -545,21 +572,19 @@ internal sealed partial class PostgresRawStore : IRawStore
         }
 
         Array.Sort(keys, order, StringComparer.Ordinal);
-        var pairs = new List<string>(order.Length);
-        Span<byte> hash = stackalloc byte[ContentHash.Size];
+        var hashes = new byte[order.Length][];
+        var partial = new bool[order.Length];
         for (var position = 0; position < order.Length; position++)
         {
             var record = records[order[position]];
-            if (!record.IsPartial)
-            {
-                record.Hash.CopyTo(hash);
-                pairs.Add(string.Concat(keys[position], Convert.ToHexStringLower(hash)));
-            }
+            hashes[position] = record.Hash.ToArray();
+            partial[position] = record.IsPartial;
         }
 
         parameters.Add(new NpgsqlParameter<int[]> { TypedValue = order });
         parameters.Add(new NpgsqlParameter<string[]> { TypedValue = keys });
-        parameters.Add(new NpgsqlParameter<string[]> { TypedValue = [.. pairs] });
+        parameters.Add(new NpgsqlParameter<byte[][]> { TypedValue = hashes });
+        parameters.Add(new NpgsqlParameter<bool[]> { TypedValue = partial });
     }
 
     private static void CheckKeys(IReadOnlyList<RawRecordWrite> records)
