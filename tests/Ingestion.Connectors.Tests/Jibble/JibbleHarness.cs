@@ -6,7 +6,7 @@ namespace Ingestion.Connectors.Tests.Jibble;
 
 /// <summary>
 /// The Jibble simulator on loopback and a started host with the PostgreSQL store and one Jibble account bound from a
-/// <c>Jibble</c> configuration section pointing at the simulator. Both share one <see cref="DrivenClock"/>.
+/// <c>Jibble</c> configuration section pointing at the simulator. Both share one <see cref="SignallingTimeProvider"/>.
 /// </summary>
 internal sealed class JibbleHarness : IAsyncDisposable
 {
@@ -16,7 +16,7 @@ internal sealed class JibbleHarness : IAsyncDisposable
     /// <summary>The attempt timeout the tests configure; the clock is only moved past it on purpose.</summary>
     public static readonly TimeSpan AttemptTimeout = TimeSpan.FromSeconds(45);
 
-    private JibbleHarness(VendorSimulator simulator, ConnectorHost host, DrivenClock clock)
+    private JibbleHarness(VendorSimulator simulator, ConnectorHost host, SignallingTimeProvider clock)
     {
         Simulator = simulator;
         Host = host;
@@ -27,7 +27,7 @@ internal sealed class JibbleHarness : IAsyncDisposable
 
     public VendorSimulator Simulator { get; }
 
-    public DrivenClock Clock { get; }
+    public SignallingTimeProvider Clock { get; }
 
     public ISyncRunner Runner => Host.Runner;
 
@@ -42,7 +42,7 @@ internal sealed class JibbleHarness : IAsyncDisposable
         Action<SimulatorOptions>? simulator = null)
     {
         var ct = TestContext.Current.CancellationToken;
-        var clock = new DrivenClock(Now);
+        var clock = new SignallingTimeProvider(Now);
         var options = new SimulatorOptions { Seed = 11, PeopleCount = 24, TimeEntryDays = 6, TimeProvider = clock };
         simulator?.Invoke(options);
         var sim = await VendorSimulator.StartAsync(options, ct);

@@ -1,5 +1,4 @@
 using Ingestion.Postgres.Tests.Support;
-using Ingestion.Tests.Support;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;

@@ -1,13 +1,6 @@
-using System.Collections.Concurrent;
 using System.Globalization;
-using System.Net;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
 namespace Ingestion.Samples.Cli.Tests.Support;
 
@@ -18,27 +11,18 @@ namespace Ingestion.Samples.Cli.Tests.Support;
 /// </summary>
 public sealed class FakeShopApi : IAsyncDisposable
 {
-    private readonly WebApplication _app;
-    private readonly ConcurrentQueue<string> _requests = new();
+    private readonly TestHttpServer _server;
 
-    private FakeShopApi(WebApplication app) => _app = app;
+    private FakeShopApi(TestHttpServer server) => _server = server;
 
-    public Uri BaseAddress { get; private set; } = null!;
+    public Uri BaseAddress => _server.BaseAddress;
 
-    public IReadOnlyList<string> Requests => [.. _requests];
+    public IReadOnlyList<string> Requests => _server.Requests;
 
-    public static async Task<FakeShopApi> StartAsync()
+    public static async Task<FakeShopApi> StartAsync() => new(await TestHttpServer.StartAsync(MapEndpoints));
+
+    private static void MapEndpoints(WebApplication app)
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.UseKestrel(options => options.Listen(IPAddress.Loopback, 0));
-        var app = builder.Build();
-        var api = new FakeShopApi(app);
-        app.Use((context, next) =>
-        {
-            api._requests.Enqueue($"{context.Request.Method} {context.Request.Path}{context.Request.QueryString}");
-            return next(context);
-        });
         app.MapGet("/v1/products", (HttpContext context) =>
         {
             var since = (string?)context.Request.Query["updated_since"];
@@ -56,10 +40,6 @@ public sealed class FakeShopApi : IAsyncDisposable
             context.Request.Query["page"] == "2"
                 ? Results.StatusCode(StatusCodes.Status500InternalServerError)
                 : Results.Json(new { data = new[] { new { id = "f-1" }, new { id = "f-2" } } }));
-        await app.StartAsync();
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        api.BaseAddress = new Uri(address.TrimEnd('/') + "/");
-        return api;
     }
 
     /// <summary>The configuration of a source <c>shop</c> on this API, with the given store.</summary>
@@ -100,9 +80,5 @@ public sealed class FakeShopApi : IAsyncDisposable
         return settings;
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        await _app.StopAsync();
-        await _app.DisposeAsync();
-    }
+    public ValueTask DisposeAsync() => _server.DisposeAsync();
 }

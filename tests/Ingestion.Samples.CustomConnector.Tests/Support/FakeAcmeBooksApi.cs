@@ -1,14 +1,8 @@
 using System.Collections.Concurrent;
 using System.Globalization;
-using System.Net;
 using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
 namespace Acme.Books.Ingestion.Tests.Support;
 
@@ -26,11 +20,12 @@ public sealed class FakeAcmeBooksApi : IAsyncDisposable
     public const string ApiKey = "acme-test-key-7f3a";
     private const int ReviewsPerPage = 2;
 
-    private readonly WebApplication _app;
-    private readonly ConcurrentQueue<string> _requests = new();
+    private TestHttpServer _server = null!;
     private int _served;
 
-    private FakeAcmeBooksApi(WebApplication app) => _app = app;
+    private FakeAcmeBooksApi()
+    {
+    }
 
     /// <summary>The books, by id.</summary>
     public ConcurrentDictionary<string, Book> Books { get; } = new(StringComparer.Ordinal);
@@ -39,37 +34,33 @@ public sealed class FakeAcmeBooksApi : IAsyncDisposable
     public ConcurrentDictionary<string, Review> Reviews { get; } = new(StringComparer.Ordinal);
 
     /// <summary>The server's address, ending with <c>/</c>.</summary>
-    public Uri BaseAddress { get; private set; } = null!;
+    public Uri BaseAddress => _server.BaseAddress;
 
     /// <summary>Every request as <c>METHOD /path?query</c>, in arrival order.</summary>
-    public IReadOnlyList<string> Requests => [.. _requests];
+    public IReadOnlyList<string> Requests => _server.Requests;
 
     /// <summary>Starts the fake with five books and six reviews (three on <c>b-1</c>, so its reviews take two pages).</summary>
     public static async Task<FakeAcmeBooksApi> StartAsync()
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.UseKestrel(options => options.Listen(IPAddress.Loopback, 0));
-        var app = builder.Build();
-        var api = new FakeAcmeBooksApi(app);
+        var api = new FakeAcmeBooksApi();
         api.Seed();
-        app.Use(async (context, next) =>
+        api._server = await TestHttpServer.StartAsync(app =>
         {
-            api._requests.Enqueue($"{context.Request.Method} {context.Request.Path}{context.Request.QueryString}");
-            if (!string.Equals(context.Request.Headers["X-Acme-Key"], ApiKey, StringComparison.Ordinal))
+            // Runs after the server has recorded the request, so refused requests show in Requests too.
+            app.Use(async (context, next) =>
             {
-                context.Response.StatusCode = StatusCodes.Status401Unauthorized;
-                await context.Response.WriteAsJsonAsync(new { error = "invalid api key" });
-                return;
-            }
+                if (!string.Equals(context.Request.Headers["X-Acme-Key"], ApiKey, StringComparison.Ordinal))
+                {
+                    context.Response.StatusCode = StatusCodes.Status401Unauthorized;
+                    await context.Response.WriteAsJsonAsync(new { error = "invalid api key" });
+                    return;
+                }
 
-            await next(context);
+                await next(context);
+            });
+            app.MapGet("/v1/books", (HttpContext context) => api.ListBooks(context));
+            app.MapGet("/v1/books/{id}/reviews", (string id, HttpContext context) => api.ListReviews(id, context));
         });
-        app.MapGet("/v1/books", (HttpContext context) => api.ListBooks(context));
-        app.MapGet("/v1/books/{id}/reviews", (string id, HttpContext context) => api.ListReviews(id, context));
-        await app.StartAsync();
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        api.BaseAddress = new Uri(address.TrimEnd('/') + "/");
         return api;
     }
 
@@ -121,11 +112,7 @@ public sealed class FakeAcmeBooksApi : IAsyncDisposable
         return Results.Json(new { reviews = page.Select(r => new { id = r.Id, book_id = r.BookId, rating = r.Rating }) });
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        await _app.StopAsync();
-        await _app.DisposeAsync();
-    }
+    public ValueTask DisposeAsync() => _server.DisposeAsync();
 
     /// <summary>A book of the fake catalog.</summary>
     public sealed record Book(string Id, string Title, string UpdatedAt);

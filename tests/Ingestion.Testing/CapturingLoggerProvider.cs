@@ -1,20 +1,18 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
 
-namespace Ingestion.Tests.Support;
+namespace Ingestion.Testing;
 
-/// <summary>Keeps every log line (formatted message, structured values and exception text) at every level, for assertions.</summary>
+// Keeps every log line (formatted message, structured values and exception text) at every level, for assertions.
 public sealed class CapturingLoggerProvider : ILoggerProvider
 {
     private readonly ConcurrentQueue<string> _lines = new();
 
-    /// <summary>Everything logged so far, one entry per log call.</summary>
+    // Everything logged so far, one entry per log call (and per scope begun).
     public IReadOnlyList<string> Lines => [.. _lines];
 
-    /// <inheritdoc />
     public ILogger CreateLogger(string categoryName) => new CapturingLogger(categoryName, _lines);
 
-    /// <inheritdoc />
     public void Dispose()
     {
     }

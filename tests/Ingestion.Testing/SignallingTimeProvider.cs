@@ -1,24 +1,26 @@
 using System.Threading.Channels;
 using Microsoft.Extensions.Time.Testing;
 
-namespace Ingestion.Tests.Support;
+namespace Ingestion.Testing;
 
-/// <summary>
-/// A <see cref="FakeTimeProvider"/> that reports every timer the code under test arms (a backoff delay, a timeout,
-/// a budget wait), so a test can move the clock exactly when something starts waiting, without real sleeps.
-/// <see cref="DriveAsync{T}"/> does that in a loop until the awaited task completes.
-/// </summary>
+// A FakeTimeProvider that reports every timer the code under test arms (a backoff delay, a Retry-After wait, an attempt
+// timeout, a budget wait), so a test can move the clock exactly when something starts waiting, without real sleeps.
+// DriveAsync does that in a loop until the awaited task completes.
 public sealed class SignallingTimeProvider : FakeTimeProvider
 {
     private readonly Channel<TimeSpan> _armed = Channel.CreateUnbounded<TimeSpan>();
 
-    /// <summary>Creates a clock starting at 2025-03-01 08:00:00 UTC.</summary>
+    // A clock starting at 2025-03-01 08:00:00 UTC.
     public SignallingTimeProvider()
-        : base(new DateTimeOffset(2025, 3, 1, 8, 0, 0, TimeSpan.Zero))
+        : this(new DateTimeOffset(2025, 3, 1, 8, 0, 0, TimeSpan.Zero))
     {
     }
 
-    /// <inheritdoc />
+    public SignallingTimeProvider(DateTimeOffset start)
+        : base(start)
+    {
+    }
+
     public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
     {
         var timer = new ReportingTimer(base.CreateTimer(callback, state, dueTime, period), this);
@@ -26,14 +28,9 @@ public sealed class SignallingTimeProvider : FakeTimeProvider
         return timer;
     }
 
-    /// <summary>
-    /// Awaits <paramref name="task"/>; whenever a timer is armed meanwhile, advances the clock by its due time, unless
-    /// <paramref name="shouldAdvance"/> says no (for example for the attempt timeout, which should fire only when the test means it).
-    /// </summary>
-    /// <typeparam name="T">The task's result type.</typeparam>
-    /// <param name="task">The operation under test.</param>
-    /// <param name="shouldAdvance">Decides per armed due time; <see langword="null"/> advances for every timer.</param>
-    /// <returns>The task's result.</returns>
+    // Awaits task; whenever a timer is armed meanwhile, advances the clock by its due time, unless shouldAdvance says no
+    // (for example for the attempt timeout, which should fire only when the test means it). A null shouldAdvance
+    // advances for every timer.
     public async Task<T> DriveAsync<T>(Task<T> task, Func<TimeSpan, bool>? shouldAdvance = null)
     {
         ArgumentNullException.ThrowIfNull(task);

@@ -8,19 +8,15 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
-namespace Ingestion.Tests.Support;
+namespace Ingestion.Testing;
 
-/// <summary>
-/// A real Kestrel server on 127.0.0.1 with a free port, for tests that need HTTP on the wire.
-/// <para>
-/// Usage: <c>await using var server = await TestHttpServer.StartAsync(app => app.MapGet("/items", () => "[]"));</c>
-/// then send requests to <see cref="BaseAddress"/> (it ends with <c>/</c>). Every request is counted before the
-/// endpoint runs: <see cref="RequestCount"/> for all of them, <see cref="CountFor"/> per path, and
-/// <see cref="Requests"/> keeps method, path and query in arrival order. Endpoints are ordinary minimal-API
-/// handlers; <c>HttpContext.Abort()</c> simulates a connection reset, and awaiting a <see cref="TaskCompletionSource"/>
-/// simulates a server that never answers.
-/// </para>
-/// </summary>
+// A real Kestrel server on 127.0.0.1 with a free port, for tests that need HTTP on the wire.
+//
+// Usage: await using var server = await TestHttpServer.StartAsync(app => app.MapGet("/items", () => "[]"));
+// then send requests to BaseAddress (it ends with '/'). Every request is counted before the endpoint runs (and before
+// any middleware the map callback adds): RequestCount for all of them, CountFor per path, and Requests keeps
+// "METHOD /path?query" in arrival order. Endpoints are ordinary minimal-API handlers; HttpContext.Abort() simulates a
+// connection reset, and awaiting a TaskCompletionSource simulates a server that never answers.
 public sealed class TestHttpServer : IAsyncDisposable
 {
     private readonly WebApplication _app;
@@ -30,18 +26,16 @@ public sealed class TestHttpServer : IAsyncDisposable
 
     private TestHttpServer(WebApplication app) => _app = app;
 
-    /// <summary>The server's address, for example <c>http://127.0.0.1:51234/</c>.</summary>
+    // The server's address, for example http://127.0.0.1:51234/.
     public Uri BaseAddress { get; private set; } = null!;
 
-    /// <summary>How many requests arrived, in total.</summary>
+    // How many requests arrived, in total.
     public int RequestCount => Volatile.Read(ref _count);
 
-    /// <summary>Every request as <c>METHOD /path?query</c>, in arrival order.</summary>
+    // Every request as "METHOD /path?query", in arrival order.
     public IReadOnlyList<string> Requests => [.. _requests];
 
-    /// <summary>Starts a server with the endpoints that <paramref name="map"/> adds.</summary>
-    /// <param name="map">Maps endpoints (for example <c>app.MapGet(...)</c>).</param>
-    /// <returns>The started server; dispose it to stop.</returns>
+    // Starts a server with the endpoints (and middleware) that map adds; dispose it to stop.
     public static async Task<TestHttpServer> StartAsync(Action<WebApplication> map)
     {
         ArgumentNullException.ThrowIfNull(map);
@@ -64,18 +58,13 @@ public sealed class TestHttpServer : IAsyncDisposable
         return server;
     }
 
-    /// <summary>How many requests arrived for <paramref name="path"/> (for example <c>/items</c>), any query.</summary>
-    /// <param name="path">The request path.</param>
-    /// <returns>The count.</returns>
+    // How many requests arrived for path (for example /items), any query.
     public int CountFor(string path) => _perPath.TryGetValue(path, out var count) ? count : 0;
 
-    /// <summary>An absolute URL on this server.</summary>
-    /// <param name="relative">A path relative to <see cref="BaseAddress"/>, for example <c>items?page=2</c>.</param>
-    /// <returns>The URL.</returns>
+    // An absolute URL on this server, from a path relative to BaseAddress (for example items?page=2).
     public Uri Url(string relative) => new(BaseAddress, relative.TrimStart('/'));
 
-    /// <summary>Stops the server.</summary>
-    /// <returns>A task that completes when the server has stopped.</returns>
+    // Stops the server.
     public async ValueTask DisposeAsync()
     {
         await _app.StopAsync().ConfigureAwait(false);
@@ -83,15 +72,10 @@ public sealed class TestHttpServer : IAsyncDisposable
     }
 }
 
-/// <summary>Small helpers for endpoint handlers.</summary>
+// Small helpers for endpoint handlers.
 public static class TestHttp
 {
-    /// <summary>Writes a JSON body with a status code and optional headers.</summary>
-    /// <param name="context">The request context.</param>
-    /// <param name="json">The body.</param>
-    /// <param name="status">The status code. Defaults to 200.</param>
-    /// <param name="headers">Response headers to add.</param>
-    /// <returns>A task that completes when the body is written.</returns>
+    // Writes a JSON body with a status code (200 unless given) and optional response headers.
     public static Task WriteJsonAsync(HttpContext context, string json, int status = 200, params (string Name, string Value)[] headers)
     {
         ArgumentNullException.ThrowIfNull(context);
