@@ -1,3 +1,4 @@
+using Ingestion.Composition.Internal;
 using Ingestion.Client.Internal;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -22,8 +23,7 @@ public static class IngestionClientBuilderExtensions
 
     internal static void AddIngestionClient(this IServiceCollection services)
     {
-        services.AddOptions<IngestionClientOptions>().ValidateOnStart();
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<IngestionClientOptions>, IngestionClientOptionsValidator>());
+        services.AddValidatedOptions<IngestionClientOptions, IngestionClientOptionsValidator>();
         services.TryAddSingleton<ChangedKeyDerivation>();
         services.TryAddSingleton<IIngestionClient, IngestionClient>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IJobHandler, DeriveJobHandler>());

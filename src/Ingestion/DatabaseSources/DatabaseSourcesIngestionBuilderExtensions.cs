@@ -1,3 +1,4 @@
+using Ingestion.Composition.Internal;
 using Ingestion.DatabaseSources.Internal;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -24,14 +25,7 @@ public static class DatabaseSourcesIngestionBuilderExtensions
     {
         ArgumentNullException.ThrowIfNull(builder);
         var services = builder.Services;
-        var options = services.AddOptions<DatabaseSourcesOptions>();
-        if (configure is not null)
-        {
-            options.Configure(configure);
-        }
-
-        options.ValidateOnStart();
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<DatabaseSourcesOptions>, DatabaseSourcesOptionsValidator>());
+        services.AddValidatedOptions<DatabaseSourcesOptions, DatabaseSourcesOptionsValidator>(configure);
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<ISourceDefinitionStore, InMemorySourceDefinitionStore>();
         services.TryAddSingleton<SourceDefinitionReloader>();

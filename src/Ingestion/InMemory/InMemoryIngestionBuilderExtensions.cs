@@ -1,3 +1,4 @@
+using Ingestion.Composition.Internal;
 using Ingestion.InMemory.Internal;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -21,14 +22,7 @@ public static class InMemoryIngestionBuilderExtensions
     {
         ArgumentNullException.ThrowIfNull(builder);
         var services = builder.Services;
-        var options = services.AddOptions<InMemoryStoreOptions>();
-        if (configure is not null)
-        {
-            options.Configure(configure);
-        }
-
-        options.ValidateOnStart();
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<InMemoryStoreOptions>, InMemoryStoreOptionsValidator>());
+        services.AddValidatedOptions<InMemoryStoreOptions, InMemoryStoreOptionsValidator>(configure);
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton(provider => new InMemoryStores(
             provider.GetRequiredService<IOptions<InMemoryStoreOptions>>().Value,

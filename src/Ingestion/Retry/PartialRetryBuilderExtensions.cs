@@ -1,3 +1,4 @@
+using Ingestion.Composition.Internal;
 using Ingestion.Retry.Internal;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -22,8 +23,7 @@ public static class PartialRetryBuilderExtensions
 
     internal static void AddPartialRetry(this IServiceCollection services)
     {
-        services.AddOptions<PartialRetryOptions>().ValidateOnStart();
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<PartialRetryOptions>, PartialRetryOptionsValidator>());
+        services.AddValidatedOptions<PartialRetryOptions, PartialRetryOptionsValidator>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IJobHandler, RetryPartialsJobHandler>());
     }
 }

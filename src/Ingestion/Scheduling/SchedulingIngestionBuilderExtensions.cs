@@ -1,3 +1,4 @@
+using Ingestion.Composition.Internal;
 using Ingestion.Scheduling.Internal;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -22,14 +23,7 @@ public static class SchedulingIngestionBuilderExtensions
     {
         ArgumentNullException.ThrowIfNull(builder);
         var services = builder.Services;
-        var options = services.AddOptions<SchedulerOptions>();
-        if (configure is not null)
-        {
-            options.Configure(configure);
-        }
-
-        options.ValidateOnStart();
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<SchedulerOptions>, SchedulerOptionsValidator>());
+        services.AddValidatedOptions<SchedulerOptions, SchedulerOptionsValidator>(configure);
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<IScheduleStore, InMemoryScheduleStore>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, ScheduleRunner>());

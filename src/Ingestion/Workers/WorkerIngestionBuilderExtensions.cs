@@ -1,3 +1,4 @@
+using Ingestion.Composition.Internal;
 using Ingestion.Workers.Internal;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -21,14 +22,7 @@ public static class WorkerIngestionBuilderExtensions
     {
         ArgumentNullException.ThrowIfNull(builder);
         var services = builder.Services;
-        var options = services.AddOptions<WorkerOptions>();
-        if (configure is not null)
-        {
-            options.Configure(configure);
-        }
-
-        options.ValidateOnStart();
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<WorkerOptions>, WorkerOptionsValidator>());
+        services.AddValidatedOptions<WorkerOptions, WorkerOptionsValidator>(configure);
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IJobHandler, SyncJobHandler>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, QueueWorker>());
