@@ -304,20 +304,20 @@ internal sealed partial class PostgresRawStore : IRawStore
             }
         }
 
-        // Only the payloads that are written need checking: an unchanged record's payload never leaves the client.
-        var inspections = Inspect(records, plans, refused);
         List<SyncIssue>? flaggedIssues = null;
-        foreach (var plan in plans)
-        {
-            if (inspections[plan.Ordinal].Issue is { } issue)
-            {
-                (flaggedIssues ??= []).Add(issue);
-            }
-        }
-
         if (plans.Count > 0)
         {
-            await WriteVersionsAsync(connection, transaction, batch, plans, inspections, cancellationToken).ConfigureAwait(false);
+            // Only the payloads that are written need checking (an unchanged record's payload never leaves the client); the
+            // checks run on another core while the key state is written.
+            var inspecting = Task.Run(() => Inspect(records, plans, refused), cancellationToken);
+            var inspections = await WriteVersionsAsync(connection, transaction, batch, plans, inspecting, cancellationToken).ConfigureAwait(false);
+            foreach (var plan in plans)
+            {
+                if (inspections[plan.Ordinal].Issue is { } issue)
+                {
+                    (flaggedIssues ??= []).Add(issue);
+                }
+            }
         }
 
         var unchanged = records.Count - plans.Count;
@@ -352,9 +352,9 @@ internal sealed partial class PostgresRawStore : IRawStore
         };
     }
 
-    private async Task WriteVersionsAsync(
+    private async Task<PayloadInspection[]> WriteVersionsAsync(
         NpgsqlConnection connection, NpgsqlTransaction transaction, RawBatch batch, List<VersionPlan> plans,
-        PayloadInspection[] inspections, CancellationToken cancellationToken)
+        Task<PayloadInspection[]> inspecting, CancellationToken cancellationToken)
     {
         var records = batch.Records;
         var source = batch.Stream.Source;
@@ -379,6 +379,45 @@ internal sealed partial class PostgresRawStore : IRawStore
         }
 
         var hashBuffer = new byte[ContentHash.Size];
+
+        // The key state goes first: the superseded versions above read last_verified_at as it was.
+        var updated = new KeyColumns();
+        var created = 0;
+        foreach (var plan in plans)
+        {
+            if (plan.IsNew)
+            {
+                created++;
+            }
+            else
+            {
+                updated.Add(records[plan.Ordinal], plan);
+            }
+        }
+
+        // New keys go straight into record_keys: the stream's lock is held and the classification found none of them there.
+        if (created > 0)
+        {
+            await using var copy = await connection.BeginBinaryImportAsync(_copyKeysSql, cancellationToken).ConfigureAwait(false);
+            foreach (var plan in plans)
+            {
+                if (plan.IsNew)
+                {
+                    await WriteNewKeyAsync(copy, records[plan.Ordinal], source, stream, batch.FetchedAt, hashBuffer, cancellationToken).ConfigureAwait(false);
+                }
+            }
+
+            await copy.CompleteAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        if (updated.Count > 0)
+        {
+            await using var update = _context.Command(_updateKeysSql, connection, transaction);
+            updated.AddParameters(update.Parameters, source, stream, batch.FetchedAt);
+            await update.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        var inspections = await inspecting.ConfigureAwait(false);
         await using (var copy = await connection.BeginBinaryImportAsync(_copyRecordsSql, cancellationToken).ConfigureAwait(false))
         {
             foreach (var plan in plans)
@@ -442,41 +481,7 @@ internal sealed partial class PostgresRawStore : IRawStore
             await copy.CompleteAsync(cancellationToken).ConfigureAwait(false);
         }
 
-        var updated = new KeyColumns();
-        var created = 0;
-        foreach (var plan in plans)
-        {
-            if (plan.IsNew)
-            {
-                created++;
-            }
-            else
-            {
-                updated.Add(records[plan.Ordinal], plan);
-            }
-        }
-
-        // New keys go straight into record_keys: the stream's lock is held and the classification found none of them there.
-        if (created > 0)
-        {
-            await using var copy = await connection.BeginBinaryImportAsync(_copyKeysSql, cancellationToken).ConfigureAwait(false);
-            foreach (var plan in plans)
-            {
-                if (plan.IsNew)
-                {
-                    await WriteNewKeyAsync(copy, records[plan.Ordinal], source, stream, batch.FetchedAt, hashBuffer, cancellationToken).ConfigureAwait(false);
-                }
-            }
-
-            await copy.CompleteAsync(cancellationToken).ConfigureAwait(false);
-        }
-
-        if (updated.Count > 0)
-        {
-            await using var update = _context.Command(_updateKeysSql, connection, transaction);
-            updated.AddParameters(update.Parameters, source, stream, batch.FetchedAt);
-            await update.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-        }
+        return inspections;
     }
 
     private static async ValueTask WriteNewKeyAsync(
