@@ -65,6 +65,27 @@ public sealed class PostgresRawStoreTests(PostgresServerFixture server) : IAsync
     }
 
     [Fact]
+    public async Task Verifying_a_batch_of_unchanged_keys_updates_their_rows_in_place()
+    {
+        // A re-sync verifies whole pages of record_keys at once; an in-place (HOT) update keeps each row on its page and leaves
+        // the primary key alone. Without room on the pages most rows would move, each with a new index entry.
+        var stream = NewStream();
+        var records = Enumerable.Range(0, 600).Select(index => Record($"key-{index:D4}", $$"""{"id":{{index}}}""")).ToArray();
+        await _store.WriteBatchAsync(Batch(stream, T0, records), Cancel);
+        var pages = $"SELECT string_agg(key || '@' || (ctid::text::point)[0]::text, ',' ORDER BY key) FROM ingestion.record_keys WHERE stream = '{stream.Stream}'";
+        var before = await _db.ScalarAsync<string>(pages);
+
+        var first = await _store.WriteBatchAsync(Batch(stream, T0.AddHours(1), records), Cancel);
+        var second = await _store.WriteBatchAsync(Batch(stream, T0.AddHours(2), records), Cancel);
+
+        Assert.Equal((0, 0, 600), (first.New, first.Changed, first.Unchanged));
+        Assert.Equal((0, 0, 600), (second.New, second.Changed, second.Unchanged));
+        Assert.Equal(before, await _db.ScalarAsync<string>(pages));
+        Assert.Equal(600L, await _db.ScalarAsync<long>(
+            $"SELECT count(*) FROM ingestion.record_keys WHERE stream = '{stream.Stream}' AND last_verified_at = '{T0.AddHours(2):O}' AND last_seen_at = last_verified_at"));
+    }
+
+    [Fact]
     public async Task Verifying_an_unchanged_record_does_not_touch_its_payload_row()
     {
         var stream = NewStream();
