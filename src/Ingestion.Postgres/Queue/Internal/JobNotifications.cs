@@ -1,4 +1,5 @@
 using Ingestion.Postgres.Internal;
+using Ingestion.Queue.Internal;
 using Microsoft.Extensions.Logging;
 using Npgsql;
 
@@ -18,9 +19,7 @@ internal sealed partial class JobNotifications : IAsyncDisposable
     private readonly ILogger _logger;
     private readonly Lock _gate = new();
     private readonly CancellationTokenSource _stop = new();
-    private TaskCompletionSource _signal = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private int _waiters;
-    private bool _pending;
+    private readonly JobSignal _signal;
     private Task? _listener;
 
     public JobNotifications(PostgresStoreContext context, string channel, ILogger logger)
@@ -28,70 +27,23 @@ internal sealed partial class JobNotifications : IAsyncDisposable
         _context = context;
         _channel = channel;
         _logger = logger;
+        _signal = new JobSignal(context.Time);
     }
 
-    public async ValueTask WaitAsync(TimeSpan maxWait, CancellationToken cancellationToken)
+    public ValueTask WaitAsync(TimeSpan maxWait, CancellationToken cancellationToken)
     {
-        cancellationToken.ThrowIfCancellationRequested();
-        if (maxWait < TimeSpan.Zero)
-        {
-            throw new ArgumentOutOfRangeException(nameof(maxWait), maxWait, "The wait must not be negative.");
-        }
-
-        Task signal;
-        lock (_gate)
-        {
-            if (_context.Options.Queue.UseNotifications)
-            {
-                _listener ??= Task.Run(() => ListenAsync(_stop.Token), CancellationToken.None);
-            }
-
-            if (_pending)
-            {
-                _pending = false;
-                return;
-            }
-
-            _waiters++;
-            signal = _signal.Task;
-        }
-
-        try
-        {
-            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            var delay = Task.Delay(maxWait, _context.Time, timeout.Token);
-            var first = await Task.WhenAny(signal, delay).ConfigureAwait(false);
-            await timeout.CancelAsync().ConfigureAwait(false);
-            cancellationToken.ThrowIfCancellationRequested();
-            _ = first;
-        }
-        finally
+        if (_context.Options.Queue.UseNotifications)
         {
             lock (_gate)
             {
-                _waiters--;
-            }
-        }
-    }
-
-    private void Signal()
-    {
-        TaskCompletionSource? fired = null;
-        lock (_gate)
-        {
-            if (_waiters > 0)
-            {
-                fired = _signal;
-                _signal = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            }
-            else
-            {
-                _pending = true;
+                _listener ??= Task.Run(() => ListenAsync(_stop.Token), CancellationToken.None);
             }
         }
 
-        fired?.TrySetResult();
+        return _signal.WaitAsync(maxWait, cancellationToken);
     }
+
+    private void Signal() => _signal.Signal();
 
     private async Task ListenAsync(CancellationToken stop)
     {

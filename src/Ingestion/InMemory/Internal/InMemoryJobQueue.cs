@@ -1,3 +1,4 @@
+using Ingestion.Queue.Internal;
 namespace Ingestion.InMemory.Internal;
 
 /// <summary>
@@ -15,9 +16,7 @@ internal sealed class InMemoryJobQueue(InMemoryStoreOptions options, TimeProvide
     private readonly Dictionary<long, Job> _jobs = [];
     private readonly Dictionary<string, long> _unfinishedByDedupKey = new(StringComparer.Ordinal);
     private long _lastId;
-    private TaskCompletionSource _signal = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private int _waiters;
-    private bool _pending;
+    private readonly JobSignal _signal = new(time);
 
     public async ValueTask<EnqueueResult> EnqueueAsync(JobRequest job, CancellationToken cancellationToken)
     {
@@ -345,44 +344,7 @@ internal sealed class InMemoryJobQueue(InMemoryStoreOptions options, TimeProvide
         });
     }
 
-    public async ValueTask WaitForJobsAsync(TimeSpan maxWait, CancellationToken cancellationToken)
-    {
-        cancellationToken.ThrowIfCancellationRequested();
-        if (maxWait < TimeSpan.Zero)
-        {
-            throw new ArgumentOutOfRangeException(nameof(maxWait), maxWait, "The wait must not be negative.");
-        }
-
-        Task signal;
-        lock (_gate)
-        {
-            // A signal nobody waited for wakes the next waiter, so a job enqueued just before the wait is not missed.
-            if (_pending)
-            {
-                _pending = false;
-                return;
-            }
-
-            _waiters++;
-            signal = _signal.Task;
-        }
-
-        try
-        {
-            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            var delay = Task.Delay(maxWait, time, timeout.Token);
-            await Task.WhenAny(signal, delay).ConfigureAwait(false);
-            await timeout.CancelAsync().ConfigureAwait(false);
-            cancellationToken.ThrowIfCancellationRequested();
-        }
-        finally
-        {
-            lock (_gate)
-            {
-                _waiters--;
-            }
-        }
-    }
+    public ValueTask WaitForJobsAsync(TimeSpan maxWait, CancellationToken cancellationToken) => _signal.WaitAsync(maxWait, cancellationToken);
 
     public ValueTask<int> PurgeAsync(CancellationToken cancellationToken)
     {
@@ -428,24 +390,7 @@ internal sealed class InMemoryJobQueue(InMemoryStoreOptions options, TimeProvide
         job.LockedBy = null;
     }
 
-    private void Signal()
-    {
-        TaskCompletionSource? fired = null;
-        lock (_gate)
-        {
-            if (_waiters > 0)
-            {
-                fired = _signal;
-                _signal = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            }
-            else
-            {
-                _pending = true;
-            }
-        }
-
-        fired?.TrySetResult();
-    }
+    private void Signal() => _signal.Signal();
 
     private sealed class Job
     {
