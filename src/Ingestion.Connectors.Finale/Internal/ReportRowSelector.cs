@@ -40,20 +40,7 @@ internal sealed class ReportRowSelector : RecordSelector
         foreach (var record in selection.Records)
         {
             using var row = JsonDocument.Parse(record);
-            var first = true;
-            var skip = false;
-            foreach (var cell in row.RootElement.EnumerateObject())
-            {
-                if (first && _totalLabel.Length > 0 && string.Equals(cell.Value.GetString()?.Trim(), _totalLabel, StringComparison.OrdinalIgnoreCase))
-                {
-                    skip = true;
-                }
-
-                first = false;
-                break;
-            }
-
-            if (skip)
+            if (IsSummaryRow(row.RootElement))
             {
                 continue;
             }
@@ -99,5 +86,17 @@ internal sealed class ReportRowSelector : RecordSelector
         }
 
         return RecordSelection.Of(records);
+    }
+
+    // A summary row (such as "Total") names itself in its first cell.
+    private bool IsSummaryRow(JsonElement row)
+    {
+        if (_totalLabel.Length == 0)
+        {
+            return false;
+        }
+
+        using var cells = row.EnumerateObject();
+        return cells.MoveNext() && string.Equals(cells.Current.Value.GetString()?.Trim(), _totalLabel, StringComparison.OrdinalIgnoreCase);
     }
 }
