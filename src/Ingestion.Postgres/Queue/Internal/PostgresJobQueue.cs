@@ -1,4 +1,5 @@
 using Ingestion.Postgres.Internal;
+using Ingestion.Queue.Internal;
 using Microsoft.Extensions.Logging;
 using Npgsql;
 using NpgsqlTypes;
@@ -141,7 +142,7 @@ internal sealed partial class PostgresJobQueue : IJobQueue, IAsyncDisposable, ID
             for (var index = offset; index < offset + count; index++)
             {
                 var job = jobs[index] ?? throw new ArgumentException($"The job at index {index} is null.", nameof(jobs));
-                Validate(job, index);
+                JobQueueArguments.Validate(job, index);
                 duplicateOf[index] = -1;
                 if (job.DedupKey is { } dedup)
                 {
@@ -209,30 +210,9 @@ internal sealed partial class PostgresJobQueue : IJobQueue, IAsyncDisposable, ID
         return results;
     }
 
-    private static void Validate(JobRequest job, int index)
-    {
-        if (string.IsNullOrWhiteSpace(job.JobType))
-        {
-            throw new ArgumentException($"The job at index {index} has no JobType.", nameof(job));
-        }
-
-        if (job.MaxAttempts < 1)
-        {
-            throw new ArgumentException($"The job at index {index} ({job.JobType}) has MaxAttempts {job.MaxAttempts}; it must be at least 1.", nameof(job));
-        }
-
-        ArgumentNullException.ThrowIfNull(job.Payload);
-    }
-
     public async ValueTask<IReadOnlyList<ClaimedJob>> ClaimAsync(ClaimRequest claim, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(claim);
-        ArgumentException.ThrowIfNullOrEmpty(claim.WorkerId);
-        ArgumentOutOfRangeException.ThrowIfLessThan(claim.MaxJobs, 1);
-        if (claim.LeaseDuration <= TimeSpan.Zero)
-        {
-            throw new ArgumentOutOfRangeException(nameof(claim), claim.LeaseDuration, "ClaimRequest.LeaseDuration must be positive.");
-        }
+        JobQueueArguments.Validate(claim);
 
         var now = _context.Time.GetUtcNow();
         await using var connection = await _context.OpenAsync(cancellationToken).ConfigureAwait(false);

@@ -1,4 +1,5 @@
 using Ingestion.Queue.Internal;
+
 namespace Ingestion.InMemory.Internal;
 
 /// <summary>
@@ -30,7 +31,7 @@ internal sealed class InMemoryJobQueue(InMemoryStoreOptions options, TimeProvide
         ArgumentNullException.ThrowIfNull(jobs);
         for (var index = 0; index < jobs.Count; index++)
         {
-            Validate(jobs[index] ?? throw new ArgumentException($"The job at index {index} is null.", nameof(jobs)), index);
+            JobQueueArguments.Validate(jobs[index] ?? throw new ArgumentException($"The job at index {index} is null.", nameof(jobs)), index);
         }
 
         cancellationToken.ThrowIfCancellationRequested();
@@ -77,30 +78,9 @@ internal sealed class InMemoryJobQueue(InMemoryStoreOptions options, TimeProvide
         return ValueTask.FromResult<IReadOnlyList<EnqueueResult>>(results);
     }
 
-    private static void Validate(JobRequest job, int index)
-    {
-        if (string.IsNullOrWhiteSpace(job.JobType))
-        {
-            throw new ArgumentException($"The job at index {index} has no JobType.", nameof(job));
-        }
-
-        if (job.MaxAttempts < 1)
-        {
-            throw new ArgumentException($"The job at index {index} ({job.JobType}) has MaxAttempts {job.MaxAttempts}; it must be at least 1.", nameof(job));
-        }
-
-        ArgumentNullException.ThrowIfNull(job.Payload);
-    }
-
     public ValueTask<IReadOnlyList<ClaimedJob>> ClaimAsync(ClaimRequest claim, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(claim);
-        ArgumentException.ThrowIfNullOrEmpty(claim.WorkerId);
-        ArgumentOutOfRangeException.ThrowIfLessThan(claim.MaxJobs, 1);
-        if (claim.LeaseDuration <= TimeSpan.Zero)
-        {
-            throw new ArgumentOutOfRangeException(nameof(claim), claim.LeaseDuration, "ClaimRequest.LeaseDuration must be positive.");
-        }
+        JobQueueArguments.Validate(claim);
 
         cancellationToken.ThrowIfCancellationRequested();
         var now = time.GetUtcNow();
