@@ -128,7 +128,7 @@ internal sealed partial class PostgresRawStore : IRawStore
     {
         ArgumentNullException.ThrowIfNull(batch);
         ArgumentNullException.ThrowIfNull(batch.Records);
-        CheckKeys(batch.Records);
+        RawBatchChecks.CheckKeys(batch.Records);
         try
         {
             return await WriteBatchCoreAsync(batch, refused: null, cancellationToken).ConfigureAwait(false);
@@ -592,20 +592,6 @@ internal sealed partial class PostgresRawStore : IRawStore
         parameters.Add(new NpgsqlParameter<bool[]> { TypedValue = partial });
     }
 
-    private static void CheckKeys(IReadOnlyList<RawRecordWrite> records)
-    {
-        HashSet<string>? seen = records.Count > 1 ? new HashSet<string>(records.Count, StringComparer.Ordinal) : null;
-        for (var index = 0; index < records.Count; index++)
-        {
-            var record = records[index] ?? throw new ArgumentException($"The batch's record at index {index} is null.", nameof(records));
-            ArgumentNullException.ThrowIfNull(record.Key);
-            if (seen is not null && !seen.Add(record.Key))
-            {
-                throw new ArgumentException($"The key '{record.Key}' appears more than once in the batch; a key may appear at most once per batch.", nameof(records));
-            }
-        }
-    }
-
     private PayloadInspection[] Inspect(IReadOnlyList<RawRecordWrite> records, List<VersionPlan> plans, Dictionary<int, SyncIssue>? refused)
     {
         var inspections = new PayloadInspection[records.Count];
@@ -620,13 +606,7 @@ internal sealed partial class PostgresRawStore : IRawStore
             }
 
             var kind = PayloadInspector.Inspect(record.Payload.Span, _context.Options.MaxPayloadBytes, out var detail);
-            SyncIssue? issue = kind switch
-            {
-                PayloadKind.InvalidJson => new SyncIssue(IssueKind.InvalidJson, detail!, record.Key),
-                PayloadKind.NullCharacter => new SyncIssue(IssueKind.NullCharacter, detail!, record.Key),
-                PayloadKind.TooLarge => new SyncIssue(IssueKind.PayloadTooLarge, detail!, record.Key),
-                _ => null,
-            };
+            var issue = RawBatchChecks.IssueFor(kind, detail, record.Key);
             inspections[index] = new PayloadInspection(kind, issue);
         }
 

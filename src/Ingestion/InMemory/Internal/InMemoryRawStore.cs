@@ -22,7 +22,7 @@ internal sealed class InMemoryRawStore(InMemoryStoreOptions options, InMemorySyn
         ArgumentNullException.ThrowIfNull(batch.Stream.Source);
         ArgumentNullException.ThrowIfNull(batch.Stream.Stream);
         var records = batch.Records;
-        CheckKeys(records);
+        RawBatchChecks.CheckKeys(records);
 
         // Everything that can fail happens before the lock: nothing of the batch is applied unless all of it is.
         var inspections = new Inspection[records.Count];
@@ -30,13 +30,7 @@ internal sealed class InMemoryRawStore(InMemoryStoreOptions options, InMemorySyn
         {
             var record = records[index];
             var kind = PayloadInspector.Inspect(record.Payload.Span, options.MaxPayloadBytes, out var detail);
-            SyncIssue? issue = kind switch
-            {
-                PayloadKind.InvalidJson => new SyncIssue(IssueKind.InvalidJson, detail!, record.Key),
-                PayloadKind.NullCharacter => new SyncIssue(IssueKind.NullCharacter, detail!, record.Key),
-                PayloadKind.TooLarge => new SyncIssue(IssueKind.PayloadTooLarge, detail!, record.Key),
-                _ => null,
-            };
+            var issue = RawBatchChecks.IssueFor(kind, detail, record.Key);
             inspections[index] = new Inspection(kind == PayloadKind.Json, issue);
         }
 
@@ -185,20 +179,6 @@ internal sealed class InMemoryRawStore(InMemoryStoreOptions options, InMemorySyn
             HttpStatusCode = record.HttpStatusCode,
             ErrorMessage = record.ErrorMessage,
         };
-    }
-
-    private static void CheckKeys(IReadOnlyList<RawRecordWrite> records)
-    {
-        HashSet<string>? seen = records.Count > 1 ? new HashSet<string>(records.Count, StringComparer.Ordinal) : null;
-        for (var index = 0; index < records.Count; index++)
-        {
-            var record = records[index] ?? throw new ArgumentException($"The batch's record at index {index} is null.", nameof(records));
-            ArgumentNullException.ThrowIfNull(record.Key);
-            if (seen is not null && !seen.Add(record.Key))
-            {
-                throw new ArgumentException($"The key '{record.Key}' appears more than once in the batch; a key may appear at most once per batch.", nameof(records));
-            }
-        }
     }
 
     public ValueTask<RawRecord?> GetLatestAsync(StreamId stream, string key, CancellationToken cancellationToken)
