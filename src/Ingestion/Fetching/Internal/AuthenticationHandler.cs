@@ -8,9 +8,6 @@ namespace Ingestion.Fetching.Internal;
 /// </summary>
 internal sealed class AuthenticationHandler(Func<SourceHttpState> currentState) : DelegatingHandler
 {
-    // Looked up per request: a source replaced at run time gets a new state while this handler lives on.
-    private SourceHttpState State => currentState();
-
     private const string RejectedAfterRefresh = "credentials rejected after refresh: check the source's configuration";
     private const string RejectedCannotRefresh = "credentials rejected and the authenticator cannot refresh them: check the source's configuration";
 
@@ -18,7 +15,10 @@ internal sealed class AuthenticationHandler(Func<SourceHttpState> currentState) 
     {
         ArgumentNullException.ThrowIfNull(request);
         request.Options.TryGetValue(FetchAttempt.OptionKey, out var attempt);
-        var authenticator = State.Source.Authenticator;
+
+        // Looked up once per request: a source replaced at run time gets a new state while this handler lives on.
+        var state = currentState();
+        var authenticator = state.Source.Authenticator;
         if (attempt is not null)
         {
             attempt.Requests++;
@@ -29,7 +29,7 @@ internal sealed class AuthenticationHandler(Func<SourceHttpState> currentState) 
             return await base.SendAsync(request, cancellationToken).ConfigureAwait(false);
         }
 
-        var context = State.AuthenticationContext;
+        var context = state.AuthenticationContext;
         await authenticator.AuthenticateAsync(request, context, cancellationToken).ConfigureAwait(false);
         var response = await base.SendAsync(request, cancellationToken).ConfigureAwait(false);
         if (response.StatusCode != HttpStatusCode.Unauthorized)
@@ -45,7 +45,7 @@ internal sealed class AuthenticationHandler(Func<SourceHttpState> currentState) 
 
         attempt.Refreshed = true;
         attempt.AddNote($"attempt {attempt.Attempts}: 401 Unauthorized; refreshing credentials");
-        FetchLog.Refreshing(State.Logger, State.Source.Name);
+        FetchLog.Refreshing(state.Logger, state.Source.Name);
         if (!await authenticator.RefreshAsync(context, cancellationToken).ConfigureAwait(false))
         {
             attempt.Decide(FetchStatus.Unauthorized, RejectedCannotRefresh);

@@ -12,9 +12,6 @@ namespace Ingestion.Fetching.Internal;
 /// </summary>
 internal sealed class ResilienceHandler(Func<SourceHttpState> currentState) : DelegatingHandler
 {
-    // Looked up per request: a source replaced at run time gets a new state while this handler lives on.
-    private SourceHttpState State => currentState();
-
     protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
@@ -24,14 +21,17 @@ internal sealed class ResilienceHandler(Func<SourceHttpState> currentState) : De
             request.Options.Set(FetchAttempt.OptionKey, attempt);
         }
 
+        // Looked up once per request: a source replaced at run time gets a new state while this handler lives on,
+        // and every attempt of one request keeps the state it started with.
+        var state = currentState();
         var context = ResilienceContextPool.Shared.Get(cancellationToken);
         context.Properties.Set(SourceHttpState.AttemptProperty, attempt);
         try
         {
-            var outcome = await State.Pipeline.ExecuteOutcomeAsync(
-                static (ctx, s) => s.Handler.AttemptAsync(s.Request, s.Attempt, ctx),
+            var outcome = await state.Pipeline.ExecuteOutcomeAsync(
+                static (ctx, s) => s.Handler.AttemptAsync(s.State, s.Request, s.Attempt, ctx),
                 context,
-                (Handler: this, Request: request, Attempt: attempt)).ConfigureAwait(false);
+                (Handler: this, State: state, Request: request, Attempt: attempt)).ConfigureAwait(false);
             outcome.ThrowIfException();
             return outcome.Result!;
         }
@@ -41,16 +41,16 @@ internal sealed class ResilienceHandler(Func<SourceHttpState> currentState) : De
         }
     }
 
-    private async ValueTask<Outcome<HttpResponseMessage>> AttemptAsync(HttpRequestMessage request, FetchAttempt attempt, ResilienceContext context)
+    private async ValueTask<Outcome<HttpResponseMessage>> AttemptAsync(SourceHttpState state, HttpRequestMessage request, FetchAttempt attempt, ResilienceContext context)
     {
         attempt.Attempts++;
         var number = attempt.Attempts;
         try
         {
-            if (await State.Budget.AcquireAsync(context.CancellationToken).ConfigureAwait(false) is { } wait)
+            if (await state.Budget.AcquireAsync(context.CancellationToken).ConfigureAwait(false) is { } wait)
             {
-                FetchLog.BudgetExhausted(State.Logger, State.Source.Name, attempt.Stream, wait.TotalMilliseconds, State.Budget.MaxWait.TotalMilliseconds);
-                return Outcome.FromException<HttpResponseMessage>(new RateBudgetExhaustedException(wait, State.Budget.MaxWait));
+                FetchLog.BudgetExhausted(state.Logger, state.Source.Name, attempt.Stream, wait.TotalMilliseconds, state.Budget.MaxWait.TotalMilliseconds);
+                return Outcome.FromException<HttpResponseMessage>(new RateBudgetExhaustedException(wait, state.Budget.MaxWait));
             }
         }
         catch (OperationCanceledException exception)
@@ -61,10 +61,10 @@ internal sealed class ResilienceHandler(Func<SourceHttpState> currentState) : De
         using var activity = IngestionTelemetry.ActivitySource.StartActivity("ingestion.http.request", ActivityKind.Client);
 
         // Redacting costs a string per attempt: only when something will read it.
-        var url = activity is not null || State.Logger.IsEnabled(Microsoft.Extensions.Logging.LogLevel.Debug) ? RedactedUrl(request) : null;
+        var url = activity is not null || state.Logger.IsEnabled(Microsoft.Extensions.Logging.LogLevel.Debug) ? RedactedUrl(state, request) : null;
         if (activity is not null)
         {
-            activity.SetTag(IngestionTelemetry.SourceTag, State.Source.Name);
+            activity.SetTag(IngestionTelemetry.SourceTag, state.Source.Name);
             activity.SetTag(IngestionTelemetry.StreamTag, attempt.Stream);
             activity.SetTag("http.request.method", request.Method.Method);
             activity.SetTag("url.full", url);
@@ -73,9 +73,9 @@ internal sealed class ResilienceHandler(Func<SourceHttpState> currentState) : De
 
         if (url is not null)
         {
-            FetchLog.Sending(State.Logger, request.Method.Method, url, State.Source.Name, attempt.Stream, number);
+            FetchLog.Sending(state.Logger, request.Method.Method, url, state.Source.Name, attempt.Stream, number);
         }
-        var outcome = await State.AttemptTimeout.ExecuteOutcomeAsync(
+        var outcome = await state.AttemptTimeout.ExecuteOutcomeAsync(
             static (ctx, s) => s.Handler.SendAndReadAsync(s.Request, ctx.CancellationToken),
             context,
             (Handler: this, Request: request)).ConfigureAwait(false);
@@ -86,11 +86,11 @@ internal sealed class ResilienceHandler(Func<SourceHttpState> currentState) : De
         {
             attempt.LastStatusCode = (int)response.StatusCode;
             statusTag = attempt.LastStatusCode.Value.ToString(System.Globalization.CultureInfo.InvariantCulture);
-            State.Budget.Observe(response);
+            state.Budget.Observe(response);
             if (!response.IsSuccessStatusCode)
             {
                 failure = Describe.Status(response);
-                if ((int)response.StatusCode is 429 or 503 && RateLimitHeaders.RequestedWait(response.Headers, State.Time.GetUtcNow()) is { } ask)
+                if ((int)response.StatusCode is 429 or 503 && RateLimitHeaders.RequestedWait(response.Headers, state.Time.GetUtcNow()) is { } ask)
                 {
                     failure += $" (the API asked to wait {Describe.Duration(ask)})";
                 }
@@ -104,27 +104,27 @@ internal sealed class ResilienceHandler(Func<SourceHttpState> currentState) : De
             statusTag = exception.GetType().Name;
             failure = exception switch
             {
-                TimeoutRejectedException => $"timed out after {Describe.Duration(State.Source.Resilience.AttemptTimeout)}",
+                TimeoutRejectedException => $"timed out after {Describe.Duration(state.Source.Resilience.AttemptTimeout)}",
                 OperationCanceledException when context.CancellationToken.IsCancellationRequested => null,
-                _ => State.Redact(HttpFetcher.DescribeException(exception)),
+                _ => state.Redact(HttpFetcher.DescribeException(exception)),
             };
             activity?.SetStatus(ActivityStatusCode.Error, failure);
         }
 
         IngestionTelemetry.HttpRequests.Add(
             1,
-            new KeyValuePair<string, object?>(IngestionTelemetry.SourceTag, State.Source.Name),
+            new KeyValuePair<string, object?>(IngestionTelemetry.SourceTag, state.Source.Name),
             new KeyValuePair<string, object?>(IngestionTelemetry.StatusTag, statusTag));
         if (failure is not null)
         {
             attempt.AddNote($"attempt {number}: {failure}");
-            FetchLog.AttemptFailed(State.Logger, number, request.Method.Method, url ?? RedactedUrl(request), State.Source.Name, attempt.Stream, failure);
+            FetchLog.AttemptFailed(state.Logger, number, request.Method.Method, url ?? RedactedUrl(state, request), state.Source.Name, attempt.Stream, failure);
         }
 
         return outcome;
     }
 
-    private string RedactedUrl(HttpRequestMessage request) => request.RequestUri is { } uri ? State.Redact(uri) : string.Empty;
+    private static string RedactedUrl(SourceHttpState state, HttpRequestMessage request) => request.RequestUri is { } uri ? state.Redact(uri) : string.Empty;
 
     private async ValueTask<Outcome<HttpResponseMessage>> SendAndReadAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
