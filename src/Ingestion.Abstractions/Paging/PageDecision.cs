@@ -94,4 +94,7 @@ public enum PageStopReason
 
     /// <summary>The run was cancelled.</summary>
     Cancelled,
+
+    /// <summary>The next request pointed to a host the source does not trust (an issue on the run).</summary>
+    UntrustedHost,
 }

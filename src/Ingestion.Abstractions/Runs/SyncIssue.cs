@@ -112,4 +112,13 @@ public enum IssueKind
 
     /// <summary>A page looked truncated and was replaced by a narrower request (see <see cref="PageDecision.Replace"/>); nothing was lost.</summary>
     PageReplaced,
+
+    /// <summary>
+    /// A next-page URL or a redirect pointed to a host the source does not trust (see <see cref="SourceDefinition.AllowedHosts"/>),
+    /// or from https to http; it was not followed, so the source's credentials were not sent there.
+    /// </summary>
+    UntrustedHost,
+
+    /// <summary>A request was redirected more often than <see cref="SourceDefinition.MaxRedirects"/> allows.</summary>
+    TooManyRedirects,
 }

@@ -23,6 +23,8 @@ public sealed class RestSourceBuilder
     private RateBudget? _rateBudget;
     private ResilienceSettings _resilience = new();
     private bool _dryRun;
+    private string[] _allowedHosts = [];
+    private int _maxRedirects = 5;
     private Func<ErrorResponse, ErrorInterpretation?>? _interpretError;
 
     /// <summary>Creates a builder for the source <paramref name="name"/>.</summary>
@@ -154,6 +156,28 @@ public sealed class RestSourceBuilder
         return this;
     }
 
+    /// <summary>
+    /// Lets paging and redirects lead to other hosts than the source's own; see <see cref="SourceDefinition.AllowedHosts"/>
+    /// for what each may receive.
+    /// </summary>
+    /// <param name="hosts"><c>host</c>, <c>host:port</c> or <c>*.example.com</c> entries; replaces earlier ones.</param>
+    /// <returns>This builder.</returns>
+    public RestSourceBuilder AllowHosts(params string[] hosts)
+    {
+        ArgumentNullException.ThrowIfNull(hosts);
+        _allowedHosts = [.. hosts];
+        return this;
+    }
+
+    /// <summary>Sets how many redirects one request follows; see <see cref="SourceDefinition.MaxRedirects"/>.</summary>
+    /// <param name="maxRedirects">The most redirects followed, 0 to 50.</param>
+    /// <returns>This builder.</returns>
+    public RestSourceBuilder MaxRedirects(int maxRedirects)
+    {
+        _maxRedirects = maxRedirects;
+        return this;
+    }
+
     /// <summary>Makes every run of the source a dry run: records are fetched and classified, nothing is written.</summary>
     /// <param name="dryRun">Whether runs are dry runs.</param>
     /// <returns>This builder.</returns>
@@ -210,6 +234,8 @@ public sealed class RestSourceBuilder
             RateBudget = _rateBudget,
             Resilience = _resilience,
             DryRun = _dryRun,
+            AllowedHosts = _allowedHosts,
+            MaxRedirects = _maxRedirects,
             InterpretError = _interpretError,
             DefaultHeaders = new Dictionary<string, string>(_headers, StringComparer.OrdinalIgnoreCase),
             Streams = streams,

@@ -37,6 +37,26 @@ public sealed class SourceDefinition
     /// </summary>
     public Func<ErrorResponse, ErrorInterpretation?>? InterpretError { get; init; }
 
+    /// <summary>
+    /// Hosts other than the source's own that paging and redirects may lead to, as <c>host</c> (any port),
+    /// <c>host:port</c> or <c>*.example.com</c> (any subdomain). Empty by default.
+    /// </summary>
+    /// <remarks>
+    /// The source's own hosts are the scheme, host and port of <see cref="BaseAddress"/> and of every stream whose
+    /// <see cref="StreamDefinition.Path"/> is an absolute URL. A next-page URL (next URL, <c>Link</c> header, or any paginator
+    /// that takes a URL from a response) may lead to an own or allowed host, and is sent with the source's credentials.
+    /// A redirect to an own host is followed with credentials; a redirect to an allowed host is followed without any of
+    /// them (no authentication, no default or stream headers, no secret query parameters). Anything else is refused with
+    /// an <see cref="IssueKind.UntrustedHost"/> issue, and an https request never leads to an http one.
+    /// </remarks>
+    public IReadOnlyList<string> AllowedHosts { get; init; } = [];
+
+    /// <summary>
+    /// The most redirects one request follows before it fails with <see cref="IssueKind.TooManyRedirects"/>. Defaults to 5;
+    /// 0 follows none.
+    /// </summary>
+    public int MaxRedirects { get; init; } = 5;
+
     /// <summary>The streams of this source, parents before their children.</summary>
     public required IReadOnlyList<StreamDefinition> Streams { get; init; }
 

@@ -12,7 +12,7 @@ namespace Ingestion.Composition.Internal;
 /// </summary>
 internal sealed partial class RestSourceConfigurationReader
 {
-    private static readonly string[] SourceSettings = ["BaseAddress", "Headers", "Auth", "RateLimit", "Resilience", "Streams"];
+    private static readonly string[] SourceSettings = ["BaseAddress", "Headers", "Auth", "RateLimit", "Resilience", "AllowedHosts", "MaxRedirects", "Streams"];
 
     private static readonly string[] StreamSettings =
     [
@@ -67,6 +67,8 @@ internal sealed partial class RestSourceConfigurationReader
         var authenticator = ReadAuth(section.GetSection("Auth"));
         var budget = ReadRateLimit(section.GetSection("RateLimit"));
         var resilience = ReadResilience(section.GetSection("Resilience"));
+        string[] allowedHosts = [.. section.GetSection("AllowedHosts").GetChildren().Select(child => child.Value ?? string.Empty)];
+        var maxRedirects = ReadInt(section, "MaxRedirects") ?? 5;
 
         var streamsSection = section.GetSection("Streams");
         var builders = new List<Func<StreamDefinition>>();
@@ -98,6 +100,8 @@ internal sealed partial class RestSourceConfigurationReader
             Authenticator = authenticator,
             RateBudget = budget,
             Resilience = resilience,
+            AllowedHosts = allowedHosts,
+            MaxRedirects = maxRedirects,
             DefaultHeaders = ReadDictionary(section.GetSection("Headers"), StringComparer.OrdinalIgnoreCase),
             Streams = ParentsFirst(streams),
         };

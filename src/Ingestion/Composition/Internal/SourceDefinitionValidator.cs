@@ -34,6 +34,7 @@ internal static class SourceDefinitionValidator
 
         ValidateBudget(source.RateBudget, prefix, errors);
         ValidateResilience(source.Resilience, prefix, errors);
+        ValidateHosts(source, prefix, errors);
 
         if (source.Streams is null || source.Streams.Count == 0)
         {
@@ -248,6 +249,29 @@ internal static class SourceDefinitionValidator
             {
                 errors.Add($"{prefix}: {option} must be at least 1 when set (was {value}).");
             }
+        }
+    }
+
+    private static void ValidateHosts(SourceDefinition source, string prefix, List<string> errors)
+    {
+        if (source.AllowedHosts is null)
+        {
+            errors.Add($"{prefix}: AllowedHosts must not be null (leave it empty to allow only the source's own hosts).");
+        }
+        else
+        {
+            for (var i = 0; i < source.AllowedHosts.Count; i++)
+            {
+                if (!Fetching.Internal.HostTrust.TryParseAllowed(source.AllowedHosts[i], out _, out _, out _))
+                {
+                    errors.Add($"{prefix}: AllowedHosts[{i}] '{source.AllowedHosts[i]}' must be a host name, 'host:port' or '*.domain', without scheme or path.");
+                }
+            }
+        }
+
+        if (source.MaxRedirects is < 0 or > 50)
+        {
+            errors.Add($"{prefix}: MaxRedirects must be between 0 and 50 (was {source.MaxRedirects}).");
         }
     }
 

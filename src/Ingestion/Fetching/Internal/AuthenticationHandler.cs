@@ -24,7 +24,7 @@ internal sealed class AuthenticationHandler(Func<SourceHttpState> currentState) 
             attempt.Requests++;
         }
 
-        if (authenticator is null)
+        if (authenticator is null || (request.Options.TryGetValue(RedirectHandler.WithoutCredentials, out var without) && without))
         {
             return await base.SendAsync(request, cancellationToken).ConfigureAwait(false);
         }

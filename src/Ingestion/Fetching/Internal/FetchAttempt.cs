@@ -31,14 +31,18 @@ internal sealed class FetchAttempt(string stream, bool canRetry)
 
     public string? VerdictError { get; private set; }
 
+    /// <summary>The issue kind a handler's verdict reports, when the status alone does not say it (a refused redirect).</summary>
+    public IssueKind? VerdictKind { get; private set; }
+
     public IReadOnlyList<string> Notes => (IReadOnlyList<string>?)_notes ?? [];
 
     public void AddNote(string note) => (_notes ??= []).Add(note);
 
-    public void Decide(FetchStatus status, string error)
+    public void Decide(FetchStatus status, string error, IssueKind? kind = null)
     {
         Verdict = status;
         VerdictError = error;
+        VerdictKind = kind;
     }
 }
 

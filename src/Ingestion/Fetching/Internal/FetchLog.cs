@@ -28,4 +28,7 @@ internal static partial class FetchLog
 
     [LoggerMessage(EventId = 2008, Level = LogLevel.Warning, Message = "Paging of {Source}/{Stream} stopped after page {Page}: {Reason}")]
     public static partial void PagingGuard(ILogger logger, string source, string stream, int page, string reason);
+
+    [LoggerMessage(EventId = 2009, Level = LogLevel.Debug, Message = "A request of {Source}/{Stream} was redirected ({HttpStatus}) to {Target}; followed {Credentials}")]
+    public static partial void Redirected(ILogger logger, string source, string stream, int httpStatus, string target, string credentials);
 }

@@ -62,6 +62,13 @@ internal sealed class HttpFetcher(IHttpClientFactory clientFactory, SourceHttpRe
                 yield break;
             }
 
+            if (pageNumber == 1 && state.Hosts.Judge(current.Uri, current.Uri, out var refusal) == HostTrustLevel.Refused)
+            {
+                // A first request built from data (a resumed checkpoint, a URL a parent record gave) is held to the same rule as a next page.
+                yield return UntrustedFirstRequest(current, refusal, source, started);
+                yield break;
+            }
+
             var sent = await SendAsync(client, state, stream, current, started, cancellationToken).ConfigureAwait(false);
             var response = sent.Response;
             previous?.Dispose();
@@ -182,7 +189,13 @@ internal sealed class HttpFetcher(IHttpClientFactory clientFactory, SourceHttpRe
                     recordTotal -= records.Count;
                     records.Clear();
                 }
-                if (next is not null)
+                if (next is not null && state.Hosts.Judge(current.Uri, next.Uri, out var reason) == HostTrustLevel.Refused)
+                {
+                    issues.Add(new SyncIssue(IssueKind.UntrustedHost, $"The request after page {pageNumber} points to {HostTrust.Describe(next.Uri)}, which was not followed: {reason}. Paging stopped so the source's credentials stay with its own hosts (SourceDefinition.AllowedHosts lists others it may use)."));
+                    next = null;
+                    stop = PageStopReason.UntrustedHost;
+                }
+                else if (next is not null)
                 {
                     if (pageNumber >= limits.MaxPages)
                     {
@@ -210,7 +223,7 @@ internal sealed class HttpFetcher(IHttpClientFactory clientFactory, SourceHttpRe
 
             foreach (var issue in issues)
             {
-                if (issue.Kind is IssueKind.PagingCycle or IssueKind.MaxPagesReached or IssueKind.MaxRecordsReached or IssueKind.SuspiciousTruncation)
+                if (issue.Kind is IssueKind.PagingCycle or IssueKind.MaxPagesReached or IssueKind.MaxRecordsReached or IssueKind.SuspiciousTruncation or IssueKind.UntrustedHost)
                 {
                     FetchLog.PagingGuard(logger, source.Name, stream.Name, pageNumber, issue.Message);
                 }
@@ -351,6 +364,7 @@ internal sealed class HttpFetcher(IHttpClientFactory clientFactory, SourceHttpRe
         HttpResponseMessage? response = null;
         FetchStatus status;
         string? error = null;
+        IssueKind? interpretedKind = null;
         try
         {
             response = await client.SendAsync(message, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
@@ -358,6 +372,7 @@ internal sealed class HttpFetcher(IHttpClientFactory clientFactory, SourceHttpRe
             {
                 status = verdict;
                 error = attempt.VerdictError;
+                interpretedKind = attempt.VerdictKind;
             }
             else
             {
@@ -401,8 +416,7 @@ internal sealed class HttpFetcher(IHttpClientFactory clientFactory, SourceHttpRe
             error = state.Redact(DescribeException(exception)) + AttemptsSuffix(attempt);
         }
 
-        IssueKind? interpretedKind = null;
-        if (status != FetchStatus.Success && response is not null && source.InterpretError is { } interpret
+        if (status != FetchStatus.Success && interpretedKind is null && response is not null && source.InterpretError is { } interpret
             && (int)response.StatusCode is >= 400 and < 500 and not 429)
         {
             if (await InterpretAsync(interpret, response, page, stream, source, cancellationToken).ConfigureAwait(false) is { } interpretation)
@@ -488,7 +502,7 @@ internal sealed class HttpFetcher(IHttpClientFactory clientFactory, SourceHttpRe
         _ => FetchStatus.ClientError,
     };
 
-    private static void AddHeaders(HttpRequestMessage message, IReadOnlyDictionary<string, string> headers)
+    internal static void AddHeaders(HttpRequestMessage message, IReadOnlyDictionary<string, string> headers)
     {
         foreach (var (name, value) in headers)
         {
@@ -507,6 +521,20 @@ internal sealed class HttpFetcher(IHttpClientFactory clientFactory, SourceHttpRe
         StopReason = PageStopReason.Cancelled,
         RequestCount = 0,
     };
+
+    private FetchedPage UntrustedFirstRequest(PageRequest request, string reason, SourceDefinition source, long started)
+    {
+        var error = $"the request to {HostTrust.Describe(request.Uri)} was not sent: {reason}";
+        return new FetchedPage
+        {
+            PageNumber = 1,
+            Request = request,
+            Outcome = new FetchOutcome { Status = FetchStatus.ClientError, Elapsed = time.GetElapsedTime(started), Attempts = 1, Error = error, IssueKind = IssueKind.UntrustedHost },
+            Issues = [new SyncIssue(IssueKind.UntrustedHost, $"Page 1 of source '{source.Name}' failed: {error} (SourceDefinition.AllowedHosts lists other hosts the source may use).")],
+            StopReason = PageStopReason.Failed,
+            RequestCount = 0,
+        };
+    }
 
     private static FetchedPage FailedPage(int pageNumber, PageRequest request, Sent sent, SourceDefinition source)
     {

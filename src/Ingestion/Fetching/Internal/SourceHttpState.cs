@@ -29,6 +29,7 @@ internal sealed class SourceHttpState
         var declared = source.Authenticator?.SecretQueryParameters ?? [];
         SecretQueryParameters = declared.Count == 0 ? [] : [.. declared];
         Budget = new RateBudgetLimiter(source.RateBudget, time);
+        Hosts = new HostTrust(source);
         var resilience = source.Resilience;
 
         var retry = new RetryStrategyOptions<HttpResponseMessage>
@@ -78,6 +79,9 @@ internal sealed class SourceHttpState
     public IReadOnlyCollection<string> SecretQueryParameters { get; }
 
     public RateBudgetLimiter Budget { get; }
+
+    /// <summary>Which hosts paging and redirects may lead to.</summary>
+    public HostTrust Hosts { get; }
 
     /// <summary>Retries around the circuit breaker; each attempt runs the budget and then <see cref="AttemptTimeout"/>.</summary>
     public ResiliencePipeline<HttpResponseMessage> Pipeline { get; }

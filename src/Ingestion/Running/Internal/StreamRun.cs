@@ -135,7 +135,7 @@ internal sealed class StreamRun
                 }
             }
 
-            if (page.StopReason is PageStopReason.Cycle or PageStopReason.MaxPages or PageStopReason.MaxRecords)
+            if (page.StopReason is PageStopReason.Cycle or PageStopReason.MaxPages or PageStopReason.MaxRecords or PageStopReason.UntrustedHost)
             {
                 StoppedEarly = true;
             }
