@@ -82,6 +82,8 @@ internal sealed class CliHostFactory(IReadOnlyDictionary<string, string?>? overr
             {
                 ingestion.AddRestSources(section.GetSection("Sources"));
             }
+
+            ingestion.Services.AddOptions<SyncRunnerOptions>().Bind(section.GetSection("Runner"), binder => binder.ErrorOnUnknownConfiguration = true);
         });
 
         return builder.Build();

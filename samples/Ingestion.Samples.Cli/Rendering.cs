@@ -17,6 +17,12 @@ internal static class Rendering
             return ExitCodes.Cancelled;
         }
 
+        // A run that lost its database is an outage to wait out, not a source to fix: the same code as a database down at start.
+        if (reports.Any(r => r.Issues.Any(i => i.Kind == IssueKind.StoreUnavailable)))
+        {
+            return ExitCodes.Unavailable;
+        }
+
         if (reports.Any(r => r.Status == RunStatus.Failed))
         {
             return ExitCodes.Failed;
@@ -132,6 +138,7 @@ internal static class Rendering
             ExitCodes.CompletedWithIssues => "[yellow]Completed with issues[/]",
             ExitCodes.Failed => "[red]Failed[/]",
             ExitCodes.Cancelled => "[yellow]Cancelled[/]",
+            ExitCodes.Unavailable => "[red]Failed: the database became unavailable[/]",
             _ => exitCode.ToString(Invariant),
         };
         console.MarkupLine($"{text} (exit code {exitCode.ToString(Invariant)})");
@@ -143,6 +150,7 @@ internal static class Rendering
         RunStatus.Partial => "[yellow]Partial[/]",
         RunStatus.Failed => "[red]Failed[/]",
         RunStatus.Cancelled => "[yellow]Cancelled[/]",
+        RunStatus.Abandoned => "[red]Abandoned[/]",
         _ => status.ToString(),
     };
 

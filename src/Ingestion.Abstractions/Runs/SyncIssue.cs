@@ -121,4 +121,13 @@ public enum IssueKind
 
     /// <summary>A request was redirected more often than <see cref="SourceDefinition.MaxRedirects"/> allows.</summary>
     TooManyRedirects,
+
+    /// <summary>A run stopped without finishing and was closed as <see cref="RunStatus.Abandoned"/>.</summary>
+    RunAbandoned,
+
+    /// <summary>
+    /// The store could not be reached (connection refused or lost, server shutting down) even after retrying across a short
+    /// outage; the run failed and what it had not committed is fetched again next run.
+    /// </summary>
+    StoreUnavailable,
 }

@@ -17,6 +17,12 @@ public enum RunStatus
 
     /// <summary>The run was cancelled.</summary>
     Cancelled,
+
+    /// <summary>
+    /// The run stopped without finishing (its process died, or it lost the database) and was closed later by another run
+    /// or host once its heartbeat had gone quiet (see the engine's <c>SyncRunnerOptions.AbandonRunsAfter</c>). Counts as a failure.
+    /// </summary>
+    Abandoned,
 }
 
 /// <summary>The report of one stream run, kept in the run log.</summary>
@@ -36,6 +42,12 @@ public sealed record SyncReport
 
     /// <summary>When the run ended, or <see langword="null"/> while running.</summary>
     public DateTimeOffset? CompletedAt { get; init; }
+
+    /// <summary>
+    /// When the run was last known alive: its start, each heartbeat while it runs, its end. For an <see cref="RunStatus.Abandoned"/>
+    /// run, the last sign of life before it stopped.
+    /// </summary>
+    public DateTimeOffset? LastSeenAt { get; init; }
 
     /// <summary>How long the run took.</summary>
     public TimeSpan Duration => CompletedAt is { } end ? end - StartedAt : TimeSpan.Zero;

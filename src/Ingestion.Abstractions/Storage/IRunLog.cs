@@ -21,4 +21,16 @@ public interface IRunLog
     /// <param name="cancellationToken">Cancels the call.</param>
     /// <returns>The reports.</returns>
     ValueTask<IReadOnlyList<SyncReport>> GetRecentAsync(StreamId? stream, int limit, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Reads the runs still recorded as <see cref="RunStatus.Running"/>, so that runs whose process died can be closed. The default
+    /// implementation filters the most recent 1,000 runs; a store with an index on the status should override it.
+    /// </summary>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>The running runs, in any order.</returns>
+    async ValueTask<IReadOnlyList<SyncReport>> GetRunningAsync(CancellationToken cancellationToken)
+    {
+        var recent = await GetRecentAsync(null, 1_000, cancellationToken).ConfigureAwait(false);
+        return [.. recent.Where(report => report.Status == RunStatus.Running)];
+    }
 }

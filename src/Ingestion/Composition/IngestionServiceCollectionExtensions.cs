@@ -43,6 +43,8 @@ public static class IngestionServiceCollectionExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<ISourceCatalog, SourceCatalog>();
         services.TryAddSingleton<ISyncRunner, SyncRunner>();
+        services.AddValidatedOptions<SyncRunnerOptions, SyncRunnerOptionsValidator>();
+        services.TryAddSingleton<RunLiveness>();
         services.AddHttpFetching();
         services.AddIngestionClient();
         services.AddPartialRetry();

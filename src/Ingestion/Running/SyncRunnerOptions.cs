@@ -8,4 +8,24 @@ public sealed class SyncRunnerOptions
 
     /// <summary>The most issues one report lists; further ones are counted in a closing issue. Defaults to 1,000.</summary>
     public int MaxIssuesPerReport { get; set; } = 1_000;
+
+    /// <summary>
+    /// How often a running run records that it is alive (its progress so far and <see cref="SyncReport.LastSeenAt"/>) in the run log.
+    /// Defaults to 30 seconds.
+    /// </summary>
+    public TimeSpan RunHeartbeatInterval { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// How long a run recorded as running may go without a heartbeat before a new run of any stream, or another host's scheduler,
+    /// closes it as <see cref="RunStatus.Abandoned"/> and counts it in the stream's health. Must be longer than
+    /// <see cref="RunHeartbeatInterval"/> for runs on other hosts to be safe from it. Defaults to 2 minutes.
+    /// </summary>
+    public TimeSpan AbandonRunsAfter { get; set; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>
+    /// How long a run keeps retrying a store write that failed because the store could not be reached (a database restart, a
+    /// dropped connection) before it fails with <see cref="IssueKind.StoreUnavailable"/>. Writes are retried with backoff from
+    /// 250 ms to 2 s. <see cref="TimeSpan.Zero"/> turns retrying off. Defaults to 10 seconds.
+    /// </summary>
+    public TimeSpan StoreOutageTolerance { get; set; } = TimeSpan.FromSeconds(10);
 }

@@ -10,7 +10,7 @@ internal sealed class PostgresRunLog(PostgresStoreContext context) : IRunLog
 {
     private const string Columns =
         "run_id, source, stream, status, started_at, completed_at, dry_run, requests, pages, records_fetched, records_new, " +
-        "records_changed, records_unchanged, records_partial, records_deleted, watermark, issues";
+        "records_changed, records_unchanged, records_partial, records_deleted, watermark, issues, last_seen_at";
 
     public async ValueTask SaveAsync(SyncReport report, CancellationToken cancellationToken)
     {
@@ -19,13 +19,14 @@ internal sealed class PostgresRunLog(PostgresStoreContext context) : IRunLog
         await using var command = context.Command(
             $"""
             INSERT INTO {context.Schema}.runs ({Columns})
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, coalesce($17, '[]'::jsonb))
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, coalesce($17, '[]'::jsonb), $18)
             ON CONFLICT (run_id) DO UPDATE
                SET source = excluded.source, stream = excluded.stream, status = excluded.status, started_at = excluded.started_at,
                    completed_at = excluded.completed_at, dry_run = excluded.dry_run, requests = excluded.requests, pages = excluded.pages,
                    records_fetched = excluded.records_fetched, records_new = excluded.records_new, records_changed = excluded.records_changed,
                    records_unchanged = excluded.records_unchanged, records_partial = excluded.records_partial,
-                   records_deleted = excluded.records_deleted, watermark = excluded.watermark, issues = excluded.issues
+                   records_deleted = excluded.records_deleted, watermark = excluded.watermark, issues = excluded.issues,
+                   last_seen_at = excluded.last_seen_at
             """,
             connection);
         var p = command.Parameters;
@@ -46,6 +47,7 @@ internal sealed class PostgresRunLog(PostgresStoreContext context) : IRunLog
         p.Add(new NpgsqlParameter<long> { TypedValue = report.RecordsDeleted });
         p.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Text, Value = (object?)PostgresText.CleanOrNull(report.Watermark) ?? DBNull.Value });
         p.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Jsonb, Value = (object?)Storage.Internal.IssuesJson.Write(report.Issues) ?? DBNull.Value });
+        p.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.TimestampTz, Value = (object?)report.LastSeenAt ?? DBNull.Value });
         await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 
@@ -71,6 +73,9 @@ internal sealed class PostgresRunLog(PostgresStoreContext context) : IRunLog
 
         return QueryAsync("ORDER BY started_at DESC, run_id LIMIT $1", command => command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = limit }), cancellationToken);
     }
+
+    public ValueTask<IReadOnlyList<SyncReport>> GetRunningAsync(CancellationToken cancellationToken) =>
+        QueryAsync("WHERE status = 'running'", static _ => { }, cancellationToken);
 
     private async ValueTask<IReadOnlyList<SyncReport>> QueryAsync(string tail, Action<NpgsqlCommand> addParameters, CancellationToken cancellationToken)
     {
@@ -100,6 +105,7 @@ internal sealed class PostgresRunLog(PostgresStoreContext context) : IRunLog
                 RecordsDeleted = reader.GetInt64(14),
                 Watermark = reader.IsDBNull(15) ? null : reader.GetString(15),
                 Issues = issues,
+                LastSeenAt = reader.IsDBNull(17) ? null : reader.GetFieldValue<DateTimeOffset>(17),
 
                 // The runner records a tripped guard as a SnapshotGuardTripped issue, which the issues column keeps.
                 GuardTripped = issues.Any(issue => issue.Kind == IssueKind.SnapshotGuardTripped),
@@ -116,6 +122,7 @@ internal sealed class PostgresRunLog(PostgresStoreContext context) : IRunLog
         RunStatus.Partial => "partial",
         RunStatus.Failed => "failed",
         RunStatus.Cancelled => "cancelled",
+        RunStatus.Abandoned => "abandoned",
         _ => status.ToString().ToLowerInvariant(),
     };
 
@@ -125,6 +132,7 @@ internal sealed class PostgresRunLog(PostgresStoreContext context) : IRunLog
         "succeeded" => RunStatus.Succeeded,
         "partial" => RunStatus.Partial,
         "failed" => RunStatus.Failed,
+        "abandoned" => RunStatus.Abandoned,
         _ => RunStatus.Cancelled,
     };
 }

@@ -38,7 +38,7 @@ internal static class HealthEvaluator
                     Reason = DescribePartial(report),
                 };
 
-            case RunStatus.Failed:
+            case RunStatus.Failed or RunStatus.Abandoned:
                 failures++;
                 var error = FirstProblem(report) ?? "The run failed.";
                 var unauthorized = report.Issues.Any(issue => issue.Kind == IssueKind.Unauthorized);

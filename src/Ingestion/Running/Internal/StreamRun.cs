@@ -54,6 +54,12 @@ internal sealed class StreamRun
 
     public Activity? Activity { get; set; }
 
+
+    /// <summary>The store could not be reached even after retrying: the run fails, whatever it committed before.</summary>
+    public bool StoreUnavailable { get; private set; }
+
+    private long _lastHeartbeatTicks;
+
     /// <summary>The stream's state as last committed (or, in a dry run, as it would be).</summary>
     public SyncState State { get; set; }
 
@@ -180,6 +186,24 @@ internal sealed class StreamRun
     }
 
     public void MarkStoreFailed(string message) => MarkInterrupted(IssueKind.StoreFailure, message);
+
+    /// <summary>Whether a heartbeat is due at <paramref name="now"/>; claims it, so concurrent parents of a fan-out record one.</summary>
+    public bool TryClaimHeartbeat(DateTimeOffset now, TimeSpan interval)
+    {
+        var last = Interlocked.Read(ref _lastHeartbeatTicks);
+        var due = (last == 0 ? StartedAt.UtcTicks : last) + interval.Ticks;
+        return now.UtcTicks >= due && Interlocked.CompareExchange(ref _lastHeartbeatTicks, now.UtcTicks, last) == last;
+    }
+
+    public void MarkStoreUnavailable(string message)
+    {
+        lock (_gate)
+        {
+            StoreUnavailable = true;
+        }
+
+        MarkInterrupted(IssueKind.StoreUnavailable, message);
+    }
 
     /// <summary>Something other than a page failure stopped (part of) the run: a store failure or an unexpected error.</summary>
     public void MarkInterrupted(IssueKind kind, string message, string? key = null)

@@ -31,6 +31,7 @@ internal sealed class SyncRunner : ISyncRunner
     private readonly SyncRunnerOptions _options;
     private readonly IJobQueue? _jobQueue;
     private readonly ILogger _logger;
+    private readonly RunLiveness _liveness;
     // Weak keys: a source replaced at run time gets new stream definitions, and the plans of the old ones go with them.
     private readonly ConditionalWeakTable<StreamDefinition, StreamPlan> _plans = new();
 
@@ -56,6 +57,7 @@ internal sealed class SyncRunner : ISyncRunner
         _options = options.Value;
         _jobQueue = jobQueue;
         _logger = (ILogger?)loggerFactory?.CreateLogger<SyncRunner>() ?? NullLogger.Instance;
+        _liveness = new RunLiveness(runLog, healthStore, rawStore, time, options, loggerFactory);
     }
 
     public async Task<IReadOnlyList<SyncReport>> SyncStreamAsync(string source, string stream, SyncOptions? options, CancellationToken cancellationToken)
@@ -162,7 +164,9 @@ internal sealed class SyncRunner : ISyncRunner
                 StartedAt = now,
                 CompletedAt = now,
                 DryRun = options.DryRun,
-                Issues = [new SyncIssue(IssueKind.Other, Unexpected(exception))],
+                Issues = [StoreOutage.IsUnavailable(exception)
+                    ? new SyncIssue(IssueKind.StoreUnavailable, $"The store could not be reached: {Unexpected(exception)}")
+                    : new SyncIssue(IssueKind.Other, Unexpected(exception))],
             });
             return;
         }
@@ -204,7 +208,14 @@ internal sealed class SyncRunner : ISyncRunner
 #pragma warning restore CA1031
         {
             SyncRunnerLog.RunCrashed(_logger, exception, plan.Source.Name, plan.Stream.Name);
-            run.MarkInterrupted(IssueKind.Other, Unexpected(exception));
+            if (StoreOutage.IsUnavailable(exception))
+            {
+                run.MarkStoreUnavailable($"The store could not be reached: {Unexpected(exception)}");
+            }
+            else
+            {
+                run.MarkInterrupted(IssueKind.Other, Unexpected(exception));
+            }
         }
 
         return await FinishRunAsync(run, parentsComplete: true).ConfigureAwait(false);
@@ -280,7 +291,8 @@ internal sealed class SyncRunner : ISyncRunner
 
         if (!options.DryRun)
         {
-            await _runLog.SaveAsync(run.ToReport(RunStatus.Running, completedAt: null, guardTripped: false, deleted: 0, state.Watermark), cancellationToken).ConfigureAwait(false);
+            await CloseAbandonedRunsAsync(run, cancellationToken).ConfigureAwait(false);
+            await _runLog.SaveAsync(run.ToReport(RunStatus.Running, completedAt: null, guardTripped: false, deleted: 0, state.Watermark) with { LastSeenAt = run.StartedAt }, cancellationToken).ConfigureAwait(false);
         }
 
         // Child streams share one watermark over all parents; it is applied to each parent's request.
@@ -290,6 +302,19 @@ internal sealed class SyncRunner : ISyncRunner
         }
 
         return run;
+    }
+
+    // The runs a dead process left as running are closed before this one is recorded, so health counts them in order.
+    private async Task CloseAbandonedRunsAsync(StreamRun run, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await _liveness.CloseAbandonedAsync(run.RunId, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception exception) when (exception is not OperationCanceledException && !StoreOutage.IsUnavailable(exception))
+        {
+            SyncRunnerLog.BookkeepingFailed(_logger, exception, run.Source.Name, run.Stream.Name);
+        }
     }
 
     private string? StartWatermark(StreamRun run)
@@ -556,15 +581,14 @@ internal sealed class SyncRunner : ISyncRunner
             }
             else if (writes.Count > 0)
             {
-                var result = await _rawStore.WriteBatchAsync(
-                    new RawBatch { Stream = run.Id, RunId = run.RunId, FetchedAt = _time.GetUtcNow(), Records = writes, State = state },
-                    cancellationToken).ConfigureAwait(false);
+                var batch = new RawBatch { Stream = run.Id, RunId = run.RunId, FetchedAt = _time.GetUtcNow(), Records = writes, State = state };
+                var result = await RetryWhileUnreachableAsync(run, token => _rawStore.WriteBatchAsync(batch, token).AsTask(), cancellationToken).ConfigureAwait(false);
                 run.Commit(result.New, result.Changed, result.Unchanged, result.Partial, result.ChangedKeys, result.Issues, batchCursor, state);
                 RecordOutcomes(run, result.New, result.Changed, result.Unchanged, result.Partial);
             }
             else if (state is not null && (!string.Equals(state.Checkpoint, run.State.Checkpoint, StringComparison.Ordinal) || !string.Equals(state.Watermark, run.State.Watermark, StringComparison.Ordinal)))
             {
-                await _stateStore.SaveAsync(state, cancellationToken).ConfigureAwait(false);
+                await RetryWhileUnreachableAsync(run, async token => { await _stateStore.SaveAsync(state, token).ConfigureAwait(false); return true; }, cancellationToken).ConfigureAwait(false);
                 run.Commit(0, 0, 0, 0, [], [], batchCursor, state);
             }
         }
@@ -579,7 +603,15 @@ internal sealed class SyncRunner : ISyncRunner
         {
             SyncRunnerLog.BatchFailed(_logger, exception, run.Source.Name, run.Stream.Name, pageNumber);
             var what = pageNumber > 0 ? $"page {pageNumber}" : $"a batch of {writes.Count} records";
-            run.MarkStoreFailed($"Writing {what} to the raw store failed ({exception.GetType().Name}: {exception.Message}); the batch and its state were not committed.");
+            if (StoreOutage.IsUnavailable(exception))
+            {
+                run.MarkStoreUnavailable($"Writing {what} failed because the store could not be reached for {Fetching.Internal.Describe.Duration(_options.StoreOutageTolerance)} ({exception.GetType().Name}: {exception.Message}); the batch and its state were not committed and are fetched again next run.");
+            }
+            else
+            {
+                run.MarkStoreFailed($"Writing {what} to the raw store failed ({exception.GetType().Name}: {exception.Message}); the batch and its state were not committed.");
+            }
+
             return false;
         }
 
@@ -591,8 +623,21 @@ internal sealed class SyncRunner : ISyncRunner
             }
         }
 
+        if (!run.DryRun)
+        {
+            await _liveness.BeatIfDueAsync(run, cancellationToken).ConfigureAwait(false);
+        }
+
         return true;
     }
+
+    private Task<T> RetryWhileUnreachableAsync<T>(StreamRun run, Func<CancellationToken, Task<T>> work, CancellationToken cancellationToken) =>
+        StoreOutage.RetryAsync(
+            work,
+            _options.StoreOutageTolerance,
+            _time,
+            (exception, delay) => SyncRunnerLog.StoreUnreachable(_logger, run.Source.Name, run.Stream.Name, exception.Message, delay.TotalMilliseconds),
+            cancellationToken);
 
     // In a dry run the store is only read: a record is new, changed or unchanged against its stored latest version.
     private async Task ClassifyWithoutWritingAsync(StreamRun run, List<RawRecordWrite> writes, string? batchCursor, SyncState? state, CancellationToken cancellationToken)
@@ -657,7 +702,7 @@ internal sealed class SyncRunner : ISyncRunner
         var status = run switch
         {
             { Cancelled: true } => RunStatus.Cancelled,
-            { Unauthorized: true } or { ConfigurationFailed: true } => RunStatus.Failed,
+            { Unauthorized: true } or { ConfigurationFailed: true } or { StoreUnavailable: true } => RunStatus.Failed,
             { HadFailedPage: true, CompleteRecords: 0 } or { StoreFailed: true, CompleteRecords: 0 } => RunStatus.Failed,
             { HadFailedPage: true } or { StoreFailed: true } or { BudgetExhausted: true } or { StoppedEarly: true } => RunStatus.Partial,
             _ when guardTripped => RunStatus.Partial,
@@ -670,6 +715,7 @@ internal sealed class SyncRunner : ISyncRunner
         }
 
         var report = run.ToReport(status, _time.GetUtcNow(), guardTripped, deleted, run.FansOut ? Watermarks.Max(run.State.Watermark, run.MaxCursor) : run.State.Watermark);
+        report = report with { LastSeenAt = report.CompletedAt };
         if (!run.DryRun)
         {
             await RecordRunAsync(run, report).ConfigureAwait(false);
@@ -809,7 +855,9 @@ internal sealed class SyncRunner : ISyncRunner
     {
         try
         {
-            await _runLog.SaveAsync(report, CancellationToken.None).ConfigureAwait(false);
+            // A run that failed because the store was down waits out a short outage once more to record how it ended; if the
+            // store stays down, its row stays running until a later run closes it as abandoned.
+            await RetryWhileUnreachableAsync(run, async token => { await _runLog.SaveAsync(report, token).ConfigureAwait(false); return true; }, CancellationToken.None).ConfigureAwait(false);
             if (report.Status == RunStatus.Cancelled)
             {
                 return;

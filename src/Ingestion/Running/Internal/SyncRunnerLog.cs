@@ -31,4 +31,13 @@ internal static partial class SyncRunnerLog
 
     [LoggerMessage(EventId = 1008, Level = LogLevel.Warning, Message = "The stored checkpoint of {Source}/{Stream} could not be read; starting from the first page")]
     public static partial void CheckpointUnreadable(ILogger logger, string source, string stream);
+
+    [LoggerMessage(EventId = 1009, Level = LogLevel.Warning, Message = "The store of {Source}/{Stream} is unreachable ({Error}); retrying in {DelayMs} ms")]
+    public static partial void StoreUnreachable(ILogger logger, string source, string stream, string error, double delayMs);
+
+    [LoggerMessage(EventId = 1010, Level = LogLevel.Warning, Message = "Run {RunId} of {Source}/{Stream} was last seen at {LastSeenAt:O} and has been closed as abandoned")]
+    public static partial void RunAbandoned(ILogger logger, Guid runId, string source, string stream, DateTimeOffset lastSeenAt);
+
+    [LoggerMessage(EventId = 1011, Level = LogLevel.Debug, Message = "The heartbeat of run {RunId} of {Source}/{Stream} could not be recorded")]
+    public static partial void HeartbeatFailed(ILogger logger, Exception exception, Guid runId, string source, string stream);
 }

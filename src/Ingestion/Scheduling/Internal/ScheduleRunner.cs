@@ -77,6 +77,7 @@ internal sealed partial class ScheduleRunner : BackgroundService
                 LogCheckFailed(_logger, exception, _options.CheckInterval.TotalSeconds);
             }
 
+            await CloseAbandonedRunsAsync(stoppingToken).ConfigureAwait(false);
             try
             {
                 await Task.Delay(wait, _time, stoppingToken).ConfigureAwait(false);
@@ -85,6 +86,27 @@ internal sealed partial class ScheduleRunner : BackgroundService
             {
                 return;
             }
+        }
+    }
+
+    // Every host's scheduler closes runs whose process died, so the run log and health say so even when the stream never runs again.
+    private async Task CloseAbandonedRunsAsync(CancellationToken stoppingToken)
+    {
+        try
+        {
+            if (_services.GetService(typeof(Running.Internal.RunLiveness)) as Running.Internal.RunLiveness is { } liveness)
+            {
+                await liveness.CloseAbandonedAsync(closedBy: null, stoppingToken).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+#pragma warning disable CA1031 // The sweep is bookkeeping; the next check tries again.
+        catch (Exception exception)
+#pragma warning restore CA1031
+        {
+            LogCheckFailed(_logger, exception, _options.CheckInterval.TotalSeconds);
         }
     }
 
