@@ -100,6 +100,29 @@ public sealed class LocalPostgresServer : IAsyncDisposable
             lastFailure);
     }
 
+    /// <summary>Starts a throwaway cluster from the machine's binaries, whatever <c>INGESTION_TEST_POSTGRES</c> says: for tests that stop the server.</summary>
+    /// <param name="cancellationToken">Cancels the start.</param>
+    /// <returns>The running cluster.</returns>
+    public static Task<LocalPostgresServer> StartThrowawayAsync(CancellationToken cancellationToken = default) => StartAsync(configured: null, cancellationToken);
+
+    /// <summary>Stops a throwaway cluster without deleting it (a fast shutdown: open sessions are ended), as a database outage would.</summary>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>A task that completes when the server has stopped.</returns>
+    /// <exception cref="InvalidOperationException">The server is not a throwaway cluster this process started.</exception>
+    public Task StopAsync(CancellationToken cancellationToken = default) =>
+        RunToolAsync(ThrowawayBinaries(), "pg_ctl", ["-D", Path.Combine(_folder!, "data"), "-m", "fast", "-w", "stop"], _asPostgresUser, cancellationToken);
+
+    /// <summary>Starts a throwaway cluster stopped by <see cref="StopAsync"/> again, on the same port.</summary>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>A task that completes when the server accepts connections.</returns>
+    /// <exception cref="InvalidOperationException">The server is not a throwaway cluster this process started.</exception>
+    public Task StartAgainAsync(CancellationToken cancellationToken = default) =>
+        RunToolAsync(ThrowawayBinaries(), "pg_ctl", ["-D", Path.Combine(_folder!, "data"), "-l", Path.Combine(_folder!, "server.log"), "-w", "-t", "60", "start"], _asPostgresUser, cancellationToken);
+
+    private string ThrowawayBinaries() => _folder is not null && _binaries is not null
+        ? _binaries
+        : throw new InvalidOperationException("Only a throwaway cluster started by this process can be stopped and started.");
+
     /// <summary>Creates a fresh, empty database and returns its connection string.</summary>
     /// <param name="nameHint">A readable part of the database name.</param>
     /// <param name="cancellationToken">Cancels the call.</param>
