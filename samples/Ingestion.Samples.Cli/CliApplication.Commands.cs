@@ -164,10 +164,12 @@ internal sealed partial class CliApplication
         var reports = results.SelectMany(r => r.Reports).ToList();
         Rendering.WriteSummary(_console, reports, dryRun);
         var derivedInline = results.Sum(r => r.DerivedInline);
+        var skippedInline = results.Sum(r => r.SkippedInline);
         var queued = results.Sum(r => r.QueuedForDerivation);
-        if (derivedInline + queued > 0)
+        if (derivedInline + skippedInline + queued > 0)
         {
-            _console.MarkupLine($"Derivation: {Rendering.Number(derivedInline)} changed keys derived now, {Rendering.Number(queued)} queued for the workers.");
+            var skipped = skippedInline > 0 ? $", {Rendering.Number(skippedInline)} skipped (partial, not JSON or not for any deriver)" : "";
+            _console.MarkupLine($"Derivation: {Rendering.Number(derivedInline)} changed keys derived now{skipped}, {Rendering.Number(queued)} queued for the workers.");
         }
 
         var derivationErrors = results.SelectMany(r => r.DerivationErrors).ToList();

@@ -12,8 +12,9 @@ internal sealed class DemoRun(ISourceCatalog catalog, IIngestionClient client, I
             cancellationToken)));
         var reports = results.SelectMany(r => r.Reports).ToList();
         var derived = catalog.Sources.Zip(results).ToDictionary(pair => pair.First.Name, pair => pair.Second.DerivedInline, StringComparer.Ordinal);
+        var skipped = catalog.Sources.Zip(results).ToDictionary(pair => pair.First.Name, pair => pair.Second.SkippedInline, StringComparer.Ordinal);
         var health = await healthStore.GetAllAsync(cancellationToken);
-        RunReportWriter.WritePass(output, title, reports, health, derived);
+        RunReportWriter.WritePass(output, title, reports, health, derived, skipped);
         foreach (var error in results.SelectMany(r => r.DerivationErrors))
         {
             output.WriteLine($"  derivation error: {error}");

@@ -5,7 +5,13 @@ namespace Ingestion.Samples.Host;
 /// <summary>Prints sync reports and stream health as plain aligned text (readable in a terminal and in CI logs).</summary>
 internal static class RunReportWriter
 {
-    public static void WritePass(TextWriter output, string title, IReadOnlyList<SyncReport> reports, IReadOnlyList<StreamHealth> health, IReadOnlyDictionary<string, int> derived)
+    public static void WritePass(
+        TextWriter output,
+        string title,
+        IReadOnlyList<SyncReport> reports,
+        IReadOnlyList<StreamHealth> health,
+        IReadOnlyDictionary<string, int> derived,
+        IReadOnlyDictionary<string, int> skipped)
     {
         output.WriteLine();
         output.WriteLine(title);
@@ -48,6 +54,12 @@ internal static class RunReportWriter
         if (derived.Count > 0)
         {
             output.WriteLine("  changed records derived, per source: " + string.Join(", ", derived.OrderBy(d => d.Key, StringComparer.Ordinal).Select(d => $"{d.Key} {Number(d.Value)}")));
+        }
+
+        if (skipped.Values.Any(count => count > 0))
+        {
+            output.WriteLine("  changed records no deriver could take (partial, not JSON or not theirs), per source: " +
+                string.Join(", ", skipped.Where(s => s.Value > 0).OrderBy(s => s.Key, StringComparer.Ordinal).Select(s => $"{s.Key} {Number(s.Value)}")));
         }
 
         output.WriteLine(

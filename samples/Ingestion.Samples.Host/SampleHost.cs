@@ -9,7 +9,12 @@ internal static class SampleHost
 {
     private const int ExitOk = 0;
     private const int ExitDemoMismatch = 1;
+    private const int ExitUsage = 64;
     private const int ExitNoDatabase = 69;
+
+    // Demo:Fault=<FaultKind> makes the simulator fail every employments request of one Employes employee that way, so a
+    // check of the demo's verdict (tests/ci/ci-run-selftest.sh) can see it reject a stream that did not succeed.
+    private const string FaultSetting = "Demo:Fault";
 
     private static readonly string[] Vendors = ["Employes", "Jibble", "Finale"];
 
@@ -43,6 +48,11 @@ internal static class SampleHost
         if (simulator is not null)
         {
             output.WriteLine($"Vendor simulator: {simulator.BaseAddress} stands in for {string.Join(", ", simulated)} (no Ingestion:<Vendor> section configured).");
+        }
+
+        if (builder.Configuration[FaultSetting] is { Length: > 0 } fault && !InjectFault(fault, simulated.Contains("Employes") ? simulator : null, output))
+        {
+            return ExitUsage;
         }
 
         await using var database = await DemoDatabase.OpenAsync(builder.Configuration.GetConnectionString("Ingestion"), output, stopping.Token);
@@ -104,18 +114,50 @@ internal static class SampleHost
         return Verdict(first, second, output);
     }
 
+    // The demo syncs vendors (or their simulator without faults) that should answer every request, so any stream that did
+    // not succeed, in either pass, is a regression: Partial, Failed and Cancelled all fail the demo, not only Failed.
     private static int Verdict(PassResult first, PassResult second, TextWriter output)
     {
         output.WriteLine();
         var changed = second.Reports.Sum(r => r.RecordsNew + r.RecordsChanged);
-        var failed = first.Reports.Concat(second.Reports).Count(r => r.Status == RunStatus.Failed);
-        if (changed == 0 && failed == 0 && first.StoredRecords == second.StoredRecords)
+        var unsuccessful = first.Reports.Select(r => (Pass: 1, Report: r)).Concat(second.Reports.Select(r => (Pass: 2, Report: r)))
+            .Where(run => run.Report.Status != RunStatus.Succeeded)
+            .ToList();
+        if (changed == 0 && unsuccessful.Count == 0 && first.StoredRecords == second.StoredRecords)
         {
             output.WriteLine($"Pass 2 found nothing new or changed and stored no duplicates: {second.StoredRecords:N0} records, each kept once.");
             return ExitOk;
         }
 
-        output.WriteLine($"Unexpected: pass 2 saw {changed:N0} new or changed records, {failed} runs failed, stored records went from {first.StoredRecords:N0} to {second.StoredRecords:N0}.");
+        foreach (var (pass, report) in unsuccessful)
+        {
+            output.WriteLine($"Not succeeded: pass {pass} {report.Stream} ended {report.Status}.");
+        }
+
+        output.WriteLine(
+            $"Unexpected: {unsuccessful.Count} stream runs did not succeed, pass 2 saw {changed:N0} new or changed records, " +
+            $"stored records went from {first.StoredRecords:N0} to {second.StoredRecords:N0}.");
         return ExitDemoMismatch;
+    }
+
+    // simulator: the simulator when it stands in for Employes, else null.
+    private static bool InjectFault(string fault, Simulator? simulator, TextWriter output)
+    {
+        if (!Enum.TryParse<FaultKind>(fault, ignoreCase: true, out var kind) || !Enum.IsDefined(kind))
+        {
+            output.WriteLine($"{FaultSetting} must be one of {string.Join(", ", Enum.GetNames<FaultKind>())}; it is '{fault}'.");
+            return false;
+        }
+
+        if (simulator is null)
+        {
+            output.WriteLine($"{FaultSetting} needs the simulator to stand in for Employes.");
+            return false;
+        }
+
+        var employee = simulator.Data.EmployeeIds[0];
+        simulator.Faults.Add(new FaultRule(Vendor.Employes, $"/v4/*/employees/{employee}/employments", kind, Times: int.MaxValue));
+        output.WriteLine($"Injected fault: {kind} on every employments request of Employes employee {employee} ({FaultSetting}).");
+        return true;
     }
 }

@@ -12,7 +12,11 @@ public enum FaultKind
     /// <summary>5xx with the vendor's error body (<see cref="FaultRule.StatusCode"/>, default 500).</summary>
     ServerErrorBurst,
 
-    /// <summary>Waits <see cref="FaultRule.Delay"/> before answering normally; stops if the request is aborted.</summary>
+    /// <summary>
+    /// Waits <see cref="FaultRule.Delay"/> on the simulator's clock (<see cref="SimulatorOptions.TimeProvider"/>) before
+    /// answering normally; stops if the request is aborted. With a fake clock the response is held until the test moves the
+    /// clock (or the client gives up), so a test decides when it ends instead of racing a real delay.
+    /// </summary>
     SlowResponse,
 
     /// <summary>Sends the headers and part of the body, then aborts the connection.</summary>
@@ -67,9 +71,11 @@ public enum RateLimitHeaderStyle
 /// <param name="Times">How many matching requests get the fault; <see cref="int.MaxValue"/> for all of them.</param>
 public sealed class FaultRule(Vendor Vendor, string? PathPattern, FaultKind Kind, int Times = 1)
 {
-    private readonly TaskCompletionSource _firstFired = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly Lock _waitersGate = new();
+    private readonly List<(int Times, TaskCompletionSource Done)> _waiters = [];
     private int _skipped;
     private int _fired;
+    private int _applied;
 
     /// <summary>Vendor the rule applies to.</summary>
     public Vendor Vendor { get; } = Vendor;
@@ -92,7 +98,7 @@ public sealed class FaultRule(Vendor Vendor, string? PathPattern, FaultKind Kind
     /// <summary>Status for <see cref="FaultKind.ServerErrorBurst"/> (default 500).</summary>
     public int StatusCode { get; init; } = 500;
 
-    /// <summary>Delay for <see cref="FaultKind.SlowResponse"/>.</summary>
+    /// <summary>Delay for <see cref="FaultKind.SlowResponse"/>, on the simulator's clock.</summary>
     public TimeSpan Delay { get; init; } = TimeSpan.FromSeconds(30);
 
     /// <summary>Wait advertised by <see cref="FaultKind.RateLimitBurst"/>.</summary>
@@ -114,7 +120,31 @@ public sealed class FaultRule(Vendor Vendor, string? PathPattern, FaultKind Kind
     /// Completes when the fault is first applied, so a test can act while a faulted request is in flight (for example move a
     /// fake clock past the client's attempt timeout during a <see cref="FaultKind.SlowResponse"/>) without polling.
     /// </summary>
-    public Task FirstFired => _firstFired.Task;
+    public Task FirstFired => WhenFired(1);
+
+    /// <summary>
+    /// Completes when the fault has been applied at least <paramref name="times"/> times, so a test can act on each faulted
+    /// request while it is in flight (for example time out every attempt of a retried <see cref="FaultKind.SlowResponse"/>).
+    /// A <see cref="FaultKind.SlowResponse"/> counts as applied once its delay has started on the simulator's clock, so
+    /// moving a fake clock after this completes always reaches that delay.
+    /// </summary>
+    /// <param name="times">How many applications to wait for; 1 or more.</param>
+    /// <returns>A task that completes once the fault was applied that often; it never completes if the rule stops firing.</returns>
+    public Task WhenFired(int times)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(times, 1);
+        lock (_waitersGate)
+        {
+            if (Volatile.Read(ref _applied) >= times)
+            {
+                return Task.CompletedTask;
+            }
+
+            var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            _waiters.Add((times, done));
+            return done.Task;
+        }
+    }
 
     /// <summary>Whether the rule can still fire.</summary>
     public bool IsExhausted => Times != int.MaxValue && Fired >= Times;
@@ -137,7 +167,7 @@ public sealed class FaultRule(Vendor Vendor, string? PathPattern, FaultKind Kind
         if (Times == int.MaxValue)
         {
             Interlocked.Increment(ref _fired);
-            _firstFired.TrySetResult();
+            AppliedUnlessSlow();
             return true;
         }
 
@@ -151,8 +181,33 @@ public sealed class FaultRule(Vendor Vendor, string? PathPattern, FaultKind Kind
 
             if (Interlocked.CompareExchange(ref _fired, current + 1, current) == current)
             {
-                _firstFired.TrySetResult();
+                AppliedUnlessSlow();
                 return true;
+            }
+        }
+    }
+
+    private void AppliedUnlessSlow()
+    {
+        if (Kind != FaultKind.SlowResponse)
+        {
+            Applied();
+        }
+    }
+
+    // The pipeline calls this for a slow response once its delay has started; every other kind is applied when it fires.
+    internal void Applied()
+    {
+        lock (_waitersGate)
+        {
+            var applied = Interlocked.Increment(ref _applied);
+            for (var i = _waiters.Count - 1; i >= 0; i--)
+            {
+                if (_waiters[i].Times <= applied)
+                {
+                    _waiters[i].Done.TrySetResult();
+                    _waiters.RemoveAt(i);
+                }
             }
         }
     }

@@ -131,7 +131,10 @@ internal static class Pipeline
                         response = VendorErrors.ServerError(vendor, pre.StatusCode);
                         break;
                     case FaultKind.SlowResponse:
-                        await Task.Delay(pre.Delay, aborted).ConfigureAwait(false);
+                        // Signalled only once the delay's timer exists, so a test that moves a fake clock on the signal reaches it.
+                        var delay = Task.Delay(pre.Delay, state.Options.TimeProvider, aborted);
+                        pre.Applied();
+                        await delay.ConfigureAwait(false);
                         break;
                     case FaultKind.ExpiredToken:
                         response = VendorErrors.Unauthorized(vendor);

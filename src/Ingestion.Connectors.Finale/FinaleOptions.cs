@@ -123,7 +123,7 @@ public sealed class FinalePurchaseOrderReportColumns
     /// <summary>The order date column. Defaults to <c>Order date</c>.</summary>
     public string OrderDate { get; set; } = "Order date";
 
-    /// <summary>The product column. Defaults to <c>Product ID</c>.</summary>
+    /// <summary>The product column, for the summary's count of distinct products. Defaults to <c>Product ID</c>.</summary>
     public string ProductId { get; set; } = "Product ID";
 
     /// <summary>The quantity column. Defaults to <c>Quantity</c>.</summary>

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using static Ingestion.Samples.VendorSimulator.Tests.TestSupport;
 
 namespace Ingestion.Samples.VendorSimulator.Tests;
@@ -47,19 +46,15 @@ public sealed class DeterminismTests
     }
 
     [Fact]
-    public void Default_sized_data_is_generated_quickly()
+    public void Default_sized_data_has_the_documented_sizes()
     {
-        _ = new SimulatorState(new SimulatorOptions { Seed = 1 });
-        var watch = Stopwatch.StartNew();
+        // How fast it is generated is measured by benchmarks/Ingestion.Benchmarks (SimulatorDataBenchmarks), not here.
         var state = new SimulatorState(new SimulatorOptions { Seed = 2 });
-        watch.Stop();
 
         Assert.Equal(500, state.Data.EmployeeIds.Count);
         Assert.Equal(200, state.Data.PersonIds.Count);
         Assert.Equal(2000, state.Data.OrderIds.Count);
-        Assert.True(state.Data.TimeEntryCount > 5000);
-        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(2), $"generation took {watch.Elapsed}");
-        TestContext.Current.SendDiagnosticMessage($"Default data generated in {watch.ElapsedMilliseconds} ms");
+        Assert.True(state.Data.TimeEntryCount > 5000, $"{state.Data.TimeEntryCount} time entries");
     }
 
     [Fact]

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Text.Json;
@@ -85,20 +84,59 @@ public sealed class FaultTests
     }
 
     [Fact]
-    public async Task Slow_response_outlasts_the_client_timeout()
+    public async Task A_slow_response_is_held_on_the_simulator_clock_until_its_delay_has_passed()
+    {
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 7, 1, 8, 0, 0, TimeSpan.Zero));
+        await using var sim = await VendorSimulator.StartAsync(Small(o => o.TimeProvider = time), Ct);
+        using var client = sim.Client();
+        var rule = sim.Faults.Add(new FaultRule(Vendor.Employes, null, FaultKind.SlowResponse, Times: 2) { Delay = TimeSpan.FromSeconds(30) });
+
+        var first = client.SendAsync(sim.Employes(sim.EmployeesPath()), Ct);
+        var second = client.SendAsync(sim.Employes(sim.EmployeesPath()), Ct);
+        await rule.WhenFired(2).WaitAsync(Ct);
+        time.Advance(TimeSpan.FromSeconds(29));
+
+        // Both delays have started (that is what WhenFired waits for) and neither has passed on the simulator's clock.
+        Assert.False(first.IsCompleted);
+        Assert.False(second.IsCompleted);
+        time.Advance(TimeSpan.FromSeconds(1));
+        using (var held = await first)
+        using (var alsoHeld = await second)
+        {
+            Assert.Equal((HttpStatusCode.OK, HttpStatusCode.OK), (held.StatusCode, alsoHeld.StatusCode));
+        }
+
+        Assert.Equal(2, rule.Fired);
+        Assert.True(rule.IsExhausted);
+        var (normal, _) = await client.SendJsonAsync(sim.Employes(sim.EmployeesPath()));
+        Assert.Equal(HttpStatusCode.OK, normal.StatusCode);
+        Assert.Equal([FaultKind.SlowResponse, FaultKind.SlowResponse, null], sim.Requests.For(Vendor.Employes).Select(r => r.Fault));
+    }
+
+    [Fact]
+    public async Task When_fired_counts_each_application_and_completes_at_once_for_a_count_already_reached()
     {
         await using var sim = await VendorSimulator.StartAsync(Small(), Ct);
-        using var client = new HttpClient { BaseAddress = sim.BaseAddress, Timeout = TimeSpan.FromMilliseconds(300) };
-        var rule = sim.Faults.Add(new FaultRule(Vendor.Employes, null, FaultKind.SlowResponse) { Delay = TimeSpan.FromSeconds(30) });
+        using var client = sim.Client();
+        var rule = sim.Faults.Add(new FaultRule(Vendor.Employes, null, FaultKind.ServerErrorBurst, Times: 3));
+        var third = rule.WhenFired(3);
 
-        var watch = Stopwatch.StartNew();
-        await Assert.ThrowsAnyAsync<TaskCanceledException>(() => client.SendAsync(sim.Employes(sim.EmployeesPath()), Ct));
-        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(10));
-        Assert.Equal(1, rule.Fired);
+        for (var i = 1; i <= 2; i++)
+        {
+            using var response = await client.SendAsync(sim.Employes(sim.EmployeesPath()), Ct);
+            Assert.Equal(HttpStatusCode.InternalServerError, response.StatusCode);
+            Assert.True(rule.WhenFired(i).IsCompleted);
+        }
 
-        using var normal = sim.Client();
-        var (ok, _) = await normal.SendJsonAsync(sim.Employes(sim.EmployeesPath()));
-        Assert.Equal(HttpStatusCode.OK, ok.StatusCode);
+        Assert.False(third.IsCompleted);
+        using (var response = await client.SendAsync(sim.Employes(sim.EmployeesPath()), Ct))
+        {
+            Assert.Equal(HttpStatusCode.InternalServerError, response.StatusCode);
+        }
+
+        await third.WaitAsync(Ct);
+        Assert.False(rule.WhenFired(4).IsCompleted);
+        Assert.Throws<ArgumentOutOfRangeException>(() => { _ = rule.WhenFired(0); });
     }
 
     [Fact]
@@ -270,10 +308,16 @@ public sealed class FaultTests
     [Fact]
     public async Task Request_log_counts_requests_and_concurrency()
     {
-        await using var sim = await VendorSimulator.StartAsync(Small(o => o.Latency = TimeSpan.FromMilliseconds(100)), Ct);
+        // Every request is held (a slow response on the simulator's fake clock) until all eight are in flight at once.
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 7, 1, 8, 0, 0, TimeSpan.Zero));
+        await using var sim = await VendorSimulator.StartAsync(Small(o => o.TimeProvider = time), Ct);
         using var client = sim.Client();
+        var hold = sim.Faults.Add(new FaultRule(Vendor.Employes, "/v4/*/employees/*/employments", FaultKind.SlowResponse, Times: 8) { Delay = TimeSpan.FromSeconds(1) });
         var ids = sim.Data.EmployeeIds.Take(8).ToList();
-        var responses = await Task.WhenAll(ids.Select(id => client.SendAsync(sim.Employes($"{sim.EmployeesPath()}/{id}/employments"), Ct)));
+        var sending = Task.WhenAll(ids.Select(id => client.SendAsync(sim.Employes($"{sim.EmployeesPath()}/{id}/employments"), Ct)));
+        await hold.WhenFired(8).WaitAsync(Ct);
+        time.Advance(TimeSpan.FromSeconds(1));
+        var responses = await sending;
         Assert.All(responses, r => Assert.Equal(HttpStatusCode.OK, r.StatusCode));
         foreach (var response in responses)
         {
@@ -282,7 +326,7 @@ public sealed class FaultTests
 
         Assert.Equal(8, sim.RequestCount(Vendor.Employes, "/v4/*/employees/*/employments"));
         Assert.Equal(0, sim.RequestCount(Vendor.Finale));
-        Assert.True(sim.Requests.MaxConcurrency(Vendor.Employes) > 1);
+        Assert.Equal(8, sim.Requests.MaxConcurrency(Vendor.Employes));
         Assert.All(sim.Requests.For(Vendor.Employes), r => Assert.Equal(200, r.StatusCode));
     }
 }

@@ -98,6 +98,40 @@ internal static class PostgresBenchmarks
         Console.WriteLine($"unchanged vs COPY:         {Rate(Records, unchanged) / Rate(Records, copy):F2}x  (bar >= 2.5x)");
         Console.WriteLine($"new vs upsert loop:        {Rate(Records, created) / Rate(UpsertLoopRecords, loopNew):F1}x  (bar >= 10x)");
         Console.WriteLine($"unchanged vs upsert loop:  {Rate(Records, unchanged) / Rate(UpsertLoopRecords, loopUnchanged):F1}x  (bar >= 40x)");
+
+        await HotUpdateShareAsync(connectionString, records);
+    }
+
+    // How many of a re-sync's record_keys updates PostgreSQL made in place (HOT: same page, no new index entry). PostgreSQL
+    // does not promise HOT (it needs free space on the row's page, which the table's fillfactor leaves), so this is a
+    // benchmark figure, not a test.
+    private static async Task HotUpdateShareAsync(string connectionString, List<RawRecordWrite> records)
+    {
+        // One connection: pg_stat_force_next_flush() flushes only the counters of the backend that calls it.
+        await using var dataSource = NpgsqlDataSource.Create(connectionString + ";Maximum Pool Size=1");
+        await using var context = new PostgresStoreContext(dataSource, new PostgresStoreOptions(), TimeProvider.System);
+        var store = new PostgresRawStore(context);
+        var stream = new StreamId("bench", "hot-updates");
+        await WriteAllAsync(store, stream, records, DateTimeOffset.UtcNow);
+        var before = await KeyUpdateCountersAsync(dataSource);
+        await WriteAllAsync(store, stream, records, DateTimeOffset.UtcNow.AddMinutes(1));
+        var after = await KeyUpdateCountersAsync(dataSource);
+        var updates = after.Updates - before.Updates;
+        var hot = after.Hot - before.Hot;
+        Console.WriteLine($"re-sync unchanged, record_keys updates made in place (HOT): {hot:N0} of {updates:N0} ({(updates == 0 ? 0 : hot / (double)updates):P1})");
+    }
+
+    private static async Task<(long Updates, long Hot)> KeyUpdateCountersAsync(NpgsqlDataSource dataSource)
+    {
+        await using (var flush = dataSource.CreateCommand("SELECT pg_stat_force_next_flush()"))
+        {
+            await flush.ExecuteNonQueryAsync();
+        }
+
+        await using var read = dataSource.CreateCommand(
+            "SELECT n_tup_upd, n_tup_hot_upd FROM pg_stat_user_tables WHERE schemaname = 'ingestion' AND relname = 'record_keys'");
+        await using var reader = await read.ExecuteReaderAsync();
+        return await reader.ReadAsync() ? (reader.GetInt64(0), reader.GetInt64(1)) : (0, 0);
     }
 
     private static async Task<TimeSpan> WriteAllAsync(PostgresRawStore store, StreamId stream, List<RawRecordWrite> records, DateTimeOffset fetchedAt)

@@ -8,10 +8,10 @@ namespace Ingestion.Connectors.Finale;
 public sealed record PurchaseOrderReport(string Stream, FinalePurchaseOrderReportColumns Columns);
 
 /// <summary>
-/// Summarizes each purchase order: status, supplier, order and receive dates, line count, total quantity and amount, and
-/// whether it was received (status <c>ORDER_COMPLETED</c>). The single-order record is the best basis (it has the lines);
+/// Summarizes each purchase order: status, supplier, order and receive dates, line count, distinct products, total quantity
+/// and amount, and whether it was received (status <c>ORDER_COMPLETED</c>). The single-order record is the best basis (it has the lines);
 /// without one, the rows of a purchase-order report are used (grouped rows with their order cells carried down), and
-/// without those the collection row (total from <c>orderItemListTotal</c>, no line count). The input key is the
+/// without those the collection row (total from <c>orderItemListTotal</c>, no line or product count). The input key is the
 /// <c>orderId</c>; the output is one record keyed <c>{source}:purchase-order:{orderId}</c>, replaced on every derivation.
 /// Sales orders are ignored.
 /// </summary>
@@ -44,7 +44,8 @@ public sealed class PurchaseOrderSummaryDeriver : IDeriver
     public string Name => SourceName + ".purchase-order-summary";
 
     /// <inheritdoc />
-    public int Version => 1;
+    /// <remarks>2: the summary has <c>productCount</c>, the distinct products over the order's lines.</remarks>
+    public int Version => 2;
 
     /// <inheritdoc />
     public IReadOnlyList<StreamId> Inputs { get; }

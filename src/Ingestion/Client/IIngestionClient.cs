@@ -59,8 +59,18 @@ public sealed record SyncNowResult
     /// <summary>Whether the background sync job was already queued (same source and stream) and that job was returned.</summary>
     public bool AlreadyQueued { get; init; }
 
-    /// <summary>Changed record keys derived inline.</summary>
+    /// <summary>
+    /// Changed record keys derived inline: at least one deriver mapped the key to an input and derived it, and none failed.
+    /// Keys taken inline that no deriver derived are counted in <see cref="SkippedInline"/>, failed ones in
+    /// <see cref="DerivationErrors"/> and <see cref="QueuedForDerivation"/>.
+    /// </summary>
     public int DerivedInline { get; init; }
+
+    /// <summary>
+    /// Changed record keys taken inline that no deriver derived: the latest version is partial, not JSON or gone, or no
+    /// deriver maps the key to an input. They are not queued either, since a queued derivation would skip them the same way.
+    /// </summary>
+    public int SkippedInline { get; init; }
 
     /// <summary>Changed record keys queued for derivation.</summary>
     public int QueuedForDerivation { get; init; }

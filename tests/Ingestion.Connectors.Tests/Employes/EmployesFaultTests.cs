@@ -5,7 +5,8 @@ namespace Ingestion.Connectors.Tests.Employes;
 
 /// <summary>
 /// Every fault the simulator can inject into Employes, each after a good sync: the run ends with the right issue, nothing
-/// good is lost or deleted, and the next sync without the fault is complete again.
+/// good is lost or deleted, and the next sync without the fault is complete again. The engine runs on a fake clock (see
+/// <see cref="EmployesHarness"/>): an attempt times out only when a test times out a slow response, so request counts are exact.
 /// </summary>
 public sealed class EmployesFaultTests(ConnectorTestFixture fixture)
 {
@@ -23,6 +24,13 @@ public sealed class EmployesFaultTests(ConnectorTestFixture fixture)
 
     private static string EmploymentsOf(Guid employee) => $"/v4/*/employees/{employee}/employments";
 
+    // Timing out a slow response times out every attempt in flight with it, so the employments of a slow-response test
+    // are fetched one at a time; the other kinds keep four at once.
+    private static Action<Ingestion.Connectors.Employes.EmployesOptions>? OneAtATimeIfSlow(FaultKind kind) =>
+        kind == FaultKind.SlowResponse ? o => o.MaxConcurrency = 1 : null;
+
+    private static FaultRule[] SlowOnes(FaultKind kind, params FaultRule[] rules) => kind == FaultKind.SlowResponse ? rules : [];
+
     [Theory]
     [InlineData(FaultKind.RateLimitBurst)]
     [InlineData(FaultKind.ServerErrorBurst)]
@@ -30,11 +38,11 @@ public sealed class EmployesFaultTests(ConnectorTestFixture fixture)
     [InlineData(FaultKind.SlowResponse)]
     public async Task A_short_burst_is_retried_and_the_run_succeeds_with_everything(FaultKind kind)
     {
-        await using var harness = await StartSyncedAsync("burst-" + kind, o => o.Resilience = EmployesHarness.FastResilience(TimeSpan.FromMilliseconds(500)));
+        await using var harness = await StartSyncedAsync("burst-" + kind, OneAtATimeIfSlow(kind));
         var rule = harness.Simulator.Faults.Add(new FaultRule(Vendor.Employes, EmployeesPage, kind, Times: 2) { Skip = 1 });
         var child = harness.Simulator.Faults.Add(new FaultRule(Vendor.Employes, "/v4/*/employees/*/employments", kind, Times: 2));
 
-        var (employees, employments) = await harness.SyncAsync();
+        var (employees, employments) = await harness.SyncAsync(SlowOnes(kind, rule, child));
 
         Assert.Equal(2, rule.Fired);
         Assert.Equal(2, child.Fired);
@@ -58,18 +66,23 @@ public sealed class EmployesFaultTests(ConnectorTestFixture fixture)
     [InlineData(FaultKind.MalformedBody, IssueKind.MalformedBody, 200)]
     public async Task A_lasting_fault_on_one_employee_keeps_their_good_data_and_flags_the_run(FaultKind kind, IssueKind expected, int? status)
     {
-        await using var harness = await StartSyncedAsync("lasting-" + kind, o => o.Resilience = EmployesHarness.FastResilience(TimeSpan.FromMilliseconds(300)));
+        await using var harness = await StartSyncedAsync("lasting-" + kind, OneAtATimeIfSlow(kind));
         var victim = harness.Simulator.Data.EmployeeIds[3];
         var before = await harness.Host.RawStore.GetLatestAsync(harness.Employments, victim.ToString(), TestContext.Current.CancellationToken);
-        harness.Simulator.Faults.Add(new FaultRule(Vendor.Employes, EmploymentsOf(victim), kind, Times: int.MaxValue));
+        var rule = harness.Simulator.Faults.Add(new FaultRule(Vendor.Employes, EmploymentsOf(victim), kind, Times: int.MaxValue));
 
-        var (employees, employments) = await harness.SyncAsync();
+        var (employees, employments) = await harness.SyncAsync(SlowOnes(kind, rule));
 
         Assert.Equal(RunStatus.Succeeded, employees.Status);
         Assert.Equal(RunStatus.Partial, employments.Status);
         var issue = Assert.Single(employments.Issues, i => i.Key == victim.ToString());
         Assert.Equal(expected, issue.Kind);
         Assert.Equal(status, issue.HttpStatusCode);
+        if (expected is IssueKind.Transient or IssueKind.RateLimited)
+        {
+            Assert.Equal(1 + EmployesHarness.FastResilience().MaxRetries, rule.Fired); // every attempt failed, and no more were made
+        }
+
         Assert.Equal(1, employments.RecordsPartial);
         Assert.Equal(EmployeeCount - 1, employments.RecordsUnchanged);
         Assert.Equal(0, employments.RecordsDeleted);
@@ -96,7 +109,7 @@ public sealed class EmployesFaultTests(ConnectorTestFixture fixture)
         await using var harness = await StartSyncedAsync("page-" + kind);
         harness.Simulator.Faults.Add(new FaultRule(Vendor.Employes, EmployeesPage, kind, Times: 1) { Skip = 1 });
 
-        var reports = await harness.Host.Runner.SyncSourceAsync(harness.Source, null, TestContext.Current.CancellationToken);
+        var reports = await harness.SyncSourceAsync();
 
         var employees = Assert.Single(reports, r => r.Stream == harness.Employees);
         Assert.Equal(RunStatus.Partial, employees.Status);
@@ -121,7 +134,7 @@ public sealed class EmployesFaultTests(ConnectorTestFixture fixture)
         await using var harness = await StartSyncedAsync("expired");
         var rule = harness.Simulator.Faults.Add(new FaultRule(Vendor.Employes, null, FaultKind.ExpiredToken, Times: int.MaxValue));
 
-        var reports = await harness.Host.Runner.SyncSourceAsync(harness.Source, null, TestContext.Current.CancellationToken);
+        var reports = await harness.SyncSourceAsync();
 
         var employees = Assert.Single(reports, r => r.Stream == harness.Employees);
         Assert.Equal(RunStatus.Failed, employees.Status);
@@ -147,7 +160,7 @@ public sealed class EmployesFaultTests(ConnectorTestFixture fixture)
             "misrouted",
             configure: o => o.BaseAddress = new Uri(new Uri(o.BaseAddress), "../").ToString()); // the simulator's address without /v4/
 
-        var reports = await misrouted.Host.Runner.SyncSourceAsync(misrouted.Source, null, TestContext.Current.CancellationToken);
+        var reports = await misrouted.SyncSourceAsync();
 
         var employees = Assert.Single(reports);
         Assert.Equal(RunStatus.Failed, employees.Status);
@@ -171,7 +184,7 @@ public sealed class EmployesFaultTests(ConnectorTestFixture fixture)
             "other-company",
             configure: o => o.CompanyId = "00000000-0000-0000-0000-000000000001");
 
-        var reports = await harness.Host.Runner.SyncSourceAsync(harness.Source, null, TestContext.Current.CancellationToken);
+        var reports = await harness.SyncSourceAsync();
 
         var employees = Assert.Single(reports);
         Assert.Equal(RunStatus.Failed, employees.Status);

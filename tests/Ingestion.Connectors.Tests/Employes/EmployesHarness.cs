@@ -4,14 +4,22 @@ using Ingestion.Samples.VendorSimulator;
 
 namespace Ingestion.Connectors.Tests.Employes;
 
-/// <summary>The Employes simulator and a started host with one Employes source pointing at it, with fast retries and no rate budget.</summary>
+/// <summary>
+/// The Employes simulator and a started host with one Employes source pointing at it, with fast retries and no rate budget.
+/// The engine runs on a <see cref="SignallingTimeProvider"/> that <see cref="SyncAsync"/> drives: backoffs pass at once and
+/// no request times out unless a test times out a slow response on purpose.
+/// </summary>
 internal sealed class EmployesHarness : IAsyncDisposable
 {
-    private EmployesHarness(VendorSimulator simulator, ConnectorHost host, string source)
+    /// <summary>The attempt timeout of <see cref="FastResilience"/>; the clock is only moved past it on purpose.</summary>
+    public static readonly TimeSpan AttemptTimeout = TimeSpan.FromSeconds(45);
+
+    private EmployesHarness(VendorSimulator simulator, ConnectorHost host, string source, SignallingTimeProvider clock)
     {
         Simulator = simulator;
         Host = host;
         Source = source;
+        Clock = clock;
     }
 
     public VendorSimulator Simulator { get; }
@@ -21,16 +29,19 @@ internal sealed class EmployesHarness : IAsyncDisposable
     /// <summary>The source (instance) name; unique per test, so tests of one class share a database without meeting.</summary>
     public string Source { get; }
 
+    /// <summary>The engine's clock.</summary>
+    public SignallingTimeProvider Clock { get; }
+
     public StreamId Employees => new(Source, EmployesStreams.Employees);
 
     public StreamId Employments => new(Source, EmployesStreams.Employments);
 
     public static SimulatorOptions SmallData(int employees = 12) => new() { Seed = 2, EmployeeCount = employees, PeopleCount = 0, PurchaseOrderCount = 0 };
 
-    /// <summary>Fast retries, no circuit breaker (fault bursts must not trip it), the given attempt timeout.</summary>
-    public static ResilienceSettings FastResilience(TimeSpan? attemptTimeout = null) => new()
+    /// <summary>Fast retries, no circuit breaker (fault bursts must not trip it), <see cref="AttemptTimeout"/>.</summary>
+    public static ResilienceSettings FastResilience() => new()
     {
-        AttemptTimeout = attemptTimeout ?? TimeSpan.FromSeconds(10),
+        AttemptTimeout = AttemptTimeout,
         MaxRetries = 3,
         BaseDelay = TimeSpan.FromMilliseconds(1),
         MaxDelay = TimeSpan.FromMilliseconds(5),
@@ -53,10 +64,10 @@ internal sealed class EmployesHarness : IAsyncDisposable
         string owner,
         string source,
         SimulatorOptions? simulatorOptions = null,
-        Action<EmployesOptions>? configure = null,
-        TimeProvider? time = null)
+        Action<EmployesOptions>? configure = null)
     {
         var ct = TestContext.Current.CancellationToken;
+        var clock = new SignallingTimeProvider(TimeProvider.System.GetUtcNow());
         var simulator = await VendorSimulator.StartAsync(simulatorOptions ?? SmallData(), ct);
         try
         {
@@ -68,9 +79,9 @@ internal sealed class EmployesHarness : IAsyncDisposable
                     PointAt(options, simulator);
                     configure?.Invoke(options);
                 }),
-                time,
+                clock,
                 cancellationToken: ct);
-            return new EmployesHarness(simulator, host, source);
+            return new EmployesHarness(simulator, host, source, clock);
         }
         catch
         {
@@ -79,9 +90,14 @@ internal sealed class EmployesHarness : IAsyncDisposable
         }
     }
 
-    public async Task<(SyncReport Employees, SyncReport Employments)> SyncAsync()
+    /// <summary>Syncs the source, driving the clock (see <see cref="FaultClock"/>) and timing out each slow response of the given rules.</summary>
+    public Task<IReadOnlyList<SyncReport>> SyncSourceAsync(params FaultRule[] slowResponses) =>
+        FaultClock.DriveAsync(Clock, Host.Runner.SyncSourceAsync(Source, options: null, TestContext.Current.CancellationToken), AttemptTimeout, slowResponses);
+
+    /// <summary>Syncs the source as <see cref="SyncSourceAsync"/> does and returns the employees and employments reports.</summary>
+    public async Task<(SyncReport Employees, SyncReport Employments)> SyncAsync(params FaultRule[] slowResponses)
     {
-        var reports = await Host.Runner.SyncSourceAsync(Source, options: null, TestContext.Current.CancellationToken);
+        var reports = await SyncSourceAsync(slowResponses);
         var employees = Assert.Single(reports, r => r.Stream == Employees);
         var employments = reports.SingleOrDefault(r => r.Stream == Employments);
         return (employees, employments ?? throw new Xunit.Sdk.XunitException($"No employments run; reports: {string.Join(", ", reports.Select(r => $"{r.Stream} {r.Status}"))}"));

@@ -10,25 +10,34 @@ namespace Ingestion.Connectors.Tests.Finale;
 
 /// <summary>
 /// A vendor simulator (on its own fake clock at its reference time) and a started host with the engine, the PostgreSQL
-/// store on a fresh database and one Finale source. The engine runs on the system clock with millisecond retry delays.
+/// store on a fresh database and one Finale source. The engine runs on a <see cref="SignallingTimeProvider"/> starting at
+/// the real time, which <see cref="SyncAsync"/> drives: retry delays pass at once, and no request times out unless a test
+/// times out a slow response on purpose.
 /// </summary>
 internal sealed class FinaleHarness : IAsyncDisposable
 {
     public const string StockReport = "stock";
     public const string OrderReport = "order-lines";
 
+    /// <summary>The engine's attempt timeout; the clock is only moved past it on purpose.</summary>
+    public static readonly TimeSpan AttemptTimeout = TimeSpan.FromSeconds(45);
+
     private readonly IHost _host;
 
-    private FinaleHarness(VendorSimulator simulator, IHost host, FakeTimeProvider simulatorClock)
+    private FinaleHarness(VendorSimulator simulator, IHost host, FakeTimeProvider simulatorClock, SignallingTimeProvider clock)
     {
         Simulator = simulator;
         _host = host;
         SimulatorClock = simulatorClock;
+        Clock = clock;
     }
 
     public VendorSimulator Simulator { get; }
 
     public FakeTimeProvider SimulatorClock { get; }
+
+    /// <summary>The engine's clock.</summary>
+    public SignallingTimeProvider Clock { get; }
 
     public IServiceProvider Services => _host.Services;
 
@@ -48,11 +57,13 @@ internal sealed class FinaleHarness : IAsyncDisposable
         var simulatorOptions = new SimulatorOptions { Seed = 11, PurchaseOrderCount = 120, ProductCount = 40, FacilityCount = 6, TimeProvider = clock };
         simulator?.Invoke(simulatorOptions);
         var sim = await VendorSimulator.StartAsync(simulatorOptions, ct);
+        var engineClock = new SignallingTimeProvider(TimeProvider.System.GetUtcNow());
         try
         {
             var connectionString = await postgres.CreateDatabaseAsync(databaseHint);
             var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
             builder.Logging.ClearProviders();
+            builder.Services.AddSingleton<TimeProvider>(engineClock);
             builder.Services.AddIngestion(ingestion => ingestion
                 .UsePostgres(connectionString)
                 .AddFinale(sourceName, options =>
@@ -64,14 +75,14 @@ internal sealed class FinaleHarness : IAsyncDisposable
                     options.SyncFrom = new DateTimeOffset(2025, 6, 1, 0, 0, 0, TimeSpan.Zero);
                     options.RequestsPerMinute = 0;
                     options.RetryBaseDelay = TimeSpan.FromMilliseconds(5);
-                    options.AttemptTimeout = TimeSpan.FromSeconds(10);
+                    options.AttemptTimeout = AttemptTimeout;
                     options.Reports.Add(Report(StockReport, "/finale/acme/doc/report/pivotTableStream/7/Report.csv?format=csv&data=stock", ["Product ID"], ["Category"], null));
                     options.Reports.Add(Report(OrderReport, "doc/report/pivotTable/8/Report.csv?format=csv&data=order", ["Order ID", "Product ID"], ["Order ID", "Status", "Supplier", "Order date"], new FinalePurchaseOrderReportColumns()));
                     configure?.Invoke(options);
                 }));
             var host = builder.Build();
             await host.StartAsync(ct);
-            return new FinaleHarness(sim, host, clock);
+            return new FinaleHarness(sim, host, clock, engineClock);
         }
         catch
         {
@@ -96,10 +107,15 @@ internal sealed class FinaleHarness : IAsyncDisposable
         return report;
     }
 
-    public Task<IReadOnlyList<SyncReport>> SyncAsync(string? stream = null, string source = FinaleOptions.DefaultName) =>
-        stream is null
-            ? Runner.SyncSourceAsync(source, null, TestContext.Current.CancellationToken)
-            : Runner.SyncStreamAsync(source, stream, null, TestContext.Current.CancellationToken);
+    /// <summary>Syncs a stream (or the whole source), driving the clock and timing out each slow response of the given rules (see <see cref="FaultClock"/>).</summary>
+    public Task<IReadOnlyList<SyncReport>> SyncAsync(string? stream = null, string source = FinaleOptions.DefaultName, params FaultRule[] slowResponses) =>
+        FaultClock.DriveAsync(
+            Clock,
+            stream is null
+                ? Runner.SyncSourceAsync(source, null, TestContext.Current.CancellationToken)
+                : Runner.SyncStreamAsync(source, stream, null, TestContext.Current.CancellationToken),
+            AttemptTimeout,
+            slowResponses);
 
     public async Task<List<RawRecord>> LatestAsync(string stream, string source = FinaleOptions.DefaultName)
     {

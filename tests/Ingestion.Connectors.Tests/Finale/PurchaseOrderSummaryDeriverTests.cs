@@ -34,6 +34,7 @@ public sealed class PurchaseOrderSummaryDeriverTests(ConnectorTestFixture postgr
         Assert.Equal("ORDER_LOCKED", first.Status);
         Assert.Equal("Acme Soil Co", first.Supplier);
         Assert.Equal(3, first.LineCount);
+        Assert.Equal(2, first.ProductCount); // BC105 is on two lines
         Assert.Equal(1130m, first.TotalQuantity);
         Assert.Equal((120 * 4.25m) + (10 * 12m) + (1000 * 0.5m), first.TotalAmount);
         Assert.False(first.Received);
@@ -43,6 +44,29 @@ public sealed class PurchaseOrderSummaryDeriverTests(ConnectorTestFixture postgr
         Assert.Equal("ORDER_COMPLETED", second.Status);
         Assert.True(second.Received);
         Assert.Equal(316m, second.TotalAmount);
+        Assert.Equal((1, 1), (second.LineCount, second.ProductCount));
+    }
+
+    [Fact]
+    public void Distinct_products_are_read_from_the_configured_product_column()
+    {
+        const string report =
+            "\"Order ID\",\"Item\",\"Quantity\",\"Unit price\"\r\n" +
+            "\"PO-7\",\"BC101\",\"1\",\"1.00\"\r\n" +
+            "\"PO-7\",\" BC101 \",\"2\",\"1.00\"\r\n" +
+            "\"PO-7\",\"BC102\",\"3\",\"1.00\"\r\n" +
+            "\"PO-7\",\"\",\"4\",\"1.00\"\r\n";
+        var columns = new FinalePurchaseOrderReportColumns { ProductId = "Item" };
+        var options = FinaleHarness.Report("lines", "doc/report/pivotTable/9/Report.csv", ["Order ID", "Item"], [], columns);
+        var rows = new ReportRowSelector(options).Select(Encoding.UTF8.GetBytes(report)).Records;
+
+        var summary = OrderSummaries.FromReportRows("PO-7", rows, columns)!;
+        var withTheDefaultLabel = OrderSummaries.FromReportRows("PO-7", rows, new FinalePurchaseOrderReportColumns())!;
+
+        Assert.Equal((4, 2), (summary.LineCount, summary.ProductCount)); // a blank product cell is a line without a product
+        Assert.Equal(0, withTheDefaultLabel.ProductCount); // this report has no "Product ID" column
+        using var json = JsonDocument.Parse(summary.ToJson());
+        Assert.Equal(2, json.RootElement.GetProperty("productCount").GetInt32());
     }
 
     [Fact]
@@ -58,6 +82,7 @@ public sealed class PurchaseOrderSummaryDeriverTests(ConnectorTestFixture postgr
         var summary = OrderSummaries.FromOrder(Encoding.UTF8.GetBytes(order), OrderSummaries.BasisOrder)!;
         Assert.Equal("100029", summary.Supplier);
         Assert.Equal(2, summary.LineCount);
+        Assert.Equal(2, summary.ProductCount);
         Assert.Equal(43m, summary.TotalQuantity);
         Assert.Equal(322m, summary.TotalAmount);
         Assert.True(summary.Received);
@@ -66,6 +91,7 @@ public sealed class PurchaseOrderSummaryDeriverTests(ConnectorTestFixture postgr
         const string row = """{"orderId":"PO-2","orderTypeId":"PURCHASE_ORDER","statusId":"ORDER_LOCKED","orderItemListTotal":510.0,"orderRoleList":[]}""";
         var fromRow = OrderSummaries.FromOrder(Encoding.UTF8.GetBytes(row), OrderSummaries.BasisCollection)!;
         Assert.Null(fromRow.LineCount);
+        Assert.Null(fromRow.ProductCount);
         Assert.Equal(510m, fromRow.TotalAmount);
         Assert.False(fromRow.Received);
         Assert.Null(fromRow.Supplier);

@@ -103,10 +103,48 @@ public sealed class PostgresMigratorTests(PostgresServerFixture server)
     }
 
     [Fact]
-    public void The_longest_plain_schema_name_is_accepted()
+    public async Task The_longest_plain_schema_name_gets_the_whole_schema_under_its_full_name()
     {
-        using var dataSource = NpgsqlDataSource.Create("Host=127.0.0.1");
+        // PostgreSQL truncates identifiers longer than 63 bytes without an error; 63 is the longest that must arrive whole.
+        var longest = new string('a', 62) + "z";
+        await using var dataSource = NpgsqlDataSource.Create(await server.GetDatabaseAsync(nameof(PostgresMigratorTests)));
+        await new PostgresMigrator(dataSource, "short_name").MigrateAsync(Cancel);
 
-        _ = new PostgresMigrator(dataSource, new string('a', 63));
+        var applied = await new PostgresMigrator(dataSource, longest).MigrateAsync(Cancel);
+
+        Assert.Equal(MigrationScript.All.Select(script => script.Name), applied);
+        Assert.Equal([longest], await StringsAsync(dataSource, "SELECT nspname::text FROM pg_namespace WHERE nspname LIKE 'aaaa%' ORDER BY 1"));
+        var created = await RelationsAsync(dataSource, longest);
+        Assert.Equal(await RelationsAsync(dataSource, "short_name"), created);
+        Assert.Contains("record_keys (r)", created);
+        Assert.Contains("raw_records (r)", created);
+        Assert.Contains("jobs (r)", created);
+        Assert.Contains("v_latest_records (v)", created);
+        Assert.Contains("schema_migrations (r)", created);
+        await using var count = dataSource.CreateCommand($"SELECT count(*) FROM \"{longest}\".schema_migrations");
+        Assert.Equal((long)MigrationScript.All.Count, (long)(await count.ExecuteScalarAsync(Cancel))!);
+    }
+
+    // Every table, view, index and sequence of a schema as "name (kind)", plus its functions, sorted.
+    private static Task<List<string>> RelationsAsync(NpgsqlDataSource dataSource, string schema) => StringsAsync(
+        dataSource,
+        $"""
+        SELECT c.relname || ' (' || c.relkind::text || ')' FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = '{schema}'
+        UNION ALL
+        SELECT p.proname::text || ' (function)' FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = '{schema}'
+        ORDER BY 1
+        """);
+
+    private static async Task<List<string>> StringsAsync(NpgsqlDataSource dataSource, string sql)
+    {
+        await using var command = dataSource.CreateCommand(sql);
+        await using var reader = await command.ExecuteReaderAsync(Cancel);
+        var values = new List<string>();
+        while (await reader.ReadAsync(Cancel))
+        {
+            values.Add(reader.GetString(0));
+        }
+
+        return values;
     }
 }

@@ -33,6 +33,7 @@ public sealed class IngestionClientTests : IAsyncDisposable
         var report = Assert.Single(result.Reports);
         Assert.Equal(12, report.RecordsNew);
         Assert.Equal(5, result.DerivedInline);
+        Assert.Equal(0, result.SkippedInline);
         Assert.Equal(7, result.QueuedForDerivation);
         Assert.Equal(["e1", "e2", "e3", "e4", "e5"], _derived.InputKeys(TimelineDeriver.DeriverName));
         var jobs = _queue.OfType(IngestionJobTypes.Derive);
@@ -112,6 +113,39 @@ public sealed class IngestionClientTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task Keys_no_deriver_can_take_are_reported_as_skipped_not_as_derived()
+    {
+        // Taken inline: two employments, one payload that is not JSON (stored raw and flagged) and one record this deriver
+        // does not map to an employee.
+        var client = Build(
+            [("1", """{"id":"1","employee":"e1"}"""), ("2", "not json"), ("3", """{"id":"3"}"""), ("4", """{"id":"4","employee":"e4"}""")],
+            inMemoryRawStore: true);
+
+        var result = await client.SyncNowAsync(new SyncNowRequest { Source = "hr", Stream = "employments" }, Cancel);
+
+        Assert.Equal(4, Assert.Single(result.Reports).RecordsNew);
+        Assert.Equal(2, result.DerivedInline);
+        Assert.Equal(2, result.SkippedInline);
+        Assert.Equal(0, result.QueuedForDerivation);
+        Assert.Empty(result.DerivationErrors);
+        Assert.Equal(["e1", "e4"], _derived.InputKeys(TimelineDeriver.DeriverName));
+        Assert.Empty(_queue.OfType(IngestionJobTypes.Derive));
+    }
+
+    [Fact]
+    public async Task A_queued_derive_job_reports_what_it_derived_and_skipped()
+    {
+        var client = Build([("1", """{"id":"1","employee":"e1"}"""), ("2", """{"id":"2"}""")], o => o.InlineDerivations = 0);
+        await client.SyncNowAsync(new SyncNowRequest { Source = "hr", Stream = "employments" }, Cancel);
+        var handler = _provider!.GetServices<IJobHandler>().Single(h => h.JobType == IngestionJobTypes.Derive);
+
+        var summary = await handler.HandleAsync(RecordingJobQueue.Claimed(Assert.Single(_queue.OfType(IngestionJobTypes.Derive))), Cancel);
+
+        Assert.Equal("""{"keys":2,"derived":1,"skipped":1}""", summary);
+        Assert.Equal(["e1"], _derived.InputKeys(TimelineDeriver.DeriverName));
+    }
+
+    [Fact]
     public async Task The_inline_count_can_be_changed_per_request_and_zero_queues_everything()
     {
         var client = Build(records: 4);
@@ -179,10 +213,14 @@ public sealed class IngestionClientTests : IAsyncDisposable
         }
     }
 
-    private IIngestionClient Build(int records, Action<IngestionClientOptions>? configure = null)
+    private IIngestionClient Build(int records, Action<IngestionClientOptions>? configure = null) =>
+        Build([.. Enumerable.Range(1, records).Select(i => (i.ToString(System.Globalization.CultureInfo.InvariantCulture), $$"""{"id":"{{i}}","employee":"e{{i}}"}"""))], configure);
+
+    // With inMemoryRawStore, the engine's in-memory raw store instead of the test double: it flags invalid JSON as the
+    // PostgreSQL store does.
+    private IIngestionClient Build(IReadOnlyList<(string Key, string Json)> records, Action<IngestionClientOptions>? configure = null, bool inMemoryRawStore = false)
     {
-        var fetcher = new ScriptedFetcher((_, _) => new ScriptedPage(
-            [.. Enumerable.Range(1, records).Select(i => (i.ToString(System.Globalization.CultureInfo.InvariantCulture), $$"""{"id":"{{i}}","employee":"e{{i}}"}"""))]));
+        var fetcher = new ScriptedFetcher((_, _) => new ScriptedPage(records));
         var source = new SourceDefinition
         {
             Name = "hr",
@@ -198,8 +236,17 @@ public sealed class IngestionClientTests : IAsyncDisposable
             {
                 ingestion.ConfigureClient(configure);
             }
+
+            if (inMemoryRawStore)
+            {
+                ingestion.UseInMemoryStores();
+            }
         });
-        services.AddSingleton<IRawStore>(_stores).AddSingleton<ISyncStateStore>(_stores).AddSingleton<IRunLog>(_stores).AddSingleton<IHealthStore>(_stores);
+        if (!inMemoryRawStore)
+        {
+            services.AddSingleton<IRawStore>(_stores).AddSingleton<ISyncStateStore>(_stores).AddSingleton<IRunLog>(_stores).AddSingleton<IHealthStore>(_stores);
+        }
+
         services.AddSingleton<IDerivedStore>(_derived);
         services.AddSingleton<IJobQueue>(_queue);
         services.AddSingleton<IFetcher>(fetcher);
@@ -219,10 +266,11 @@ public sealed class IngestionClientTests : IAsyncDisposable
 
         public IReadOnlyList<StreamId> Inputs => [Employments];
 
+        // A record without an employee is not an employment this deriver reads.
         public string? GetInputKey(StreamId stream, string recordKey, ReadOnlyMemory<byte> payload)
         {
             using var document = JsonDocument.Parse(payload);
-            return document.RootElement.GetProperty("employee").GetString();
+            return document.RootElement.TryGetProperty("employee", out var employee) ? employee.GetString() : null;
         }
 
         public ValueTask<IReadOnlyList<DerivedRecord>> DeriveAsync(string inputKey, DerivationContext context, CancellationToken cancellationToken)

@@ -167,7 +167,14 @@ public sealed class DatabaseSourcesTests : IAsyncLifetime
         using var host = builder.Build();
         await host.StartAsync(Cancel);
 
-        Assert.NotNull(host.Services.GetRequiredService<ISourceCatalog>().Find("early"));
+        // Loaded before the first request, not on the first reload: the fake clock never moves here.
+        var early = host.Services.GetRequiredService<ISourceCatalog>().Find("early");
+        Assert.NotNull(early);
+        Assert.Equal(_server.BaseAddress, early.BaseAddress);
+        var stream = Assert.Single(early.Streams);
+        Assert.Equal(("items", "v1/items"), (stream.Name, stream.Path));
+        var row = (await store.ListAsync(Cancel)).Single(stored => stored.Name == "early");
+        Assert.Equal((1, (string?)null), (row.LoadedVersion, row.LastError));
         await host.StopAsync(Cancel);
     }
 

@@ -413,7 +413,7 @@ public sealed class SyncRunnerTests
             }
 
             // Every child waits until the bound is reached once, so the runner must run two at a time to get anywhere.
-            await bothRunning.Task.WaitAsync(TimeSpan.FromSeconds(30), token);
+            await bothRunning.Task.WaitAsync(token);
             Interlocked.Decrement(ref inFlight);
             return fetch.ParentKey == "4"
                 ? new ScriptedPage([], Status: FetchStatus.NotFound, HttpStatusCode: 404, Error: "Not found")

@@ -20,6 +20,9 @@ internal sealed record OrderSummary
 
     public int? LineCount { get; init; }
 
+    /// <summary>Distinct products over the lines (one product can be on several lines); null without lines.</summary>
+    public int? ProductCount { get; init; }
+
     public decimal? TotalQuantity { get; init; }
 
     public decimal? TotalAmount { get; init; }
@@ -47,6 +50,15 @@ internal sealed record OrderSummary
             else
             {
                 writer.WriteNull("lineCount");
+            }
+
+            if (ProductCount is { } products)
+            {
+                writer.WriteNumber("productCount", products);
+            }
+            else
+            {
+                writer.WriteNull("productCount");
             }
 
             WriteNumber(writer, "totalQuantity", TotalQuantity);
@@ -147,16 +159,23 @@ internal static class OrderSummaries
         }
 
         int? lines = null;
+        HashSet<string>? products = null;
         decimal? quantity = null;
         decimal? amount = null;
         if (root.TryGetProperty("orderItemList", out var items) && items.ValueKind == JsonValueKind.Array)
         {
             lines = 0;
+            products = new HashSet<string>(StringComparer.Ordinal);
             quantity = 0;
             amount = 0;
             foreach (var item in items.EnumerateArray())
             {
                 lines++;
+                if (Text(item, "productId") is { Length: > 0 } product)
+                {
+                    products.Add(product);
+                }
+
                 var q = Number(item, "quantity") ?? 0;
                 var p = Number(item, "unitPrice") ?? 0;
                 quantity += q;
@@ -191,6 +210,7 @@ internal static class OrderSummaries
             OrderDate = Date(Text(root, "orderDate")),
             ReceiveDate = Date(Text(root, "receiveDate")),
             LineCount = lines,
+            ProductCount = products?.Count,
             TotalQuantity = quantity,
             TotalAmount = amount,
             Received = status == Completed,
@@ -209,12 +229,18 @@ internal static class OrderSummaries
         string? status = null;
         string? supplier = null;
         DateTimeOffset? orderDate = null;
+        var products = new HashSet<string>(StringComparer.Ordinal);
         decimal quantity = 0;
         decimal amount = 0;
         foreach (var row in rows)
         {
             using var document = JsonDocument.Parse(row);
             var root = document.RootElement;
+            if (Text(root, columns.ProductId) is { } product && !string.IsNullOrWhiteSpace(product))
+            {
+                products.Add(product.Trim());
+            }
+
             status ??= StatusFromLabel(Text(root, columns.Status));
             supplier ??= Text(root, columns.Supplier) is { Length: > 0 } s ? s : null;
             orderDate ??= ReportDate(Text(root, columns.OrderDate));
@@ -231,6 +257,7 @@ internal static class OrderSummaries
             Supplier = supplier,
             OrderDate = orderDate,
             LineCount = rows.Count,
+            ProductCount = products.Count,
             TotalQuantity = quantity,
             TotalAmount = amount,
             Received = status == Completed,

@@ -19,13 +19,16 @@ internal sealed class ChangedKeyDerivation(IServiceProvider services, IEnumerabl
     public bool HasDerivers(StreamId stream) => _derivers.Any(d => d.Inputs.Contains(stream));
 
     /// <summary>Derives the given record keys of one stream with every deriver that takes it as input.</summary>
-    /// <returns>Errors as messages naming deriver and key; a failed key's other derivers still ran.</returns>
-    public async Task<IReadOnlyList<(string Key, string Error)>> DeriveAsync(StreamId stream, IReadOnlyList<string> keys, string mode, CancellationToken cancellationToken)
+    /// <returns>
+    /// Which keys were derived, which no deriver could take, and which failed (with messages naming deriver and key); a
+    /// failed key's other derivers still ran.
+    /// </returns>
+    public async Task<DerivationOutcome> DeriveAsync(StreamId stream, IReadOnlyList<string> keys, string mode, CancellationToken cancellationToken)
     {
         var relevant = _derivers.Where(d => d.Inputs.Contains(stream)).ToArray();
         if (relevant.Length == 0 || keys.Count == 0)
         {
-            return [];
+            return new DerivationOutcome { Skipped = keys };
         }
 
         var raw = services.GetRequiredService<IRawStore>();
@@ -34,33 +37,44 @@ internal sealed class ChangedKeyDerivation(IServiceProvider services, IEnumerabl
         var records = new List<RawRecord>(keys.Count);
         foreach (var key in keys)
         {
+            // A partial or non-JSON latest version (or none) has nothing a deriver can read: the key is skipped.
             if (await raw.GetLatestAsync(stream, key, cancellationToken).ConfigureAwait(false) is { IsPartial: false, IsJson: true } record)
             {
                 records.Add(record);
             }
         }
 
-        var errors = new List<(string, string)>();
+        var errors = new List<string>();
+        var failed = new HashSet<string>(StringComparer.Ordinal);
+        var mapped = new HashSet<string>(StringComparer.Ordinal);
         foreach (var deriver in relevant)
         {
-            // Several record keys (employments) can map to one input key (the employee): derive each input key once.
-            var inputKeys = new Dictionary<string, string>(StringComparer.Ordinal);
+            // Several record keys (employments) can map to one input key (the employee): derive each input key once, and
+            // count its outcome for every record key that maps to it.
+            var inputKeys = new Dictionary<string, List<string>>(StringComparer.Ordinal);
             foreach (var record in records)
             {
                 try
                 {
                     if (deriver.GetInputKey(stream, record.Key, record.Payload) is { } inputKey)
                     {
-                        inputKeys.TryAdd(inputKey, record.Key);
+                        mapped.Add(record.Key);
+                        if (!inputKeys.TryGetValue(inputKey, out var recordKeys))
+                        {
+                            inputKeys[inputKey] = recordKeys = [];
+                        }
+
+                        recordKeys.Add(record.Key);
                     }
                 }
                 catch (Exception ex) when (ex is not OperationCanceledException)
                 {
-                    errors.Add((record.Key, $"Deriver '{deriver.Name}' could not map key '{record.Key}' of {stream}: {ex.Message}"));
+                    failed.Add(record.Key);
+                    errors.Add($"Deriver '{deriver.Name}' could not map key '{record.Key}' of {stream}: {ex.Message}");
                 }
             }
 
-            foreach (var (inputKey, recordKey) in inputKeys)
+            foreach (var (inputKey, recordKeys) in inputKeys)
             {
                 try
                 {
@@ -73,12 +87,19 @@ internal sealed class ChangedKeyDerivation(IServiceProvider services, IEnumerabl
                 }
                 catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
                 {
-                    errors.Add((recordKey, $"Deriver '{deriver.Name}' failed for input key '{inputKey}' of {stream}: {ex.Message}"));
+                    failed.UnionWith(recordKeys);
+                    errors.Add($"Deriver '{deriver.Name}' failed for input key '{inputKey}' of {stream}: {ex.Message}");
                 }
             }
         }
 
-        return errors;
+        return new DerivationOutcome
+        {
+            Derived = [.. keys.Where(key => mapped.Contains(key) && !failed.Contains(key)).Distinct(StringComparer.Ordinal)],
+            Skipped = [.. keys.Where(key => !mapped.Contains(key) && !failed.Contains(key)).Distinct(StringComparer.Ordinal)],
+            Failed = [.. keys.Where(failed.Contains).Distinct(StringComparer.Ordinal)],
+            Errors = errors,
+        };
     }
 
     /// <summary>Enqueues derive jobs for record keys of one stream, in batches of <see cref="IngestionClientOptions.DeriveBatchSize"/>.</summary>
@@ -119,4 +140,23 @@ internal sealed class ChangedKeyDerivation(IServiceProvider services, IEnumerabl
 
         return ids;
     }
+}
+
+/// <summary>What deriving a set of changed record keys did, key by key.</summary>
+internal sealed record DerivationOutcome
+{
+    /// <summary>Keys that at least one deriver mapped to an input and derived, with no deriver failing for them.</summary>
+    public IReadOnlyList<string> Derived { get; init; } = [];
+
+    /// <summary>
+    /// Keys no deriver took: the latest version is missing, partial or not JSON, or no deriver maps the key to an input.
+    /// Deriving them again would skip them again, so they are neither derived nor queued.
+    /// </summary>
+    public IReadOnlyList<string> Skipped { get; init; } = [];
+
+    /// <summary>Keys a deriver failed to map or derive; worth another try.</summary>
+    public IReadOnlyList<string> Failed { get; init; } = [];
+
+    /// <summary>The failures, as messages naming the deriver and the key.</summary>
+    public IReadOnlyList<string> Errors { get; init; } = [];
 }

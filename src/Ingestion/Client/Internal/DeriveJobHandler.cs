@@ -18,14 +18,14 @@ internal sealed class DeriveJobHandler(ChangedKeyDerivation derivation) : IJobHa
             throw new PermanentJobFailureException(ex.Message, ex);
         }
 
-        var errors = await derivation.DeriveAsync(payload.Stream, payload.Keys, "queued", cancellationToken).ConfigureAwait(false);
-        if (errors.Count > 0)
+        var outcome = await derivation.DeriveAsync(payload.Stream, payload.Keys, "queued", cancellationToken).ConfigureAwait(false);
+        if (outcome.Errors.Count > 0)
         {
             // Output is replaced per input key, so running the whole batch again is harmless.
             throw new InvalidOperationException(
-                $"{errors.Count} derivation(s) of {payload.Stream} failed: " + string.Join("; ", errors.Take(5).Select(e => e.Error)));
+                $"{outcome.Errors.Count} derivation(s) of {payload.Stream} failed: " + string.Join("; ", outcome.Errors.Take(5)));
         }
 
-        return $$"""{"keys":{{payload.Keys.Count}}}""";
+        return $$"""{"keys":{{payload.Keys.Count}},"derived":{{outcome.Derived.Count}},"skipped":{{outcome.Skipped.Count}}}""";
     }
 }

@@ -65,6 +65,7 @@ internal sealed class IngestionClient(IServiceProvider services, ISourceCatalog 
 
         var budget = request.InlineDerivations ?? derivation.Options.InlineDerivations;
         var derivedInline = 0;
+        var skippedInline = 0;
         var queuedKeys = 0;
         var jobIds = new List<long>();
         var errors = new List<string>();
@@ -81,12 +82,12 @@ internal sealed class IngestionClient(IServiceProvider services, ISourceCatalog 
             budget -= inline.Count;
             if (inline.Count > 0)
             {
-                var failures = await derivation.DeriveAsync(report.Stream, inline, "inline", cancellationToken).ConfigureAwait(false);
-                var failedKeys = failures.Select(f => f.Key).Distinct(StringComparer.Ordinal).ToList();
-                errors.AddRange(failures.Select(f => f.Error));
-                derivedInline += inline.Count - failedKeys.Count;
+                var outcome = await derivation.DeriveAsync(report.Stream, inline, "inline", cancellationToken).ConfigureAwait(false);
+                errors.AddRange(outcome.Errors);
+                derivedInline += outcome.Derived.Count;
+                skippedInline += outcome.Skipped.Count;
                 // A key whose inline derivation failed goes to the queue, which retries it.
-                rest.InsertRange(0, failedKeys);
+                rest.InsertRange(0, outcome.Failed);
             }
 
             queuedKeys += rest.Count;
@@ -98,6 +99,7 @@ internal sealed class IngestionClient(IServiceProvider services, ISourceCatalog 
             Mode = SyncNowMode.Interactive,
             Reports = reports,
             DerivedInline = derivedInline,
+            SkippedInline = skippedInline,
             QueuedForDerivation = queuedKeys,
             DeriveJobIds = jobIds,
             DerivationErrors = errors,
