@@ -35,7 +35,19 @@ public abstract class JobQueueConformance : StoreConformance
         Assert.Equal("""{"stream":"employees"}""", job.Payload);
         Assert.Equal((T0, T0), (job.EnqueuedAt, job.RunAt));
         Assert.Null(job.FinishedAt);
+        Assert.Null(job.LockedBy);
         Assert.Null(await Queue.GetAsync(result.JobId + 1000, Cancel));
+    }
+
+    [Fact]
+    public async Task A_claimed_job_names_the_worker_that_holds_its_lease()
+    {
+        var id = (await Queue.EnqueueAsync(Job(), Cancel)).JobId;
+
+        var claimed = await ClaimOneAsync("worker-a");
+
+        Assert.Equal(id, claimed.Id);
+        Assert.Equal("worker-a", (await Queue.GetAsync(id, Cancel))!.LockedBy);
     }
 
     [Fact]

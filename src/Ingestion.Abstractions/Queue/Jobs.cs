@@ -162,6 +162,9 @@ public sealed record JobInfo
 
     /// <summary>The result of a completed job.</summary>
     public string? Result { get; init; }
+
+    /// <summary>The worker that holds (or last held) the job's lease, or <see langword="null"/> when no worker claimed it.</summary>
+    public string? LockedBy { get; init; }
 }
 
 /// <summary>Queue statistics.</summary>

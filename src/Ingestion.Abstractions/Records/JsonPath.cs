@@ -14,8 +14,11 @@ namespace Ingestion;
 /// </summary>
 public sealed partial class JsonPath
 {
+    /// <summary>The deepest nesting a response body may have unless a selector sets another limit.</summary>
+    internal const int DefaultMaxDepth = 256;
+
     /// <summary>Reader options shared by everything that reads records: no comments, deep nesting allowed.</summary>
-    internal static readonly JsonReaderOptions ReaderOptions = new() { MaxDepth = 256 };
+    internal static readonly JsonReaderOptions ReaderOptions = new() { MaxDepth = DefaultMaxDepth };
 
     /// <summary>The root path <c>$</c>.</summary>
     public static JsonPath Root { get; } = new("$", []);

@@ -5,7 +5,11 @@ namespace Ingestion;
 // Factory entry points for the standard selectors; the implementations live in Records/Internal.
 internal static class JsonRecordSelectors
 {
-    public static RecordSelector Json(string recordsPath) => new JsonArraySelector(ParsePath(recordsPath, nameof(recordsPath)));
+    public static RecordSelector Json(string recordsPath, int maxDepth = JsonPath.DefaultMaxDepth)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxDepth, 1);
+        return new JsonArraySelector(ParsePath(recordsPath, nameof(recordsPath)), maxDepth);
+    }
 
     public static RecordSelector ColumnMajor(string collectionPath) => new ColumnMajorSelector(ParsePath(collectionPath, nameof(collectionPath)));
 

@@ -22,6 +22,15 @@ public abstract class RecordSelector
     public static RecordSelector Json(string recordsPath) => JsonRecordSelectors.Json(recordsPath);
 
     /// <summary>
+    /// Selects the JSON array at <paramref name="recordsPath"/> like <see cref="Json(string)"/>, from bodies that may nest up to
+    /// <paramref name="maxDepth"/> levels (256 by default). A deeper body is reported as malformed, naming the limit.
+    /// </summary>
+    /// <param name="recordsPath">A <see cref="JsonPath"/> expression.</param>
+    /// <param name="maxDepth">The deepest nesting a body may have; at least 1.</param>
+    /// <returns>The selector.</returns>
+    public static RecordSelector Json(string recordsPath, int maxDepth) => JsonRecordSelectors.Json(recordsPath, maxDepth);
+
+    /// <summary>
     /// Selects a column-major ("parallel arrays") collection at <paramref name="collectionPath"/>, an object whose
     /// properties are equally long arrays, and transposes it into one JSON object per row.
     /// </summary>

@@ -194,4 +194,24 @@ public sealed class RecordSelectorTests
     [Fact]
     public void Rejects_a_multi_character_delimiter() =>
         Assert.Equal("options", Assert.Throws<ArgumentException>(() => RecordSelector.Csv(new CsvSelectorOptions { Delimiter = "||" })).ParamName);
+
+    [Fact]
+    public void A_body_nested_past_the_limit_says_the_nesting_limit_was_exceeded_and_a_raised_limit_reads_it()
+    {
+        var body = "{\"data\":[" + new string('[', 10_000) + new string(']', 10_000) + "]}";
+
+        var selection = Select(RecordSelector.Json("$.data"), body);
+        Assert.False(selection.Succeeded);
+        Assert.Contains("nests deeper than the limit of 256 levels", selection.Error, StringComparison.Ordinal);
+        Assert.Contains("RecordsMaxDepth", selection.Error, StringComparison.Ordinal);
+        Assert.DoesNotContain("not valid JSON", selection.Error, StringComparison.Ordinal);
+
+        var raised = Select(RecordSelector.Json("$.data", maxDepth: 10_010), body);
+        Assert.True(raised.Succeeded, raised.Error);
+        Assert.Single(raised.Records);
+    }
+
+    [Fact]
+    public void Invalid_json_within_the_limit_is_still_reported_as_invalid_json() =>
+        Assert.Contains("not valid JSON (line 1", Select(RecordSelector.Json("$.data"), "{\"data\":[{\"id\":1,}]}").Error, StringComparison.Ordinal);
 }

@@ -5,6 +5,7 @@ using Ingestion.Tests.Support;
 using Ingestion.Workers.Internal;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 
@@ -41,10 +42,15 @@ public sealed class QueueWorkerTests
         public async ValueTask DisposeAsync() => await Provider.DisposeAsync();
     }
 
-    private static Harness Create(IEnumerable<IJobHandler> handlers, Action<WorkerOptions>? configure = null)
+    private static Harness Create(IEnumerable<IJobHandler> handlers, Action<WorkerOptions>? configure = null, CapturingLoggerProvider? logs = null)
     {
         var time = new SignallingTimeProvider();
         var services = new ServiceCollection();
+        if (logs is not null)
+        {
+            services.AddLogging(logging => logging.AddProvider(logs));
+        }
+
         services.AddSingleton<TimeProvider>(time);
         services.AddSingleton(provider => new ObservedJobQueue(provider.GetRequiredService<InMemoryStores>().Queue));
         services.AddSingleton<IJobQueue>(provider => provider.GetRequiredService<ObservedJobQueue>());
@@ -199,5 +205,33 @@ public sealed class QueueWorkerTests
         Assert.Equal(1, h.Queue.RefusedHeartbeats);
         Assert.Equal(JobStatus.Cancelled, (await h.JobAsync(id)).Status);
         Assert.Single(handler.Calls);
+    }
+
+    [Fact]
+    public async Task A_completion_refused_because_the_lease_moved_to_another_worker_is_a_warning_naming_both_workers()
+    {
+        var finish = new TaskCompletionSource<string?>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var handler = new ScriptedHandler("work", (_, _) => finish.Task);
+        var logs = new CapturingLoggerProvider();
+        await using var h = Create([handler], logs: logs);
+        var id = (await h.Queue.EnqueueAsync(new JobRequest { JobType = "work" }, Cancel)).JobId;
+        await h.Worker.StartAsync(Cancel);
+        var claimed = await handler.Started.Reader.ReadAsync(Cancel);
+
+        // The lease passes to another worker while the handler still runs (as after an expiry and a rescue).
+        Assert.True(await h.Queue.ReleaseAsync(id, claimed.LeaseToken, Cancel));
+        var stolen = Assert.Single(await h.Queue.ClaimAsync(new ClaimRequest { WorkerId = "other-worker", MaxJobs = 1, JobTypes = ["work"], LeaseDuration = TimeSpan.FromMinutes(5) }, Cancel));
+        Assert.Equal(id, stolen.Id);
+        finish.SetResult("done");
+
+        // Shutdown waits for the running job, so its completion (and the warning) has happened when it returns.
+        await h.Worker.StopAsync(Cancel);
+
+        var warning = Assert.Single(logs.Lines, line => line.Contains("refused the completion", StringComparison.Ordinal));
+        Assert.StartsWith("Warning", warning, StringComparison.Ordinal);
+        Assert.Contains($"Job {id} (work)", warning, StringComparison.Ordinal);
+        Assert.Contains("worker test-worker", warning, StringComparison.Ordinal);
+        Assert.Contains("Running with other-worker", warning, StringComparison.Ordinal);
+        Assert.Equal("other-worker", (await h.JobAsync(id)).LockedBy);
     }
 }

@@ -65,7 +65,7 @@ internal sealed class ColumnMajorSelector(JsonPath path) : RecordSelector
         }
         catch (JsonException ex)
         {
-            return RecordSelection.Malformed(BodyText.InvalidJson(path, ex));
+            return RecordSelection.Malformed(BodyText.InvalidJson(path, ex, reader.CurrentDepth, JsonPath.ReaderOptions.MaxDepth));
         }
 
         if (columns.Count == 0)

@@ -6,8 +6,10 @@ namespace Ingestion.Records.Internal;
 /// Selects the array (or single object) at a path and hands on each element as a slice of the body.
 /// The whole body is read, so malformed JSON anywhere in it is reported.
 /// </summary>
-internal sealed class JsonArraySelector(JsonPath path) : RecordSelector
+internal sealed class JsonArraySelector(JsonPath path, int maxDepth = JsonPath.DefaultMaxDepth) : RecordSelector
 {
+    private readonly JsonReaderOptions _options = new() { MaxDepth = maxDepth };
+
     public override RecordSelection Select(ReadOnlyMemory<byte> body)
     {
         if (BodyText.IsBlank(body.Span))
@@ -15,7 +17,7 @@ internal sealed class JsonArraySelector(JsonPath path) : RecordSelector
             return RecordSelection.Of([]);
         }
 
-        var reader = new Utf8JsonReader(body.Span, JsonPath.ReaderOptions);
+        var reader = new Utf8JsonReader(body.Span, _options);
         try
         {
             if (!path.TryNavigate(ref reader))
@@ -58,7 +60,7 @@ internal sealed class JsonArraySelector(JsonPath path) : RecordSelector
         }
         catch (JsonException ex)
         {
-            return RecordSelection.Malformed(BodyText.InvalidJson(path, ex));
+            return RecordSelection.Malformed(BodyText.InvalidJson(path, ex, reader.CurrentDepth, maxDepth));
         }
     }
 

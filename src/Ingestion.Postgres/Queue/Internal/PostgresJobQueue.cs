@@ -433,9 +433,9 @@ internal sealed partial class PostgresJobQueue : IJobQueue, IAsyncDisposable, ID
         await using var connection = await _context.OpenAsync(cancellationToken).ConfigureAwait(false);
         await using var command = _context.Command(
             $"""
-            SELECT {JobColumns}, status, NULL::timestamptz, NULL::text FROM {s}.jobs WHERE id = $1
+            SELECT {JobColumns}, status, NULL::timestamptz, NULL::text, locked_by FROM {s}.jobs WHERE id = $1
             UNION ALL
-            SELECT {JobColumns}, status, finished_at, result::text FROM {s}.job_history WHERE id = $1
+            SELECT {JobColumns}, status, finished_at, result::text, locked_by FROM {s}.job_history WHERE id = $1
             """,
             connection);
         command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = jobId });
@@ -461,6 +461,7 @@ internal sealed partial class PostgresJobQueue : IJobQueue, IAsyncDisposable, ID
             Status = ParseStatus(reader.GetString(11)),
             FinishedAt = reader.IsDBNull(12) ? null : reader.GetFieldValue<DateTimeOffset>(12),
             Result = reader.IsDBNull(13) ? null : reader.GetString(13),
+            LockedBy = reader.IsDBNull(14) ? null : reader.GetString(14),
         };
     }
 

@@ -16,7 +16,7 @@ internal sealed partial class RestSourceConfigurationReader
 
     private static readonly string[] StreamSettings =
     [
-        "Path", "Method", "Query", "Headers", "Body", "BodyContentType", "Records", "RecordsFormat", "Csv", "Key", "KeyFromParent",
+        "Path", "Method", "Query", "Headers", "Body", "BodyContentType", "Records", "RecordsFormat", "RecordsMaxDepth", "Csv", "Key", "KeyFromParent",
         "Mode", "Incremental", "Paginator", "IgnorePaths", "IgnoredPaths", "Parent", "Placeholders", "Limits", "SnapshotGuard",
         "MaxConcurrency", "RetryNonIdempotent",
     ];
@@ -232,7 +232,14 @@ internal sealed partial class RestSourceConfigurationReader
         switch (format)
         {
             case "JSON":
-                return () => RecordSelector.Json(path);
+                var maxDepth = ReadInt(section, "RecordsMaxDepth");
+                if (maxDepth is < 1)
+                {
+                    _errors.Add($"{PathOf(section, "RecordsMaxDepth")}: must be at least 1 (source '{_sourceName}', stream '{stream}').");
+                    return null;
+                }
+
+                return maxDepth is { } depth ? () => RecordSelector.Json(path, depth) : () => RecordSelector.Json(path);
             case "COLUMNMAJOR":
                 return () => RecordSelector.ColumnMajor(path);
             case "CSV":

@@ -426,6 +426,7 @@ internal sealed class InMemoryJobQueue(InMemoryStoreOptions options, TimeProvide
             EnqueuedAt = EnqueuedAt,
             FinishedAt = FinishedAt,
             Result = Result,
+            LockedBy = LockedBy,
         };
     }
 }

@@ -223,6 +223,10 @@ internal sealed partial class QueueWorker : BackgroundService
             {
                 var completed = await _queue.CompleteAsync([new JobCompletion(job.Id, job.LeaseToken, result)], CancellationToken.None).ConfigureAwait(false);
                 LogCompleted(_logger, job.Id, job.JobType, completed == 1);
+                if (completed == 0)
+                {
+                    await WarnCompletionRefusedAsync(job).ConfigureAwait(false);
+                }
             }
         }
         catch (OperationCanceledException) when (jobCancellation.IsCancellationRequested)
@@ -393,6 +397,27 @@ internal sealed partial class QueueWorker : BackgroundService
 
         public Task Completion { get; set; } = Task.CompletedTask;
     }
+
+    // The handler ran to the end but its lease had passed to another worker (or been rescued): its side effects may happen
+    // twice, which the person on call should hear about, with who holds the job now.
+    private async Task WarnCompletionRefusedAsync(ClaimedJob job)
+    {
+        JobInfo? now = null;
+        try
+        {
+            now = await _queue.GetAsync(job.Id, CancellationToken.None).ConfigureAwait(false);
+        }
+#pragma warning disable CA1031 // The warning is written either way, with what is known.
+        catch (Exception)
+#pragma warning restore CA1031
+        {
+        }
+
+        LogCompletionRefused(_logger, job.Id, job.JobType, _workerId, now?.LockedBy ?? "no worker", now?.Status.ToString() ?? "unknown");
+    }
+
+    [LoggerMessage(EventId = 4111, Level = LogLevel.Warning, Message = "Job {JobId} ({JobType}) finished on worker {WorkerId}, but its lease had expired and the queue refused the completion; the job is now {JobStatus} with {CurrentWorker}, so its work may run twice.")]
+    private static partial void LogCompletionRefused(ILogger logger, long jobId, string jobType, string workerId, string currentWorker, string jobStatus);
 
     [LoggerMessage(EventId = 4100, Level = LogLevel.Debug, Message = "Job {JobId} ({JobType}) started, attempt {Attempt} of {MaxAttempts}.")]
     private static partial void LogStarted(ILogger logger, long jobId, string jobType, int attempt, int maxAttempts);
