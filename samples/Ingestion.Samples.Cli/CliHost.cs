@@ -49,6 +49,15 @@ internal sealed class CliHostFactory(IReadOnlyDictionary<string, string?>? overr
             ]);
         }
 
+        // A misspelt runner setting would otherwise be ignored silently.
+        var runnerSettings = typeof(SyncRunnerOptions).GetProperties().Select(property => property.Name).ToHashSet(StringComparer.OrdinalIgnoreCase);
+        var unknown = configuration.GetSection("Ingestion:Runner").GetChildren().Where(child => !runnerSettings.Contains(child.Key)).ToList();
+        if (unknown.Count > 0)
+        {
+            throw new ConfigurationProblemException(
+                [.. unknown.Select(child => $"{child.Path}: unknown setting '{child.Key}'; expected one of {string.Join(", ", runnerSettings.Order(StringComparer.Ordinal))}.")]);
+        }
+
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.Configuration.AddConfiguration(configuration);
         builder.Logging.ClearProviders();
@@ -83,7 +92,7 @@ internal sealed class CliHostFactory(IReadOnlyDictionary<string, string?>? overr
                 ingestion.AddRestSources(section.GetSection("Sources"));
             }
 
-            ingestion.Services.AddOptions<SyncRunnerOptions>().Bind(section.GetSection("Runner"), binder => binder.ErrorOnUnknownConfiguration = true);
+            ingestion.Services.AddOptions<SyncRunnerOptions>().Bind(section.GetSection("Runner"));
         });
 
         return builder.Build();

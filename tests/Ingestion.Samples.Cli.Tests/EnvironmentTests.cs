@@ -33,6 +33,23 @@ public sealed class EnvironmentTests
     }
 
     [Fact]
+    public async Task A_misspelt_runner_setting_is_a_configuration_error_naming_the_key()
+    {
+        var result = await CliRunner.RunAsync(
+            new Dictionary<string, string?>
+            {
+                ["ConnectionStrings:Ingestion"] = CliRunner.NowhereDatabase,
+                ["Ingestion:Runner:AbandonRunsAfter"] = "00:05:00",
+                ["Ingestion:Runner:StoreOutageTolerence"] = "00:00:30",
+            },
+            "sync");
+
+        Assert.Equal(ExitCodes.Configuration, result.ExitCode);
+        Assert.Contains("Ingestion:Runner:StoreOutageTolerence: unknown setting", result.Error, StringComparison.Ordinal);
+        Assert.DoesNotContain("AbandonRunsAfter:", result.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task An_unreachable_database_exits_69_without_showing_the_password()
     {
         var result = await CliRunner.RunAsync(
