@@ -59,6 +59,29 @@ public interface IRawStore
     /// <returns>How many keys were marked deleted.</returns>
     ValueTask<int> MarkMissingDeletedAsync(StreamId stream, DateTimeOffset seenSince, DateTimeOffset deletedAt, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Reads the keys of a stream soft-deleted at or after <paramref name="since"/>, so that what was derived from them can be
+    /// withdrawn. The default implementation reads the stream's latest versions, deleted ones included; a store that can find
+    /// deletions by time should override it.
+    /// </summary>
+    /// <param name="stream">The stream.</param>
+    /// <param name="since">The inclusive lower bound on <see cref="RawRecord.DeletedAt"/> (for example the start of the run that deleted them).</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>The deleted keys, in any order.</returns>
+    async ValueTask<IReadOnlyList<string>> GetKeysDeletedSinceAsync(StreamId stream, DateTimeOffset since, CancellationToken cancellationToken)
+    {
+        var keys = new List<string>();
+        await foreach (var record in QueryLatestAsync(stream, new RawRecordQuery { IncludeDeleted = true }, cancellationToken).ConfigureAwait(false))
+        {
+            if (record.DeletedAt is { } deletedAt && deletedAt >= since)
+            {
+                keys.Add(record.Key);
+            }
+        }
+
+        return keys;
+    }
+
     /// <summary>Counts the latest, non-deleted, complete records of a stream.</summary>
     /// <param name="stream">The stream.</param>
     /// <param name="cancellationToken">Cancels the call.</param>

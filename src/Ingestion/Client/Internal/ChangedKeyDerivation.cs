@@ -34,13 +34,18 @@ internal sealed class ChangedKeyDerivation(IServiceProvider services, IEnumerabl
         var raw = services.GetRequiredService<IRawStore>();
         var derived = services.GetRequiredService<IDerivedStore>();
         var context = new DerivationContext { RawStore = raw, TimeProvider = timeProvider };
+        // Every readable version of a changed key, latest first: an edit can move a record to another input key (an entry moved
+        // to another day), and the input key its earlier versions fed must be derived again too, or it keeps output built on
+        // the record. A partial or non-JSON version has nothing a deriver can read; a key with no readable version is skipped.
         var records = new List<RawRecord>(keys.Count);
         foreach (var key in keys)
         {
-            // A partial or non-JSON latest version (or none) has nothing a deriver can read: the key is skipped.
-            if (await raw.GetLatestAsync(stream, key, cancellationToken).ConfigureAwait(false) is { IsPartial: false, IsJson: true } record)
+            await foreach (var version in raw.GetHistoryAsync(stream, key, cancellationToken).ConfigureAwait(false))
             {
-                records.Add(record);
+                if (version is { IsPartial: false, IsJson: true })
+                {
+                    records.Add(version);
+                }
             }
         }
 
@@ -64,7 +69,10 @@ internal sealed class ChangedKeyDerivation(IServiceProvider services, IEnumerabl
                             inputKeys[inputKey] = recordKeys = [];
                         }
 
-                        recordKeys.Add(record.Key);
+                        if (!recordKeys.Contains(record.Key))
+                        {
+                            recordKeys.Add(record.Key);
+                        }
                     }
                 }
                 catch (Exception ex) when (ex is not OperationCanceledException)

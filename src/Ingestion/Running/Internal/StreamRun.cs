@@ -226,6 +226,14 @@ internal sealed class StreamRun
         }
     }
 
+    public void AddChangedKeys(IReadOnlyList<string> keys)
+    {
+        lock (_gate)
+        {
+            _changedKeys.AddRange(keys);
+        }
+    }
+
     public void Commit(int @new, int changed, int unchanged, int partial, IReadOnlyList<string> changedKeys, IReadOnlyList<SyncIssue> issues, string? batchCursor, SyncState? state)
     {
         lock (_gate)

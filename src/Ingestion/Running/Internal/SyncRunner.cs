@@ -781,6 +781,13 @@ internal sealed class SyncRunner : ISyncRunner
             if (guard.SoftDeleteMissing)
             {
                 deleted = await _rawStore.MarkMissingDeletedAsync(run.Id, run.StartedAt, now, run.UserCancellation).ConfigureAwait(false);
+                if (deleted > 0)
+                {
+                    // A deletion changes what was derived from the record, like an edit does: derivers hear of it as a changed key.
+                    // Stores may keep times to the microsecond only: the bound is rounded down to one.
+                    var since = run.StartedAt.AddTicks(-(run.StartedAt.UtcTicks % TimeSpan.TicksPerMicrosecond));
+                    run.AddChangedKeys(await _rawStore.GetKeysDeletedSinceAsync(run.Id, since, run.UserCancellation).ConfigureAwait(false));
+                }
             }
         }
         catch (OperationCanceledException) when (run.UserCancellation.IsCancellationRequested)
