@@ -49,7 +49,7 @@ public sealed class WorkSessionDeriver : IDeriver
     public string Name { get; }
 
     /// <inheritdoc />
-    public int Version => 1;
+    public int Version => 2;
 
     /// <inheritdoc />
     public IReadOnlyList<StreamId> Inputs { get; }
@@ -164,6 +164,15 @@ public sealed class WorkSessionDeriver : IDeriver
             else
             {
                 w.WriteNull("durationMinutes");
+            }
+
+            if (session.AutoClockOutMinutes is { } autoMinutes)
+            {
+                w.WriteNumber("autoClockOutMinutes", autoMinutes);
+            }
+            else
+            {
+                w.WriteNull("autoClockOutMinutes");
             }
 
             w.WriteString("status", session.Status);

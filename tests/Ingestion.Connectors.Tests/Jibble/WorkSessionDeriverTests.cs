@@ -42,7 +42,7 @@ public sealed class WorkSessionDeriverTests(ConnectorTestFixture database)
     }
 
     [Fact]
-    public async Task An_automatic_clock_out_is_flagged()
+    public async Task An_automatic_clock_out_has_its_own_status_and_keeps_its_span_out_of_the_worked_duration()
     {
         var store = new FixtureStore()
             .Entry("e1", Ana, Monday, "In", "2026-06-08T09:15:00Z")
@@ -51,8 +51,9 @@ public sealed class WorkSessionDeriverTests(ConnectorTestFixture database)
         var json = Json(Assert.Single(await DeriveAsync(store, Ana, Monday)));
 
         Assert.True(json.GetProperty("autoClockOut").GetBoolean());
-        Assert.Equal("complete", json.GetProperty("status").GetString());
-        Assert.Equal(525, json.GetProperty("durationMinutes").GetDouble());
+        Assert.Equal("auto_clocked_out", json.GetProperty("status").GetString());
+        Assert.Equal(JsonValueKind.Null, json.GetProperty("durationMinutes").ValueKind);
+        Assert.Equal(525, json.GetProperty("autoClockOutMinutes").GetDouble());
     }
 
     [Fact]

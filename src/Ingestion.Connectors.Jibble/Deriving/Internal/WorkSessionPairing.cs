@@ -3,9 +3,13 @@ namespace Ingestion.Connectors.Jibble.Deriving.Internal;
 /// <summary>One paired session of a person's day.</summary>
 internal sealed record WorkSession(TimeEntry? ClockIn, TimeEntry? ClockOut)
 {
-    /// <summary><c>complete</c>, <c>missing_out</c> (an In without Out) or <c>missing_in</c> (an Out without In).</summary>
+    /// <summary>
+    /// <c>complete</c>, <c>auto_clocked_out</c> (closed by Jibble's automatic clock-out, not by the person), <c>missing_out</c>
+    /// (an In without Out) or <c>missing_in</c> (an Out without In).
+    /// </summary>
     public string Status => (ClockIn, ClockOut) switch
     {
+        (not null, not null) when IsAutoOut => "auto_clocked_out",
         (not null, not null) => "complete",
         (not null, null) => "missing_out",
         _ => "missing_in",
@@ -15,9 +19,16 @@ internal sealed record WorkSession(TimeEntry? ClockIn, TimeEntry? ClockOut)
 
     public bool IsAutoOut => ClockOut?.IsAutoOut == true;
 
-    public double? DurationMinutes => ClockIn is not null && ClockOut is not null
-        ? Math.Round((ClockOut.Time - ClockIn.Time).TotalMinutes, 2)
-        : null;
+    /// <summary>
+    /// The worked minutes of a session the person closed. An automatic clock-out happens when someone forgot to clock out, so
+    /// its span is not worked time: it is kept apart in <see cref="AutoClockOutMinutes"/> and a sum of durations stays true.
+    /// </summary>
+    public double? DurationMinutes => ClockIn is not null && ClockOut is not null && !IsAutoOut ? Minutes : null;
+
+    /// <summary>The span up to an automatic clock-out, for review; <see langword="null"/> for every other session.</summary>
+    public double? AutoClockOutMinutes => ClockIn is not null && IsAutoOut ? Minutes : null;
+
+    private double Minutes => Math.Round((ClockOut!.Time - ClockIn!.Time).TotalMinutes, 2);
 
     /// <summary>The id of the entry that opens the session, stable across re-derivations.</summary>
     public string AnchorId => (ClockIn ?? ClockOut)!.Id;
