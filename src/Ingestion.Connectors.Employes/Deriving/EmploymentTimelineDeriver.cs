@@ -4,7 +4,8 @@ namespace Ingestion.Connectors.Employes;
 
 /// <summary>
 /// Derives each employee's employment timeline from the raw <see cref="EmployesStreams.Employments"/> record:
-/// <c>contract_started</c>, <c>contract_renewed</c>, <c>contract_ended</c>, <c>salary_increase</c> / <c>salary_decrease</c>
+/// <c>contract_started</c>, <c>contract_renewed</c>, <c>contract_ended</c> (an end date that has passed) or
+/// <c>contract_end_planned</c> (one still ahead), <c>salary_increase</c> / <c>salary_decrease</c>
 /// (amount and percentage) and <c>hours_change</c> (from and to), each dated, keyed
 /// <c>{employeeId}:{kind}:{yyyy-MM-dd}</c> and derived again in full whenever the employee's employments change, so
 /// re-deriving never duplicates an event.
@@ -27,7 +28,7 @@ public sealed class EmploymentTimelineDeriver : IDeriver
     public string Name { get; }
 
     /// <inheritdoc />
-    public int Version => 1;
+    public int Version => 2;
 
     /// <inheritdoc />
     public IReadOnlyList<StreamId> Inputs { get; }
@@ -47,6 +48,6 @@ public sealed class EmploymentTimelineDeriver : IDeriver
             return [];
         }
 
-        return EmploymentTimeline.Derive(inputKey, record.Payload);
+        return EmploymentTimeline.Derive(inputKey, record.Payload, DateOnly.FromDateTime(context.TimeProvider.GetUtcNow().UtcDateTime));
     }
 }

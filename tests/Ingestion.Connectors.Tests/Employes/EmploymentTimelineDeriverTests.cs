@@ -26,7 +26,8 @@ public sealed class EmploymentTimelineDeriverTests(ConnectorTestFixture fixture)
             "tax_details": { "start_date": "2024-09-01T00:00:00", "is_reduction_applied": true } } ]
         """;
 
-    private static IReadOnlyList<DerivedRecord> Derive(string json) => EmploymentTimeline.Derive(Employee, Encoding.UTF8.GetBytes(json));
+    // As of a day after every date in these fixtures, so every end date has passed.
+    private static IReadOnlyList<DerivedRecord> Derive(string json) => EmploymentTimeline.Derive(Employee, Encoding.UTF8.GetBytes(json), new DateOnly(2100, 1, 1));
 
     private static JsonElement Payload(DerivedRecord record) => JsonDocument.Parse(record.Payload).RootElement;
 
@@ -106,6 +107,22 @@ public sealed class EmploymentTimelineDeriverTests(ConnectorTestFixture fixture)
             ],
             events.Select(e => e.Key)); // an unchanged wage is no event
         Assert.True(Payload(events[2]).GetProperty("rehire").GetBoolean());
+    }
+
+    [Fact]
+    public void A_fixed_term_end_still_ahead_is_a_planned_end_and_an_end_on_or_before_today_has_happened()
+    {
+        const string FixedTerm = """
+            [ { "id": "a", "start_date": "2026-03-01T00:00:00",
+                "contracts": [ { "id": "c1", "start_date": "2026-03-01T00:00:00", "contract_duration": "definite", "end_date": "2027-02-28T00:00:00" } ] } ]
+            """;
+
+        var beforeTheEnd = EmploymentTimeline.Derive(Employee, Encoding.UTF8.GetBytes(FixedTerm), new DateOnly(2026, 12, 2));
+        var onTheEnd = EmploymentTimeline.Derive(Employee, Encoding.UTF8.GetBytes(FixedTerm), new DateOnly(2027, 2, 28));
+
+        Assert.Equal([$"{Employee}:contract_started:2026-03-01", $"{Employee}:contract_end_planned:2027-02-28"], beforeTheEnd.Select(e => e.Key));
+        Assert.DoesNotContain(beforeTheEnd, e => e.Kind == EmploymentTimeline.ContractEnded);
+        Assert.Equal([$"{Employee}:contract_started:2026-03-01", $"{Employee}:contract_ended:2027-02-28"], onTheEnd.Select(e => e.Key));
     }
 
     [Fact]

@@ -13,12 +13,16 @@ internal static class EmploymentTimeline
     public const string ContractStarted = "contract_started";
     public const string ContractRenewed = "contract_renewed";
     public const string ContractEnded = "contract_ended";
+    public const string ContractEndPlanned = "contract_end_planned";
     public const string SalaryIncrease = "salary_increase";
     public const string SalaryDecrease = "salary_decrease";
     public const string HoursChange = "hours_change";
 
-    /// <summary>Derives the events of <paramref name="employeeId"/> from its employments payload (a JSON array; anything else gives none).</summary>
-    public static IReadOnlyList<DerivedRecord> Derive(string employeeId, ReadOnlyMemory<byte> employments)
+    /// <summary>
+    /// Derives the events of <paramref name="employeeId"/> from its employments payload (a JSON array; anything else gives none).
+    /// An end date after <paramref name="today"/> is a planned end (most first contracts are fixed-term), not an ended contract.
+    /// </summary>
+    public static IReadOnlyList<DerivedRecord> Derive(string employeeId, ReadOnlyMemory<byte> employments, DateOnly today)
     {
         using var document = JsonDocument.Parse(employments);
         if (document.RootElement.ValueKind != JsonValueKind.Array)
@@ -31,13 +35,13 @@ internal static class EmploymentTimeline
         var periods = Ordered(document.RootElement);
         for (var index = 0; index < periods.Count; index++)
         {
-            DeriveEmployment(employeeId, periods[index], rehire: index > 0, events, keys);
+            DeriveEmployment(employeeId, periods[index], rehire: index > 0, today, events, keys);
         }
 
         return events;
     }
 
-    private static void DeriveEmployment(string employeeId, JsonElement employment, bool rehire, List<DerivedRecord> events, HashSet<string> keys)
+    private static void DeriveEmployment(string employeeId, JsonElement employment, bool rehire, DateOnly today, List<DerivedRecord> events, HashSet<string> keys)
     {
         var employmentId = Text(employment, "id");
         var contracts = Ordered(Array(employment, "contracts"));
@@ -94,14 +98,15 @@ internal static class EmploymentTimeline
         var last = contracts.Count > 0 ? contracts[^1] : (JsonElement?)null;
         if ((Date(employment, "end_date") ?? (last is { } l ? Date(l, "end_date") : null)) is { } ended)
         {
-            Add(events, keys, employeeId, ContractEnded, ended, w =>
+            var planned = ended > today;
+            Add(events, keys, employeeId, planned ? ContractEndPlanned : ContractEnded, ended, w =>
             {
                 Common(w, employmentId);
                 if (last is { } contract)
                 {
                     WriteText(w, "contract_duration", contract, "contract_duration");
                 }
-            }, "Contract ended");
+            }, planned ? "Contract ends (planned)" : "Contract ended");
         }
 
         for (var i = 1; i < salaries.Count; i++)
