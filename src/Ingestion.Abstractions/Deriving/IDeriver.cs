@@ -31,6 +31,18 @@ public interface IDeriver
     ValueTask<IReadOnlyList<DerivedRecord>> DeriveAsync(string inputKey, DerivationContext context, CancellationToken cancellationToken);
 }
 
+/// <summary>
+/// A deriver whose output changes meaning with time: a record of one of <see cref="KindsDueAtEffectiveDate"/> stands for
+/// something planned for its <see cref="DerivedRecord.EffectiveAt"/> (a contract end still ahead), so its input key is
+/// derived again once that time has passed, even when no raw record changed. The scheduler queues the
+/// <see cref="IngestionJobTypes.RederiveDue"/> job that does it.
+/// </summary>
+public interface ITimeSensitiveDeriver : IDeriver
+{
+    /// <summary>The kinds of derived record that fall due at their effective date.</summary>
+    IReadOnlyCollection<string> KindsDueAtEffectiveDate { get; }
+}
+
 /// <summary>What a deriver may read.</summary>
 public sealed class DerivationContext
 {

@@ -51,6 +51,9 @@ public static class IngestionJobTypes
     /// <summary>Re-fetches partial records whose backoff has passed.</summary>
     public const string RetryPartials = "ingestion.retry-partials";
 
+    /// <summary>Derives again the input keys whose output was planned for a time that has now passed (see <see cref="ITimeSensitiveDeriver"/>).</summary>
+    public const string RederiveDue = "ingestion.rederive-due";
+
     /// <summary>Processes one verified webhook delivery from the inbox.</summary>
     public const string Webhook = "ingestion.webhook";
 }

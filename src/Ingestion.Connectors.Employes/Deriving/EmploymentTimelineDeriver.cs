@@ -10,7 +10,7 @@ namespace Ingestion.Connectors.Employes;
 /// <c>{employeeId}:{kind}:{yyyy-MM-dd}</c> and derived again in full whenever the employee's employments change, so
 /// re-deriving never duplicates an event.
 /// </summary>
-public sealed class EmploymentTimelineDeriver : IDeriver
+public sealed class EmploymentTimelineDeriver : ITimeSensitiveDeriver
 {
     private readonly StreamId _employments;
 
@@ -32,6 +32,10 @@ public sealed class EmploymentTimelineDeriver : IDeriver
 
     /// <inheritdoc />
     public IReadOnlyList<StreamId> Inputs { get; }
+
+    /// <inheritdoc />
+    /// <remarks>A planned contract end becomes an ended contract once its day has passed.</remarks>
+    public IReadOnlyCollection<string> KindsDueAtEffectiveDate { get; } = [EmploymentTimeline.ContractEndPlanned];
 
     /// <inheritdoc />
     public string? GetInputKey(StreamId stream, string recordKey, ReadOnlyMemory<byte> payload) =>

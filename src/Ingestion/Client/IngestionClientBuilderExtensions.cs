@@ -27,5 +27,6 @@ public static class IngestionClientBuilderExtensions
         services.TryAddSingleton<ChangedKeyDerivation>();
         services.TryAddSingleton<IIngestionClient, IngestionClient>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IJobHandler, DeriveJobHandler>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IJobHandler, RederiveDueJobHandler>());
     }
 }

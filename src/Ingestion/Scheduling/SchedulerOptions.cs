@@ -29,4 +29,11 @@ public sealed class SchedulerOptions
     /// partial records whose backoff has passed. At most one such job waits at a time. Defaults to 5 minutes; <see cref="TimeSpan.Zero"/> turns it off.
     /// </summary>
     public TimeSpan PartialRetryInterval { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>
+    /// How often the scheduler queues the job that derives again the output of time-sensitive derivers whose planned date has
+    /// passed (<see cref="IngestionJobTypes.RederiveDue"/>; for example a contract end that has now happened). At most one such job
+    /// waits at a time. Defaults to 1 hour; <see cref="TimeSpan.Zero"/> turns it off.
+    /// </summary>
+    public TimeSpan RederiveDueInterval { get; set; } = TimeSpan.FromHours(1);
 }

@@ -16,8 +16,8 @@ public sealed class SchedulerTests
 
     private sealed record Harness(ServiceProvider Provider, ScheduleRunner Runner, IScheduleStore Store, RecordingJobQueue Queue, FakeTimeProvider Time);
 
-    // The partial-retry trigger is off unless a test asks for it, so the other tests see only their schedules' jobs.
-    private static Harness Create(Action<IIngestionBuilder> configure, FakeTimeProvider? time = null, TimeSpan? partialRetryInterval = null)
+    // The partial-retry and due re-derivation triggers are off unless a test asks for them, so the other tests see only their schedules' jobs.
+    private static Harness Create(Action<IIngestionBuilder> configure, FakeTimeProvider? time = null, TimeSpan? partialRetryInterval = null, TimeSpan? rederiveDueInterval = null)
     {
         time ??= new FakeTimeProvider(Utc(2025, 3, 1, 8, 0));
         var queue = new RecordingJobQueue();
@@ -25,7 +25,11 @@ public sealed class SchedulerTests
         services.AddSingleton<TimeProvider>(time);
         services.AddSingleton<IJobQueue>(queue);
         services.AddIngestion(configure);
-        services.PostConfigure<SchedulerOptions>(options => options.PartialRetryInterval = partialRetryInterval ?? TimeSpan.Zero);
+        services.PostConfigure<SchedulerOptions>(options =>
+        {
+            options.PartialRetryInterval = partialRetryInterval ?? TimeSpan.Zero;
+            options.RederiveDueInterval = rederiveDueInterval ?? TimeSpan.Zero;
+        });
         var provider = services.BuildServiceProvider();
         var runner = provider.GetServices<IHostedService>().OfType<ScheduleRunner>().Single();
         return new Harness(provider, runner, provider.GetRequiredService<IScheduleStore>(), queue, time);
@@ -45,6 +49,25 @@ public sealed class SchedulerTests
         Assert.Equal((IngestionJobTypes.RetryPartials, IngestionJobTypes.RetryPartials), (job.JobType, job.DedupKey));
         h.Time.Advance(TimeSpan.FromMinutes(4));
         Assert.Equal(Utc(2025, 3, 1, 8, 10), await h.Runner.CheckAsync(Cancel));
+    }
+
+    [Fact]
+    public async Task The_due_re_derivation_job_is_queued_once_per_interval_with_one_dedup_key()
+    {
+        var h = Create(ingestion => ingestion.AddScheduler(), rederiveDueInterval: TimeSpan.FromHours(1));
+        await using var _ = h.Provider;
+
+        Assert.Equal(Utc(2025, 3, 1, 9, 0), await h.Runner.CheckAsync(Cancel));
+        h.Time.Advance(TimeSpan.FromMinutes(59));
+        Assert.Equal(Utc(2025, 3, 1, 9, 0), await h.Runner.CheckAsync(Cancel));
+
+        var job = Assert.Single(h.Queue.Enqueued);
+        Assert.Equal((IngestionJobTypes.RederiveDue, IngestionJobTypes.RederiveDue), (job.JobType, job.DedupKey));
+        h.Time.Advance(TimeSpan.FromMinutes(1));
+        Assert.Equal(Utc(2025, 3, 1, 10, 0), await h.Runner.CheckAsync(Cancel));
+
+        // The first job still waits, so the second enqueue is absorbed by its dedup key: one waits at a time.
+        Assert.Single(h.Queue.Enqueued);
     }
 
     [Fact]

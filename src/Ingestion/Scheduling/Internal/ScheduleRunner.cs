@@ -23,6 +23,7 @@ internal sealed partial class ScheduleRunner : BackgroundService
     private readonly ConcurrentDictionary<(string Cron, string TimeZone), CronExpression> _parsed = new();
     private bool _registered;
     private DateTimeOffset? _lastPartialRetry;
+    private DateTimeOffset? _lastRederiveDue;
 
     public ScheduleRunner(
         IScheduleStore store,
@@ -131,6 +132,18 @@ internal sealed partial class ScheduleRunner : BackgroundService
             }
 
             earliest = _lastPartialRetry + _options.PartialRetryInterval;
+        }
+
+        if (_options.RederiveDueInterval > TimeSpan.Zero)
+        {
+            if (_lastRederiveDue is not { } last || now - last >= _options.RederiveDueInterval)
+            {
+                await _queue.EnqueueAsync(new JobRequest { JobType = IngestionJobTypes.RederiveDue, DedupKey = IngestionJobTypes.RederiveDue }, cancellationToken).ConfigureAwait(false);
+                _lastRederiveDue = now;
+            }
+
+            var next = _lastRederiveDue + _options.RederiveDueInterval;
+            earliest = earliest is { } e && e < next ? e : next;
         }
 
         foreach (var schedule in await _store.GetAllAsync(cancellationToken).ConfigureAwait(false))

@@ -9,6 +9,11 @@ internal sealed class SchedulerOptionsValidator(IEnumerable<ScheduleRegistration
     {
         ArgumentNullException.ThrowIfNull(options);
         var failures = new List<string>();
+        if (options.RederiveDueInterval < TimeSpan.Zero)
+        {
+            failures.Add($"Scheduler:RederiveDueInterval must not be negative (was {options.RederiveDueInterval}); use 00:00:00 to turn it off.");
+        }
+
         if (options.PartialRetryInterval < TimeSpan.Zero)
         {
             failures.Add($"Scheduler:PartialRetryInterval must not be negative (was {options.PartialRetryInterval}); use 00:00:00 to turn it off.");
