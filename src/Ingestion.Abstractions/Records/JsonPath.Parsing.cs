@@ -153,25 +153,29 @@ public sealed partial class JsonPath
         }
 
         var inner = text.Slice(position, close);
-        foreach (var c in inner)
+
+        // [-1] is the last element (Stripe-style cursors take the id of a page's last record), [-2] the one before.
+        var fromEnd = inner.StartsWith("-");
+        var digits = fromEnd ? inner[1..] : inner;
+        foreach (var c in digits)
         {
             if (!char.IsAsciiDigit(c))
             {
-                throw Error(expression, $"'[{inner}]' is not supported; use a quoted name ['name'] or an array index [0]", open);
+                throw Error(expression, $"'[{inner}]' is not supported; use a quoted name ['name'] or an array index [0] or [-1]", open);
             }
         }
 
-        if (inner.IsEmpty || !int.TryParse(inner, NumberStyles.None, CultureInfo.InvariantCulture, out var index))
+        if (digits.IsEmpty || !int.TryParse(digits, NumberStyles.None, CultureInfo.InvariantCulture, out var index) || (fromEnd && index == 0))
         {
             throw Error(expression, $"'[{inner}]' is not a valid array index", open);
         }
 
-        segments.Add(JsonPathSegment.ForIndex(index));
+        segments.Add(JsonPathSegment.ForIndex(fromEnd ? -index : index));
         return position + close + 1;
     }
 
     private static FormatException Error(string expression, string reason, int position) =>
-        new($"The JSON path '{expression}' is not valid: {reason} (at position {position}). Supported: $, $.a.b, a.b, $['quoted name'], $.items[0].");
+        new($"The JSON path '{expression}' is not valid: {reason} (at position {position}). Supported: $, $.a.b, a.b, $['quoted name'], $.items[0], $.items[-1].");
 }
 
 /// <summary>One step of a <see cref="JsonPath"/>: a property name or an array index.</summary>
@@ -190,13 +194,13 @@ internal readonly struct JsonPathSegment
     /// <summary>The property name as UTF-8 (unescaped), or <see langword="null"/> for an index.</summary>
     public byte[]? Utf8Name { get; }
 
-    /// <summary>The array index, or -1 for a name.</summary>
+    /// <summary>The array index (negative counts from the end: -1 is the last element); unused for a name.</summary>
     public int Index { get; }
 
     /// <summary>Whether this is a property name.</summary>
     public bool IsName => Utf8Name is not null;
 
-    public static JsonPathSegment ForName(string name) => new(name, Encoding.UTF8.GetBytes(name), -1);
+    public static JsonPathSegment ForName(string name) => new(name, Encoding.UTF8.GetBytes(name), 0);
 
     public static JsonPathSegment ForIndex(int index) => new(null, null, index);
 }

@@ -8,7 +8,7 @@ namespace Ingestion;
 /// <summary>
 /// A compiled JSON path of the subset the library supports: <c>$</c> (the root), dotted names
 /// (<c>$.data.items</c>, or <c>data.items</c> without the <c>$</c>), quoted names (<c>$['@odata.count']</c>)
-/// and array indexes (<c>$.items[0]</c>). Evaluation reads UTF-8 bytes with <c>Utf8JsonReader</c>
+/// and array indexes (<c>$.items[0]</c>, or <c>$.items[-1]</c> for the last element). Evaluation reads UTF-8 bytes with <c>Utf8JsonReader</c>
 /// and returns slices of the input, without building a DOM. It reads only as far as the value it looks for,
 /// so it does not validate the rest of the document. Instances are immutable and thread-safe.
 /// </summary>
@@ -220,6 +220,24 @@ public sealed partial class JsonPath
 
     private static bool TryFindElement(ref Utf8JsonReader reader, int index)
     {
+        if (index < 0)
+        {
+            // Counted from the end: a copy of the reader counts the elements, then the reader goes to the one wanted.
+            var counter = reader;
+            var count = 0;
+            while (counter.Read() && counter.TokenType != JsonTokenType.EndArray)
+            {
+                counter.Skip();
+                count++;
+            }
+
+            index += count;
+            if (index < 0)
+            {
+                return false;
+            }
+        }
+
         var current = 0;
         while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
         {
