@@ -14,6 +14,42 @@ internal sealed class RunLiveness(IRunLog runLog, IHealthStore healthStore, IRaw
     private readonly SyncRunnerOptions options = runnerOptions.Value;
     private readonly ILogger logger = (ILogger?)loggerFactory?.CreateLogger<RunLiveness>() ?? NullLogger.Instance;
 
+    // Final reports the run log refused (the store was down when the run ended), recorded as soon as it answers again.
+    private readonly System.Collections.Concurrent.ConcurrentQueue<SyncReport> _unrecorded = new();
+
+    /// <summary>Keeps a final report the run log could not take, so this process records it (with its health) once the store is back.</summary>
+    public void KeepUnrecorded(SyncReport report) => _unrecorded.Enqueue(report);
+
+    /// <summary>Records the final reports kept by <see cref="KeepUnrecorded"/>; one that still fails stays kept for the next try.</summary>
+    public async Task RecordKeptReportsAsync(CancellationToken cancellationToken)
+    {
+        for (var pending = _unrecorded.Count; pending > 0 && _unrecorded.TryDequeue(out var report); pending--)
+        {
+            try
+            {
+                await runLog.SaveAsync(report, cancellationToken).ConfigureAwait(false);
+            }
+            catch
+            {
+                _unrecorded.Enqueue(report);
+                throw;
+            }
+
+            if (report.Status != RunStatus.Cancelled)
+            {
+                await CountInHealthAsync(report, cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    /// <summary>Updates the stream's health with a finished run.</summary>
+    public async Task CountInHealthAsync(SyncReport report, CancellationToken cancellationToken)
+    {
+        var previous = await healthStore.GetAsync(report.Stream, cancellationToken).ConfigureAwait(false);
+        var itemCount = await rawStore.CountLatestAsync(report.Stream, cancellationToken).ConfigureAwait(false);
+        await healthStore.SaveAsync(HealthEvaluator.Evaluate(previous, report, itemCount, Math.Max(1, options.UnhealthyAfterConsecutiveFailures)), cancellationToken).ConfigureAwait(false);
+    }
+
     /// <summary>Closes every run recorded as running whose last sign of life is older than the abandon threshold.</summary>
     /// <param name="closedBy">The run that noticed, named in the closing issue; <see langword="null"/> for a sweep.</param>
     /// <param name="cancellationToken">Cancels the call.</param>
@@ -41,9 +77,7 @@ internal sealed class RunLiveness(IRunLog runLog, IHealthStore healthStore, IRaw
                 Issues = [.. run.Issues, new SyncIssue(IssueKind.RunAbandoned, notice)],
             };
             await runLog.SaveAsync(abandoned, cancellationToken).ConfigureAwait(false);
-            var previous = await healthStore.GetAsync(run.Stream, cancellationToken).ConfigureAwait(false);
-            var itemCount = await rawStore.CountLatestAsync(run.Stream, cancellationToken).ConfigureAwait(false);
-            await healthStore.SaveAsync(HealthEvaluator.Evaluate(previous, abandoned, itemCount, Math.Max(1, options.UnhealthyAfterConsecutiveFailures)), cancellationToken).ConfigureAwait(false);
+            await CountInHealthAsync(abandoned, cancellationToken).ConfigureAwait(false);
             SyncRunnerLog.RunAbandoned(logger, run.RunId, run.Stream.Source, run.Stream.Stream, lastSeen);
             closed.Add(abandoned);
         }

@@ -304,11 +304,13 @@ internal sealed class SyncRunner : ISyncRunner
         return run;
     }
 
-    // The runs a dead process left as running are closed before this one is recorded, so health counts them in order.
+    // Reports this process could not record earlier go first, then the runs a dead process left as running are closed, all
+    // before this run is recorded, so health counts them in order.
     private async Task CloseAbandonedRunsAsync(StreamRun run, CancellationToken cancellationToken)
     {
         try
         {
+            await _liveness.RecordKeptReportsAsync(cancellationToken).ConfigureAwait(false);
             await _liveness.CloseAbandonedAsync(run.RunId, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception exception) when (exception is not OperationCanceledException && !StoreOutage.IsUnavailable(exception))
@@ -862,18 +864,23 @@ internal sealed class SyncRunner : ISyncRunner
     {
         try
         {
-            // A run that failed because the store was down waits out a short outage once more to record how it ended; if the
-            // store stays down, its row stays running until a later run closes it as abandoned.
-            await RetryWhileUnreachableAsync(run, async token => { await _runLog.SaveAsync(report, token).ConfigureAwait(false); return true; }, CancellationToken.None).ConfigureAwait(false);
-            if (report.Status == RunStatus.Cancelled)
+            // A run that failed because the store was down waits out a short outage once more to record how it ended. If the
+            // store stays down, this process keeps the report and records it when its next run finds the store back; a process
+            // that ends first leaves the row running, and a later run closes it as abandoned.
+            try
             {
-                return;
+                await RetryWhileUnreachableAsync(run, async token => { await _runLog.SaveAsync(report, token).ConfigureAwait(false); return true; }, CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (Exception exception) when (StoreOutage.IsUnavailable(exception))
+            {
+                _liveness.KeepUnrecorded(report);
+                throw;
             }
 
-            var previous = await _healthStore.GetAsync(run.Id, CancellationToken.None).ConfigureAwait(false);
-            var itemCount = await _rawStore.CountLatestAsync(run.Id, CancellationToken.None).ConfigureAwait(false);
-            var health = HealthEvaluator.Evaluate(previous, report, itemCount, Math.Max(1, _options.UnhealthyAfterConsecutiveFailures));
-            await _healthStore.SaveAsync(health, CancellationToken.None).ConfigureAwait(false);
+            if (report.Status != RunStatus.Cancelled)
+            {
+                await _liveness.CountInHealthAsync(report, CancellationToken.None).ConfigureAwait(false);
+            }
         }
 #pragma warning disable CA1031 // The report is still returned to the caller.
         catch (Exception exception)
