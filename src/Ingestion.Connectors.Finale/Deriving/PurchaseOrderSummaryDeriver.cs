@@ -45,7 +45,7 @@ public sealed class PurchaseOrderSummaryDeriver : IDeriver
 
     /// <inheritdoc />
     /// <remarks>2: the summary has <c>productCount</c>, the distinct products over the order's lines.</remarks>
-    public int Version => 2;
+    public int Version => 3;
 
     /// <inheritdoc />
     public IReadOnlyList<StreamId> Inputs { get; }
@@ -75,9 +75,29 @@ public sealed class PurchaseOrderSummaryDeriver : IDeriver
         ArgumentException.ThrowIfNullOrWhiteSpace(inputKey);
         ArgumentNullException.ThrowIfNull(context);
         OrderSummary? summary = null;
-        if (await FirstAsync(context.RawStore, _details, "orderId", inputKey, cancellationToken).ConfigureAwait(false) is { } detail)
+        var detail = await FirstAsync(context.RawStore, _details, "orderId", inputKey, cancellationToken).ConfigureAwait(false);
+        var collectionRow = await FirstAsync(context.RawStore, _orders, "orderId", inputKey, cancellationToken).ConfigureAwait(false);
+        if (detail is not null)
         {
             summary = OrderSummaries.FromOrder(detail.Payload.Span, OrderSummaries.BasisOrder);
+
+            // A detail read that is older than the collection row (its fetch failed since, or details are no longer synced)
+            // lags in status, dates and total: those come from the newer row, the lines from the detail.
+            if (summary is not null && collectionRow is not null
+                && OrderSummaries.LastUpdated(collectionRow.Payload.Span) is { } rowUpdated
+                && (OrderSummaries.LastUpdated(detail.Payload.Span) is not { } detailUpdated || rowUpdated > detailUpdated)
+                && OrderSummaries.FromOrder(collectionRow.Payload.Span, OrderSummaries.BasisCollection) is { } newer)
+            {
+                summary = newer with
+                {
+                    LineCount = newer.LineCount ?? summary.LineCount,
+                    ProductCount = newer.ProductCount ?? summary.ProductCount,
+                    TotalQuantity = newer.TotalQuantity ?? summary.TotalQuantity,
+                    TotalAmount = newer.TotalAmount ?? summary.TotalAmount,
+                    Supplier = newer.Supplier ?? summary.Supplier,
+                    Basis = OrderSummaries.BasisCollection + "+" + OrderSummaries.BasisOrder,
+                };
+            }
         }
 
         for (var i = 0; summary is null && i < _reports.Count; i++)
@@ -96,9 +116,9 @@ public sealed class PurchaseOrderSummaryDeriver : IDeriver
             summary = OrderSummaries.FromReportRows(inputKey, rows, report.Columns);
         }
 
-        if (summary is null && await FirstAsync(context.RawStore, _orders, "orderId", inputKey, cancellationToken).ConfigureAwait(false) is { } row2)
+        if (summary is null && collectionRow is not null)
         {
-            summary = OrderSummaries.FromOrder(row2.Payload.Span, OrderSummaries.BasisCollection);
+            summary = OrderSummaries.FromOrder(collectionRow.Payload.Span, OrderSummaries.BasisCollection);
         }
 
         if (summary is null)

@@ -147,6 +147,14 @@ internal static class OrderSummaries
         }
     }
 
+    /// <summary>The order's <c>lastUpdatedDate</c>, to tell which of two reads of it is newer.</summary>
+    public static DateTimeOffset? LastUpdated(ReadOnlySpan<byte> payload)
+    {
+        var reader = new Utf8JsonReader(payload);
+        using var document = JsonDocument.ParseValue(ref reader);
+        return Date(Text(document.RootElement, "lastUpdatedDate"));
+    }
+
     /// <summary>Summarizes a single-order record (lines from <c>orderItemList</c>) or a collection row (total only).</summary>
     public static OrderSummary? FromOrder(ReadOnlySpan<byte> payload, string basis)
     {
@@ -185,6 +193,15 @@ internal static class OrderSummaries
         else
         {
             amount = Number(root, "orderItemListTotal");
+        }
+
+        // Discounts, freight and fees change what the order costs: the total includes them.
+        if (amount is not null && root.TryGetProperty("orderAdjustmentList", out var adjustments) && adjustments.ValueKind == JsonValueKind.Array)
+        {
+            foreach (var adjustment in adjustments.EnumerateArray())
+            {
+                amount += Number(adjustment, "amount") ?? 0;
+            }
         }
 
         string? supplier = null;
