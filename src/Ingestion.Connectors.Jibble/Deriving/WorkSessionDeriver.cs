@@ -49,7 +49,7 @@ public sealed class WorkSessionDeriver : IDeriver
     public string Name { get; }
 
     /// <inheritdoc />
-    public int Version => 2;
+    public int Version => 3;
 
     /// <inheritdoc />
     public IReadOnlyList<StreamId> Inputs { get; }
@@ -86,16 +86,24 @@ public sealed class WorkSessionDeriver : IDeriver
 
         var personId = inputKey[..slash];
         var entries = new List<TimeEntry>();
+        var neighbours = new Dictionary<string, TimeEntry>(StringComparer.Ordinal);
         var query = new RawRecordQuery { FieldName = "personId", FieldValue = personId };
         await foreach (var record in context.RawStore.QueryLatestAsync(_timeEntries, query, cancellationToken).ConfigureAwait(false))
         {
-            if (!record.IsPartial && record.IsJson && TimeEntry.TryRead(record.Payload.Span) is { } entry && entry.BelongsToDate == date)
+            if (!record.IsPartial && record.IsJson && TimeEntry.TryRead(record.Payload.Span) is { } entry)
             {
-                entries.Add(entry);
+                if (entry.BelongsToDate == date)
+                {
+                    entries.Add(entry);
+                }
+                else if (Math.Abs(entry.BelongsToDate.DayNumber - date.DayNumber) == 1)
+                {
+                    neighbours[entry.Id] = entry;
+                }
             }
         }
 
-        var sessions = WorkSessionPairing.Pair(entries);
+        var sessions = WorkSessionPairing.Pair(entries, neighbours);
         if (sessions.Count == 0)
         {
             return [];

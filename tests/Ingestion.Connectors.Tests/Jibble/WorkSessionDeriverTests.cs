@@ -76,6 +76,25 @@ public sealed class WorkSessionDeriverTests(ConnectorTestFixture database)
     }
 
     [Fact]
+    public async Task A_night_shift_whose_out_is_dated_the_next_day_pairs_by_its_links_and_leaves_the_next_day_alone()
+    {
+        var store = new FixtureStore()
+            .Entry("night-in", Ana, Monday, "In", "2026-06-08T22:00:00Z", next: "night-out")
+            .Entry("night-out", Ana, Tuesday, "Out", "2026-06-09T06:00:00Z", previous: "night-in")
+            .Entry("day-in", Ana, Tuesday, "In", "2026-06-09T14:00:00Z", next: "day-out")
+            .Entry("day-out", Ana, Tuesday, "Out", "2026-06-09T18:00:00Z", previous: "day-in");
+
+        var monday = Json(Assert.Single(await DeriveAsync(store, Ana, Monday)));
+        var tuesday = Json(Assert.Single(await DeriveAsync(store, Ana, Tuesday)));
+
+        Assert.Equal("complete", monday.GetProperty("status").GetString());
+        Assert.Equal(480, monday.GetProperty("durationMinutes").GetDouble());
+        Assert.Equal("night-out", monday.GetProperty("clockOutId").GetString());
+        Assert.Equal("day-in", tuesday.GetProperty("clockInId").GetString());
+        Assert.Equal(240, tuesday.GetProperty("durationMinutes").GetDouble());
+    }
+
+    [Fact]
     public async Task A_night_shift_whose_out_belongs_to_the_day_it_started_pairs_across_midnight()
     {
         var store = new FixtureStore()
@@ -221,8 +240,10 @@ public sealed class WorkSessionDeriverTests(ConnectorTestFixture database)
         public FixtureStore Group(string id, string name) =>
             Add(JibbleStreams.Groups, id, $$"""{"id":"{{id}}","name":"{{name}}","status":"Active"}""");
 
-        public FixtureStore Entry(string id, string person, DateOnly day, string type, string time, string clientType = "Web", string status = "Active") =>
-            Add(JibbleStreams.TimeEntries, id, $$"""{"id":"{{id}}","personId":"{{person}}","type":"{{type}}","status":"{{status}}","clientType":"{{clientType}}","time":"{{time}}","belongsToDate":"{{day:yyyy-MM-dd}}"}""");
+        public FixtureStore Entry(string id, string person, DateOnly day, string type, string time, string clientType = "Web", string status = "Active", string? previous = null, string? next = null) =>
+            Add(JibbleStreams.TimeEntries, id, $$"""{"id":"{{id}}","personId":"{{person}}","type":"{{type}}","status":"{{status}}","clientType":"{{clientType}}","time":"{{time}}","belongsToDate":"{{day:yyyy-MM-dd}}","previousTimeEntryId":{{Quoted(previous)}},"nextTimeEntryId":{{Quoted(next)}}}""");
+
+        private static string Quoted(string? id) => id is null ? "null" : $"\"{id}\"";
 
         public ValueTask<RawRecord?> GetLatestAsync(StreamId stream, string key, CancellationToken cancellationToken) =>
             ValueTask.FromResult(_records.SingleOrDefault(r => r.Stream == stream && r.Key == key));

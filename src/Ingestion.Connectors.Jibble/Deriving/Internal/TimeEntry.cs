@@ -13,7 +13,9 @@ internal sealed record TimeEntry(
     string TimeText,
     string? LocalTime,
     string? Status,
-    string? ClientType)
+    string? ClientType,
+    string? PreviousId = null,
+    string? NextId = null)
 {
     public bool IsArchived => string.Equals(Status, "Archived", StringComparison.OrdinalIgnoreCase);
 
@@ -44,7 +46,7 @@ internal sealed record TimeEntry(
                 "Out" or "ClockOut" => TimeEntryType.Out,
                 _ => TimeEntryType.Other,
             };
-            return new TimeEntry(id, personId, date, type, time, timeText, Text(root, "localTime"), Text(root, "status"), Text(root, "clientType"));
+            return new TimeEntry(id, personId, date, type, time, timeText, Text(root, "localTime"), Text(root, "status"), Text(root, "clientType"), Text(root, "previousTimeEntryId"), Text(root, "nextTimeEntryId"));
         }
         catch (JsonException)
         {

@@ -44,6 +44,46 @@ internal sealed record WorkSession(TimeEntry? ClockIn, TimeEntry? ClockOut)
 /// </summary>
 internal static class WorkSessionPairing
 {
+    /// <summary>
+    /// Pairs the entries of one day. Where Jibble links entries (<c>nextTimeEntryId</c> / <c>previousTimeEntryId</c>), the links
+    /// decide across midnight whatever day each side is dated: an In of this day takes the Out it links to from
+    /// <paramref name="neighbours"/>, and an Out of this day linked from another day's In is left to that day. Entries without
+    /// links fall back to the date rule.
+    /// </summary>
+    /// <param name="day">The person's entries of the day.</param>
+    /// <param name="neighbours">The person's entries of the days around it, by id.</param>
+    public static IReadOnlyList<WorkSession> Pair(IReadOnlyList<TimeEntry> day, IReadOnlyDictionary<string, TimeEntry> neighbours)
+    {
+        var date = day.Count > 0 ? day[0].BelongsToDate : default;
+        var linked = new List<WorkSession>();
+        var rest = new List<TimeEntry>(day.Count);
+        foreach (var entry in day)
+        {
+            if (entry.IsArchived || entry.Type == TimeEntryType.Other)
+            {
+                continue;
+            }
+
+            if (entry.Type == TimeEntryType.In && Linked(entry.NextId, TimeEntryType.Out) is { } outEntry && outEntry.BelongsToDate != date)
+            {
+                linked.Add(new WorkSession(entry, outEntry));
+            }
+            else if (entry.Type == TimeEntryType.Out && Linked(entry.PreviousId, TimeEntryType.In) is { } inEntry && inEntry.BelongsToDate != date)
+            {
+                // Belongs to the session its In opened on another day.
+            }
+            else
+            {
+                rest.Add(entry);
+            }
+        }
+
+        return [.. linked, .. Pair(rest)];
+
+        TimeEntry? Linked(string? id, TimeEntryType type) =>
+            id is not null && neighbours.TryGetValue(id, out var other) && other.Type == type && !other.IsArchived ? other : null;
+    }
+
     public static IReadOnlyList<WorkSession> Pair(IEnumerable<TimeEntry> entries)
     {
         var ordered = entries
