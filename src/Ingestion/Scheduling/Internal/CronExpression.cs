@@ -104,7 +104,7 @@ internal sealed class CronExpression
         }
     }
 
-    /// <summary>The first fire instant strictly after <paramref name="after"/>, or <see langword="null"/> when there is none.</summary>
+    /// <summary>The first fire instant strictly after <paramref name="after"/>, in UTC, or <see langword="null"/> when there is none.</summary>
     public DateTimeOffset? NextAfter(DateTimeOffset after)
     {
         var from = after;
@@ -114,7 +114,8 @@ internal sealed class CronExpression
             // one fire per local time, so the second pass is skipped. The repeated hour is finite, so this ends.
             if (!IsSecondPassOfRepeatedTime(next))
             {
-                return next;
+                // In UTC, as before Cronos: the instant is stored and compared, and Npgsql writes timestamptz only with offset 0.
+                return next.ToUniversalTime();
             }
 
             from = next;
