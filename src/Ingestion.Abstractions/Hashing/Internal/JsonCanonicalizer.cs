@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.IO.Hashing;
 using System.Security.Cryptography;
 using System.Text.Json;
 
@@ -32,30 +33,16 @@ internal ref struct JsonCanonicalizer
         _members = ArrayPool<Member>.Shared.Rent(32);
     }
 
-    public static bool TryHash(ReadOnlySpan<byte> json, JsonPath[] ignored, out ContentHash hash)
+    public static bool TryHash(ReadOnlySpan<byte> json, JsonPath[] ignored, ContentHashAlgorithm algorithm, out ContentHash hash)
     {
         var canonicalizer = new JsonCanonicalizer(json.Length, ignored);
         try
         {
-            var reader = new Utf8JsonReader(json, JsonPath.ReaderOptions);
-            if (reader.Read())
+            if (canonicalizer.TryWrite(json))
             {
-                var mask = ignored.Length == 0 ? 0UL : ignored.Length == 64 ? ulong.MaxValue : (1UL << ignored.Length) - 1;
-                canonicalizer.WriteValue(ref reader, 0, mask);
-
-                // Anything after the value other than whitespace makes the reader throw.
-                if (!reader.Read())
-                {
-                    Span<byte> digest = stackalloc byte[ContentHash.Size];
-                    SHA256.HashData(canonicalizer._output.AsSpan(0, canonicalizer._length), digest);
-                    hash = new ContentHash(digest);
-                    return true;
-                }
+                hash = Hash(canonicalizer._output.AsSpan(0, canonicalizer._length), algorithm);
+                return true;
             }
-        }
-        catch (Exception ex) when (ex is JsonException or InvalidOperationException)
-        {
-            // Malformed JSON, or an escape that does not decode (a lone surrogate).
         }
         finally
         {
@@ -63,6 +50,59 @@ internal ref struct JsonCanonicalizer
         }
 
         hash = default;
+        return false;
+    }
+
+    /// <summary>The canonical form itself, for tests that pin it; <see langword="null"/> when <paramref name="json"/> is not valid JSON.</summary>
+    public static byte[]? Canonicalize(ReadOnlySpan<byte> json, JsonPath[] ignored)
+    {
+        var canonicalizer = new JsonCanonicalizer(json.Length, ignored);
+        try
+        {
+            return canonicalizer.TryWrite(json) ? canonicalizer._output.AsSpan(0, canonicalizer._length).ToArray() : null;
+        }
+        finally
+        {
+            canonicalizer.Return();
+        }
+    }
+
+    /// <summary>Hashes bytes as they are with <paramref name="algorithm"/>.</summary>
+    public static ContentHash Hash(ReadOnlySpan<byte> bytes, ContentHashAlgorithm algorithm)
+    {
+        Span<byte> digest = stackalloc byte[ContentHash.Size];
+        switch (algorithm)
+        {
+            case ContentHashAlgorithm.XxHash128:
+                XxHash128.Hash(bytes, digest);
+                return new ContentHash(algorithm, digest[..ContentHash.XxHash128Size]);
+            case ContentHashAlgorithm.Sha256:
+                SHA256.HashData(bytes, digest);
+                return new ContentHash(algorithm, digest);
+            default:
+                throw new ArgumentOutOfRangeException(nameof(algorithm), algorithm, "Not a content hash algorithm.");
+        }
+    }
+
+    private bool TryWrite(ReadOnlySpan<byte> json)
+    {
+        try
+        {
+            var reader = new Utf8JsonReader(json, JsonPath.ReaderOptions);
+            if (reader.Read())
+            {
+                var mask = _ignored.Length == 0 ? 0UL : _ignored.Length == 64 ? ulong.MaxValue : (1UL << _ignored.Length) - 1;
+                WriteValue(ref reader, 0, mask);
+
+                // Anything after the value other than whitespace makes the reader throw.
+                return !reader.Read();
+            }
+        }
+        catch (Exception ex) when (ex is JsonException or InvalidOperationException)
+        {
+            // Malformed JSON, or an escape that does not decode (a lone surrogate).
+        }
+
         return false;
     }
 

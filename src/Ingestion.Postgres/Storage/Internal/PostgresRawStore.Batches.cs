@@ -77,11 +77,12 @@ internal sealed partial class PostgresRawStore
         NpgsqlBinaryImporter copy, RawRecordWrite record, string source, string stream, DateTimeOffset at, byte[] hashBuffer, CancellationToken cancellationToken)
     {
         record.Hash.CopyTo(hashBuffer);
+        var hash = new ReadOnlyMemory<byte>(hashBuffer, 0, record.Hash.Length);
         await copy.StartRowAsync(cancellationToken).ConfigureAwait(false);
         await copy.WriteAsync(source, NpgsqlDbType.Text, cancellationToken).ConfigureAwait(false);
         await copy.WriteAsync(stream, NpgsqlDbType.Text, cancellationToken).ConfigureAwait(false);
         await copy.WriteAsync(PostgresText.Clean(record.Key), NpgsqlDbType.Text, cancellationToken).ConfigureAwait(false);
-        await copy.WriteAsync(hashBuffer, NpgsqlDbType.Bytea, cancellationToken).ConfigureAwait(false);
+        await copy.WriteAsync(hash, NpgsqlDbType.Bytea, cancellationToken).ConfigureAwait(false);
         await copy.WriteAsync(1, NpgsqlDbType.Integer, cancellationToken).ConfigureAwait(false);
         await copy.WriteAsync(1, NpgsqlDbType.Integer, cancellationToken).ConfigureAwait(false);
         await copy.WriteAsync(record.IsPartial, NpgsqlDbType.Boolean, cancellationToken).ConfigureAwait(false);
@@ -115,6 +116,8 @@ internal sealed partial class PostgresRawStore
                 await copy.WriteNullAsync(cancellationToken).ConfigureAwait(false);
             }
         }
+
+        await copy.WriteAsync(AlgorithmName(record.Hash.Algorithm), NpgsqlDbType.Text, cancellationToken).ConfigureAwait(false);
     }
 
     private static void AddStreamAt(NpgsqlParameterCollection parameters, string source, string stream, DateTimeOffset at, bool withTime = true)
@@ -168,18 +171,36 @@ internal sealed partial class PostgresRawStore
         Array.Sort(keys, order, StringComparer.Ordinal);
         var hashes = new byte[order.Length][];
         var partial = new bool[order.Length];
+        var algorithms = new string[order.Length];
         for (var position = 0; position < order.Length; position++)
         {
             var record = records[order[position]];
             hashes[position] = record.Hash.ToArray();
             partial[position] = record.IsPartial;
+            algorithms[position] = AlgorithmName(record.Hash.Algorithm);
         }
 
         parameters.Add(new NpgsqlParameter<int[]> { TypedValue = order });
         parameters.Add(new NpgsqlParameter<string[]> { TypedValue = keys });
         parameters.Add(new NpgsqlParameter<byte[][]> { TypedValue = hashes });
         parameters.Add(new NpgsqlParameter<bool[]> { TypedValue = partial });
+        parameters.Add(new NpgsqlParameter<string[]> { TypedValue = algorithms });
     }
+
+    /// <summary>How <c>hash_algorithm</c> names an algorithm.</summary>
+    internal static string AlgorithmName(ContentHashAlgorithm algorithm) => algorithm switch
+    {
+        ContentHashAlgorithm.XxHash128 => "xxhash128",
+        ContentHashAlgorithm.Sha256 => "sha256",
+        _ => throw new ArgumentOutOfRangeException(nameof(algorithm), algorithm, "Not a content hash algorithm."),
+    };
+
+    internal static ContentHashAlgorithm ParseAlgorithm(string name) => name switch
+    {
+        "xxhash128" => ContentHashAlgorithm.XxHash128,
+        "sha256" => ContentHashAlgorithm.Sha256,
+        _ => throw new InvalidOperationException($"The stored hash algorithm '{name}' is unknown to this version of the store."),
+    };
 
     /// <summary>The key-state columns of a batch's new versions, sent as arrays to one set-based statement.</summary>
     private sealed class KeyColumns
@@ -193,6 +214,7 @@ internal sealed partial class PostgresRawStore
         private readonly List<int?> _statuses = [];
         private readonly List<int> _versions = [];
         private readonly List<bool> _becomesLatest = [];
+        private readonly List<string> _algorithms = [];
 
         public int Count => _keys.Count;
 
@@ -207,6 +229,7 @@ internal sealed partial class PostgresRawStore
             _statuses.Add(record.IsPartial ? record.HttpStatusCode : null);
             _versions.Add(plan.Version);
             _becomesLatest.Add(plan.BecomesLatest);
+            _algorithms.Add(AlgorithmName(record.Hash.Algorithm));
         }
 
         public void AddParameters(NpgsqlParameterCollection parameters, string source, string stream, DateTimeOffset at)
@@ -223,6 +246,29 @@ internal sealed partial class PostgresRawStore
             parameters.Add(new NpgsqlParameter<int?[]> { TypedValue = [.. _statuses] });
             parameters.Add(new NpgsqlParameter<int[]> { TypedValue = [.. _versions] });
             parameters.Add(new NpgsqlParameter<bool[]> { TypedValue = [.. _becomesLatest] });
+            parameters.Add(new NpgsqlParameter<string[]> { TypedValue = [.. _algorithms] });
+        }
+    }
+
+    /// <summary>Keys whose stored hash, made with another algorithm, matched: their new hash and algorithm, as arrays.</summary>
+    private sealed class RehashedKeys
+    {
+        private readonly List<string> _keys = [];
+        private readonly List<byte[]> _hashes = [];
+        private readonly List<string> _algorithms = [];
+
+        public void Add(RawRecordWrite record)
+        {
+            _keys.Add(PostgresText.Clean(record.Key));
+            _hashes.Add(record.Hash.ToArray());
+            _algorithms.Add(AlgorithmName(record.Hash.Algorithm));
+        }
+
+        public void AddParameters(NpgsqlParameterCollection parameters)
+        {
+            parameters.Add(new NpgsqlParameter<string[]> { TypedValue = [.. _keys] });
+            parameters.Add(new NpgsqlParameter<byte[][]> { TypedValue = [.. _hashes] });
+            parameters.Add(new NpgsqlParameter<string[]> { TypedValue = [.. _algorithms] });
         }
     }
 }

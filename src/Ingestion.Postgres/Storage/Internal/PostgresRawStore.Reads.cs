@@ -252,7 +252,7 @@ internal sealed partial class PostgresRawStore
             IsLatest = reader.GetBoolean(2),
             Payload = payload,
             IsJson = isJson,
-            Hash = new ContentHash(reader.GetFieldValue<byte[]>(6)),
+            Hash = new ContentHash(ParseAlgorithm(reader.GetString(16)), reader.GetFieldValue<byte[]>(6)),
             FetchedAt = reader.GetFieldValue<DateTimeOffset>(7),
             RunId = reader.GetGuid(8),
             IsPartial = reader.GetBoolean(9),

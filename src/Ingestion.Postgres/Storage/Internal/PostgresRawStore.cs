@@ -17,12 +17,13 @@ internal sealed partial class PostgresRawStore : IRawStore
     private const string RecordColumns =
         "r.key, r.version, r.is_latest, r.payload, r.payload_raw, r.is_json, r.hash, r.fetched_at, r.run_id, r.is_partial, " +
         "r.collection_issues::text, r.http_status_code, r.error_message, k.first_seen_at, " +
-        "CASE WHEN r.is_latest THEN k.last_verified_at ELSE coalesce(r.superseded_verified_at, r.fetched_at) END, k.deleted_at";
+        "CASE WHEN r.is_latest THEN k.last_verified_at ELSE coalesce(r.superseded_verified_at, r.fetched_at) END, k.deleted_at, r.hash_algorithm";
 
     private readonly PostgresStoreContext _context;
     private readonly ILogger _logger;
     private readonly string _classifySql;
     private readonly string _verifyByKeySql;
+    private readonly string _verifyRehashedSql;
     private readonly string _unflagLatestSql;
     private readonly string _copyRecordsSql;
     private readonly string _copyKeysSql;
@@ -34,6 +35,7 @@ internal sealed partial class PostgresRawStore : IRawStore
     public PostgresRawStore(PostgresStoreContext context)
     {
         _context = context;
+        HashAlgorithm = context.Options.HashAlgorithm;
         _logger = context.LoggerFactory.CreateLogger<PostgresRawStore>();
         var s = context.Schema;
         // One statement classifies the batch. Each key is looked up by one probe of record_keys' primary key (the LATERAL with
@@ -45,10 +47,12 @@ internal sealed partial class PostgresRawStore : IRawStore
         _classifySql = $"""
             WITH b AS MATERIALIZED (
                 SELECT u.ord, u.key, k.tid, k.max_version, k.latest_is_partial,
-                       coalesce(NOT u.is_partial AND NOT k.latest_is_partial AND k.hash = u.hash, false) AS unchanged
-                  FROM unnest($4::integer[], $5::text[], $6::bytea[], $7::boolean[]) AS u(ord, key, hash, is_partial)
+                       coalesce(NOT u.is_partial AND NOT k.latest_is_partial AND k.hash = u.hash AND k.hash_algorithm = u.algorithm, false) AS unchanged,
+                       CASE WHEN NOT u.is_partial AND NOT k.latest_is_partial AND k.hash_algorithm <> u.algorithm THEN k.hash_algorithm END AS other_algorithm,
+                       CASE WHEN NOT u.is_partial AND NOT k.latest_is_partial AND k.hash_algorithm <> u.algorithm THEN k.hash END AS other_hash
+                  FROM unnest($4::integer[], $5::text[], $6::bytea[], $7::boolean[], $8::text[]) AS u(ord, key, hash, is_partial, algorithm)
                   LEFT JOIN LATERAL (
-                        SELECT k.ctid AS tid, k.hash, k.max_version, k.latest_is_partial
+                        SELECT k.ctid AS tid, k.hash, k.hash_algorithm, k.max_version, k.latest_is_partial
                           FROM {s}.record_keys k
                          WHERE k.source = $1 AND k.stream = $2 AND k.key = u.key
                          LIMIT 1) k ON true
@@ -60,7 +64,7 @@ internal sealed partial class PostgresRawStore : IRawStore
                    AND k.source = $1 AND k.stream = $2
                 RETURNING k.key
             )
-            SELECT b.ord, b.max_version, b.latest_is_partial, b.unchanged
+            SELECT b.ord, b.max_version, b.latest_is_partial, b.unchanged, b.other_algorithm, b.other_hash
               FROM b
              WHERE NOT b.unchanged OR b.key NOT IN (SELECT v.key FROM verified v)
             """;
@@ -69,6 +73,13 @@ internal sealed partial class PostgresRawStore : IRawStore
                SET last_verified_at = $3, last_seen_at = $3, deleted_at = NULL,
                    retry_status = CASE WHEN k.retry_status = 'pending' THEN NULL ELSE k.retry_status END
              WHERE k.source = $1 AND k.stream = $2 AND k.key = ANY ($4)
+            """;
+        _verifyRehashedSql = $"""
+            UPDATE {s}.record_keys k
+               SET hash = u.hash, hash_algorithm = u.algorithm, last_verified_at = $3, last_seen_at = $3, deleted_at = NULL,
+                   retry_status = CASE WHEN k.retry_status = 'pending' THEN NULL ELSE k.retry_status END
+              FROM unnest($4::text[], $5::bytea[], $6::text[]) AS u(key, hash, algorithm)
+             WHERE k.source = $1 AND k.stream = $2 AND k.key = u.key AND k.key = ANY ($4)
             """;
         _unflagLatestSql = $"""
             UPDATE {s}.raw_records r
@@ -79,17 +90,19 @@ internal sealed partial class PostgresRawStore : IRawStore
             """;
         _copyRecordsSql = $"""
             COPY {s}.raw_records (source, stream, key, version, is_latest, payload, payload_raw, is_json, hash, fetched_at, run_id,
-                                  is_partial, collection_issues, http_status_code, error_message, superseded_verified_at)
+                                  is_partial, collection_issues, http_status_code, error_message, superseded_verified_at, hash_algorithm)
             FROM STDIN (FORMAT BINARY)
             """;
         _copyKeysSql = $"""
             COPY {s}.record_keys (source, stream, key, hash, latest_version, max_version, latest_is_partial, first_seen_at, last_seen_at,
-                                  last_verified_at, last_written_at, retry_status, retry_request, next_retry_at, error_message, http_status_code)
+                                  last_verified_at, last_written_at, retry_status, retry_request, next_retry_at, error_message, http_status_code,
+                                  hash_algorithm)
             FROM STDIN (FORMAT BINARY)
             """;
         _updateKeysSql = $"""
             UPDATE {s}.record_keys k
                SET hash              = CASE WHEN u.becomes_latest THEN u.hash ELSE k.hash END,
+                   hash_algorithm    = CASE WHEN u.becomes_latest THEN u.algorithm ELSE k.hash_algorithm END,
                    latest_version    = CASE WHEN u.becomes_latest THEN u.version ELSE k.latest_version END,
                    latest_is_partial = CASE WHEN u.becomes_latest THEN u.is_partial ELSE k.latest_is_partial END,
                    max_version       = u.version,
@@ -105,8 +118,8 @@ internal sealed partial class PostgresRawStore : IRawStore
                    retry_request     = CASE WHEN u.is_partial THEN u.retry_request END,
                    error_message     = CASE WHEN u.is_partial THEN u.error_message END,
                    http_status_code  = CASE WHEN u.is_partial THEN u.http_status_code END
-              FROM unnest($4::text[], $5::bytea[], $6::boolean[], $7::text[], $8::text[], $9::text[], $10::integer[], $11::integer[], $12::boolean[])
-                   AS u(key, hash, is_partial, retry_status, retry_request, error_message, http_status_code, version, becomes_latest)
+              FROM unnest($4::text[], $5::bytea[], $6::boolean[], $7::text[], $8::text[], $9::text[], $10::integer[], $11::integer[], $12::boolean[], $13::text[])
+                   AS u(key, hash, is_partial, retry_status, retry_request, error_message, http_status_code, version, becomes_latest, algorithm)
              WHERE k.source = $1 AND k.stream = $2 AND k.key = u.key AND k.key = ANY($4)
             """;
         _saveStateSql = PostgresSyncStateStore.UpsertSql(s);
@@ -122,6 +135,8 @@ internal sealed partial class PostgresRawStore : IRawStore
               JOIN {s}.record_keys k ON k.source = r.source AND k.stream = r.stream AND k.key = r.key
             """;
     }
+
+    public ContentHashAlgorithm HashAlgorithm { get; }
 
     public async ValueTask<RawBatchResult> WriteBatchAsync(RawBatch batch, CancellationToken cancellationToken)
     {
@@ -162,6 +177,7 @@ internal sealed partial class PostgresRawStore : IRawStore
         // was verified unchanged in the same statement.
         var plans = new List<VersionPlan>();
         List<string>? moved = null;
+        RehashedKeys? rehashed = null;
         await using (var classify = new NpgsqlBatch(connection, transaction) { Timeout = _context.CommandTimeoutSeconds })
         {
             // Writers of one stream take turns, so two batches never race for the same key's next version.
@@ -198,6 +214,17 @@ internal sealed partial class PostgresRawStore : IRawStore
                     continue;
                 }
 
+                if (!reader.IsDBNull(4))
+                {
+                    // The key's hash was made with another algorithm (a database hashed before the switch): compare in that one.
+                    var storedHash = new ContentHash(ParseAlgorithm(reader.GetString(4)), reader.GetFieldValue<byte[]>(5));
+                    if ((batch.Hasher ?? ContentHasher.Default).WithAlgorithm(storedHash.Algorithm).Compute(record.Payload.Span) == storedHash)
+                    {
+                        (rehashed ??= new RehashedKeys()).Add(record);
+                        continue;
+                    }
+                }
+
                 var maxVersion = reader.GetInt32(1);
                 var latestIsPartial = reader.GetBoolean(2);
 
@@ -205,6 +232,15 @@ internal sealed partial class PostgresRawStore : IRawStore
                 var becomesLatest = !record.IsPartial || latestIsPartial;
                 plans.Add(new VersionPlan(ordinal, maxVersion + 1, IsNew: false, becomesLatest));
             }
+        }
+
+        if (rehashed is not null)
+        {
+            // Unchanged content: verified like any unchanged key, and its hash now made with this batch's algorithm, once.
+            await using var verify = _context.Command(_verifyRehashedSql, connection, transaction);
+            AddStreamAt(verify.Parameters, source, stream, batch.FetchedAt);
+            rehashed.AddParameters(verify.Parameters);
+            await verify.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
 
         if (moved is not null)
@@ -359,6 +395,7 @@ internal sealed partial class PostgresRawStore : IRawStore
                 var record = records[plan.Ordinal];
                 var inspection = inspections[plan.Ordinal];
                 record.Hash.CopyTo(hashBuffer);
+                var hash = new ReadOnlyMemory<byte>(hashBuffer, 0, record.Hash.Length);
                 await copy.StartRowAsync(cancellationToken).ConfigureAwait(false);
                 await copy.WriteAsync(source, NpgsqlDbType.Text, cancellationToken).ConfigureAwait(false);
                 await copy.WriteAsync(stream, NpgsqlDbType.Text, cancellationToken).ConfigureAwait(false);
@@ -378,7 +415,7 @@ internal sealed partial class PostgresRawStore : IRawStore
                     await copy.WriteAsync(false, NpgsqlDbType.Boolean, cancellationToken).ConfigureAwait(false);
                 }
 
-                await copy.WriteAsync(hashBuffer, NpgsqlDbType.Bytea, cancellationToken).ConfigureAwait(false);
+                await copy.WriteAsync(hash, NpgsqlDbType.Bytea, cancellationToken).ConfigureAwait(false);
                 await copy.WriteAsync(batch.FetchedAt, NpgsqlDbType.TimestampTz, cancellationToken).ConfigureAwait(false);
                 await copy.WriteAsync(batch.RunId, NpgsqlDbType.Uuid, cancellationToken).ConfigureAwait(false);
                 await copy.WriteAsync(record.IsPartial, NpgsqlDbType.Boolean, cancellationToken).ConfigureAwait(false);
@@ -410,6 +447,8 @@ internal sealed partial class PostgresRawStore : IRawStore
                 {
                     await copy.WriteAsync(batch.FetchedAt, NpgsqlDbType.TimestampTz, cancellationToken).ConfigureAwait(false);
                 }
+
+                await copy.WriteAsync(AlgorithmName(record.Hash.Algorithm), NpgsqlDbType.Text, cancellationToken).ConfigureAwait(false);
             }
 
             await copy.CompleteAsync(cancellationToken).ConfigureAwait(false);
