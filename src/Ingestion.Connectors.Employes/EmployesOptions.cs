@@ -36,6 +36,9 @@ public sealed class EmployesOptions
     /// <summary>How long before the token's expiry a warning is logged. Defaults to 30 days.</summary>
     public TimeSpan TokenExpiryWarning { get; set; } = TimeSpan.FromDays(30);
 
-    /// <summary>Timeouts, retries and circuit breaking of the account's requests; unset values keep their documented defaults.</summary>
+    /// <summary>
+    /// Timeouts, retries and circuit breaking of the account's requests (the <c>Resilience</c> section, the same shape for every
+    /// source); unset values keep their documented defaults.
+    /// </summary>
     public ResilienceSettings Resilience { get; set; } = new();
 }

@@ -58,14 +58,11 @@ public sealed class FinaleOptions
     /// <summary>A request budget per minute shared by the account's streams; 0 for none. Defaults to 120 (Finale's observed limit).</summary>
     public int RequestsPerMinute { get; set; } = 120;
 
-    /// <summary>The timeout of one request attempt. Defaults to 30 seconds.</summary>
-    public TimeSpan AttemptTimeout { get; set; } = TimeSpan.FromSeconds(30);
-
-    /// <summary>How many times a failed request is retried. Defaults to 3.</summary>
-    public int MaxRetries { get; set; } = 3;
-
-    /// <summary>The first backoff delay between retries; later ones grow exponentially. Defaults to 1 second.</summary>
-    public TimeSpan RetryBaseDelay { get; set; } = TimeSpan.FromSeconds(1);
+    /// <summary>
+    /// Timeouts, retries and circuit breaking of the account's requests (the <c>Resilience</c> section, the same shape for every
+    /// source); unset values keep their defaults, which here are a 30-second attempt timeout, 3 retries and a 1-second first backoff.
+    /// </summary>
+    public ResilienceSettings Resilience { get; set; } = new() { AttemptTimeout = TimeSpan.FromSeconds(30) };
 
     /// <summary>
     /// How long after a run whose snapshot guard tripped (an empty or shrunken product, facility or report snapshot) a

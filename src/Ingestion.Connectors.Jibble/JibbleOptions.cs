@@ -60,11 +60,11 @@ public sealed class JibbleOptions
     /// <summary>A request budget per minute shared by the account's streams, or <see langword="null"/> (the default) for none.</summary>
     public int? RequestsPerMinute { get; set; }
 
-    /// <summary>The timeout of one request attempt. Defaults to 30 seconds.</summary>
-    public TimeSpan AttemptTimeout { get; set; } = TimeSpan.FromSeconds(30);
-
-    /// <summary>How many times a failed request is retried. Defaults to 4.</summary>
-    public int MaxRetries { get; set; } = 4;
+    /// <summary>
+    /// Timeouts, retries and circuit breaking of the account's requests (the <c>Resilience</c> section, the same shape for every
+    /// source); unset values keep their defaults, which here are a 30-second attempt timeout and 4 retries.
+    /// </summary>
+    public ResilienceSettings Resilience { get; set; } = new() { AttemptTimeout = TimeSpan.FromSeconds(30), MaxRetries = 4 };
 }
 
 /// <summary>The date range of a Jibble backfill (dates are <c>belongsToDate</c> values).</summary>

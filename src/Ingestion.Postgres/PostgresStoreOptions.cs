@@ -27,6 +27,14 @@ public sealed class PostgresStoreOptions
     /// </summary>
     public int MaxPayloadBytes { get; set; } = 16 * 1024 * 1024;
 
+    /// <summary>
+    /// The algorithm records are hashed with; the store records it with every hash (<c>hash_algorithm</c>). A key stored with
+    /// another (a database written before XxHash128 became the default holds SHA-256) is compared in its own algorithm, so
+    /// switching writes no new version of an unchanged record; its key takes this algorithm on that write. Defaults to
+    /// <see cref="ContentHashAlgorithm.XxHash128"/>.
+    /// </summary>
+    public ContentHashAlgorithm HashAlgorithm { get; set; } = ContentHashAlgorithm.XxHash128;
+
     /// <summary>The job queue's options.</summary>
     public PostgresQueueOptions Queue { get; set; } = new();
 }

@@ -29,6 +29,42 @@ public abstract class RawStoreConformance : StoreConformance
     }
 
     [Fact]
+    public async Task Switching_the_hash_algorithm_writes_no_new_version_of_unchanged_content()
+    {
+        // Stored with SHA-256 (as every store was before XxHash128), re-synced with XxHash128, then again.
+        var sha = new ContentHasher(ContentHashAlgorithm.Sha256, ["seenAt"]);
+        var xx = new ContentHasher(ContentHashAlgorithm.XxHash128, ["seenAt"]);
+        RawBatch Hashed(ContentHasher hasher, DateTimeOffset at, params (string Key, string Json)[] records) => new()
+        {
+            Stream = Items,
+            RunId = Guid.NewGuid(),
+            FetchedAt = at,
+            Hasher = hasher,
+            Records = [.. records.Select(record => new RawRecordWrite
+            {
+                Key = record.Key,
+                Payload = Encoding.UTF8.GetBytes(record.Json),
+                Hash = hasher.Compute(Encoding.UTF8.GetBytes(record.Json)),
+            })],
+        };
+
+        var first = await Raw.WriteBatchAsync(Hashed(sha, T0, ("a", """{"v":1,"w":2,"seenAt":1}"""), ("b", """{"v":1}"""), ("c", """{"v":1}""")), Cancel);
+        var switched = await Raw.WriteBatchAsync(Hashed(xx, T0.AddHours(1), ("a", """{ "w":2, "v":1, "seenAt":2 }"""), ("b", """{"v":1}"""), ("c", """{"v":2}""")), Cancel);
+        var again = await Raw.WriteBatchAsync(Hashed(xx, T0.AddHours(2), ("a", """{"v":1,"w":2}"""), ("b", """{"v":1}"""), ("c", """{"v":2}""")), Cancel);
+
+        Assert.Equal((3, 0, 0), (first.New, first.Changed, first.Unchanged));
+        Assert.Equal((0, 1, 2), (switched.New, switched.Changed, switched.Unchanged));
+        Assert.Equal(["c"], switched.ChangedKeys);
+        Assert.Equal((0, 0, 3), (again.New, again.Changed, again.Unchanged));
+        var a = Assert.Single(await ToListAsync(Raw.GetHistoryAsync(Items, "a", Cancel)));
+        Assert.Equal((1, T0.AddHours(2)), (a.Version, a.LastVerifiedAt));
+        Assert.Equal(ContentHashAlgorithm.Sha256, a.Hash.Algorithm); // the version keeps the hash it was written with
+        var c = await ToListAsync(Raw.GetHistoryAsync(Items, "c", Cancel));
+        Assert.Equal([ContentHashAlgorithm.Sha256, ContentHashAlgorithm.XxHash128], c.Select(record => record.Hash.Algorithm));
+        Assert.Equal(xx.Compute("""{"v":2}"""u8), c[1].Hash);
+    }
+
+    [Fact]
     public async Task Every_version_is_kept_and_exactly_one_is_latest()
     {
         await Raw.WriteBatchAsync(Batch(Items, T0, Record("a", """{"v":1}""")), Cancel);

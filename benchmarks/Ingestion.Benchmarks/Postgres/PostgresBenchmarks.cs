@@ -407,7 +407,7 @@ internal static class PostgresBenchmarks
 
             builder.Append("\"}");
             var payload = Encoding.UTF8.GetBytes(builder.ToString());
-            records.Add(new RawRecordWrite { Key = "person-" + index.ToString(CultureInfo.InvariantCulture), Payload = payload, Hash = new ContentHash(SHA256.HashData(payload)) });
+            records.Add(new RawRecordWrite { Key = "person-" + index.ToString(CultureInfo.InvariantCulture), Payload = payload, Hash = ContentHasher.ComputeRaw(payload, ContentHashAlgorithm.XxHash128) });
         }
 
         return records;

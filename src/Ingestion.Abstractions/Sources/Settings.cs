@@ -80,11 +80,26 @@ public sealed class RateBudget
     public TimeSpan MaxWait { get; init; } = TimeSpan.FromMinutes(2);
 }
 
-/// <summary>Timeouts, retries and circuit breaking for a source's requests.</summary>
+/// <summary>
+/// Timeouts, retries and circuit breaking for a source's requests: the one shape every connector and configuration-defined
+/// source takes, as a <c>Resilience</c> section. The engine builds each source's Microsoft.Extensions.Http.Resilience pipeline
+/// from it: total timeout (when set), retries with exponential backoff and jitter that honour <c>Retry-After</c> and
+/// <c>X-RateLimit-Reset</c>, circuit breaker, rate budget, then the attempt timeout.
+/// </summary>
 public sealed class ResilienceSettings
 {
-    /// <summary>The timeout of one attempt. Defaults to 15 seconds.</summary>
+    private static readonly TimeSpan ShortestTimeout = TimeSpan.FromMilliseconds(10);
+    private static readonly TimeSpan ShortestCircuitWindow = TimeSpan.FromMilliseconds(500);
+    private static readonly TimeSpan Longest = TimeSpan.FromDays(1);
+
+    /// <summary>The timeout of one attempt, including reading the body. Defaults to 15 seconds.</summary>
     public TimeSpan AttemptTimeout { get; init; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>
+    /// The longest one request may take over all its attempts and waits; <see langword="null"/> (the default) bounds it only by
+    /// <see cref="MaxRetries"/>, <see cref="AttemptTimeout"/>, <see cref="MaxDelay"/> and <see cref="MaxRetryAfter"/>.
+    /// </summary>
+    public TimeSpan? TotalTimeout { get; init; }
 
     /// <summary>How many times a failed attempt is retried. Defaults to 3.</summary>
     public int MaxRetries { get; init; } = 3;
@@ -112,4 +127,74 @@ public sealed class ResilienceSettings
 
     /// <summary>How long an open circuit stays open. Defaults to 15 seconds.</summary>
     public TimeSpan CircuitBreakerBreakDuration { get; init; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>
+    /// Checks every setting against the bounds the resilience pipeline accepts, so a bad value stops the host at start-up
+    /// instead of failing the first request.
+    /// </summary>
+    /// <param name="keyPrefix">
+    /// What names a setting to a person, put in front of each setting's name: a configuration path such as
+    /// <c>Ingestion:Jibble:Resilience:</c>, or <c>JibbleOptions.Resilience.</c> for options set in code.
+    /// </param>
+    /// <returns>One message per problem, each starting with the setting's full key; empty when the settings are valid.</returns>
+    public IReadOnlyList<string> Validate(string keyPrefix)
+    {
+        var errors = new List<string>();
+        void Fail(string name, string problem) => errors.Add($"{keyPrefix}{name} {problem}");
+
+        if (AttemptTimeout < ShortestTimeout || AttemptTimeout > Longest)
+        {
+            Fail(nameof(AttemptTimeout), $"must be between 10 ms and 1 day (was {AttemptTimeout}).");
+        }
+
+        if (TotalTimeout is { } total && (total < ShortestTimeout || total > Longest))
+        {
+            Fail(nameof(TotalTimeout), $"must be between 10 ms and 1 day, or unset (was {total}).");
+        }
+
+        if (MaxRetries < 0)
+        {
+            Fail(nameof(MaxRetries), $"must not be negative (was {MaxRetries}).");
+        }
+
+        if (BaseDelay < TimeSpan.Zero || BaseDelay > Longest)
+        {
+            Fail(nameof(BaseDelay), $"must be between 0 and 1 day (was {BaseDelay}).");
+        }
+
+        if (MaxDelay < BaseDelay || MaxDelay > Longest)
+        {
+            Fail(nameof(MaxDelay), $"must not be shorter than {keyPrefix}{nameof(BaseDelay)} ({BaseDelay}) nor longer than 1 day (was {MaxDelay}).");
+        }
+
+        if (MaxRetryAfter < TimeSpan.Zero)
+        {
+            Fail(nameof(MaxRetryAfter), $"must not be negative (was {MaxRetryAfter}).");
+        }
+
+        if (CircuitBreakerEnabled)
+        {
+            if (double.IsNaN(CircuitBreakerFailureRatio) || CircuitBreakerFailureRatio <= 0 || CircuitBreakerFailureRatio > 1)
+            {
+                Fail(nameof(CircuitBreakerFailureRatio), $"must be above 0 and at most 1 (was {CircuitBreakerFailureRatio}).");
+            }
+
+            if (CircuitBreakerMinimumThroughput < 2)
+            {
+                Fail(nameof(CircuitBreakerMinimumThroughput), $"must be at least 2 (was {CircuitBreakerMinimumThroughput}).");
+            }
+
+            if (CircuitBreakerSamplingDuration < ShortestCircuitWindow || CircuitBreakerSamplingDuration > Longest)
+            {
+                Fail(nameof(CircuitBreakerSamplingDuration), $"must be between 0.5 s and 1 day (was {CircuitBreakerSamplingDuration}).");
+            }
+
+            if (CircuitBreakerBreakDuration < ShortestCircuitWindow || CircuitBreakerBreakDuration > Longest)
+            {
+                Fail(nameof(CircuitBreakerBreakDuration), $"must be between 0.5 s and 1 day (was {CircuitBreakerBreakDuration}).");
+            }
+        }
+
+        return errors;
+    }
 }

@@ -5,7 +5,9 @@ namespace Ingestion;
 /// <para>Rules every implementation follows (the conformance suite checks them):</para>
 /// <list type="bullet">
 /// <item>A key seen for the first time becomes version 1 and latest (<c>New</c>).</item>
-/// <item>A complete record whose hash equals the latest version's only moves <c>last_verified_at</c> (<c>Unchanged</c>); its payload is not rewritten.</item>
+/// <item>A complete record whose hash equals the latest version's only moves <c>last_verified_at</c> (<c>Unchanged</c>); its payload is not rewritten.
+/// A stored hash made with another <see cref="ContentHashAlgorithm"/> is compared with the record's hash in that algorithm
+/// (<see cref="RawBatch.Hasher"/>), so switching algorithms writes no new version of an unchanged record.</item>
 /// <item>A complete record with another hash becomes a new version and the only latest one (<c>Changed</c>).</item>
 /// <item>A partial record never hides good data: it becomes latest only when the key has no complete latest version; otherwise it is kept as a non-latest version and the key is flagged for retry.</item>
 /// <item>Payloads that are not valid JSON, contain <c>\u0000</c>, or exceed the store's size limit are stored raw and flagged with an issue; they never fail the batch.</item>
@@ -14,6 +16,12 @@ namespace Ingestion;
 /// </summary>
 public interface IRawStore
 {
+    /// <summary>
+    /// The algorithm the engine hashes records with for this store. Stores that predate the choice keep SHA-256, what they
+    /// were given before; the built-in stores use XxHash128 unless their options say otherwise.
+    /// </summary>
+    ContentHashAlgorithm HashAlgorithm => ContentHashAlgorithm.Sha256;
+
     /// <summary>Writes a batch and its sync state in one transaction.</summary>
     /// <param name="batch">The batch.</param>
     /// <param name="cancellationToken">Cancels the write; nothing of the batch is then committed.</param>

@@ -20,6 +20,13 @@ public sealed class RawBatch
 
     /// <summary>The stream's sync state after this batch, saved in the same transaction; <see langword="null"/> leaves it unchanged.</summary>
     public SyncState? State { get; init; }
+
+    /// <summary>
+    /// The hasher that made the records' hashes (with the stream's ignored paths). A store whose stored hash of a key was made
+    /// with another algorithm hashes the record again with <see cref="ContentHasher.WithAlgorithm"/> to compare like with like.
+    /// <see langword="null"/> (the default) means <see cref="ContentHasher.Default"/>'s paths: none ignored.
+    /// </summary>
+    public ContentHasher? Hasher { get; init; }
 }
 
 /// <summary>One record to write.</summary>
@@ -31,7 +38,7 @@ public sealed class RawRecordWrite
     /// <summary>The record as UTF-8 bytes, normally JSON. May be empty for a failed fetch. The store copies it.</summary>
     public required ReadOnlyMemory<byte> Payload { get; init; }
 
-    /// <summary>The content hash (see <see cref="ContentHasher"/>); for invalid JSON, the SHA-256 of the raw bytes.</summary>
+    /// <summary>The content hash (see <see cref="ContentHasher"/>); for invalid JSON, the hash of the raw bytes.</summary>
     public required ContentHash Hash { get; init; }
 
     /// <summary>Whether the record is incomplete (its fetch failed or part of it is missing) and should be retried.</summary>

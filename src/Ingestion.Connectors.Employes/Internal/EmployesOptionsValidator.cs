@@ -63,6 +63,12 @@ internal sealed class EmployesOptionsValidator(string name, string? sectionPath)
         {
             errors.Add($"{Key(nameof(EmployesOptions.Resilience))} is required.");
         }
+        else
+        {
+            // The same checks every source's Resilience section gets, each naming its full key.
+            var resilienceKey = string.IsNullOrEmpty(sectionPath) ? $"{nameof(EmployesOptions)}.{nameof(EmployesOptions.Resilience)}." : $"{sectionPath}:{nameof(EmployesOptions.Resilience)}:";
+            errors.AddRange(options.Resilience.Validate(resilienceKey).Select(problem => $"Employes source '{name}': {problem}"));
+        }
 
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }

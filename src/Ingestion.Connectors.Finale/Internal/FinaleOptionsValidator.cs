@@ -93,19 +93,14 @@ internal sealed class FinaleOptionsValidator(string name, string keyPrefix) : IV
             Fail(nameof(FinaleOptions.RequestsPerMinute), "must be zero (no budget) or more.");
         }
 
-        if (options.AttemptTimeout <= TimeSpan.Zero)
+        if (options.Resilience is null)
         {
-            Fail(nameof(FinaleOptions.AttemptTimeout), "must be more than zero.");
+            Fail(nameof(FinaleOptions.Resilience), "is required.");
         }
-
-        if (options.MaxRetries < 0)
+        else
         {
-            Fail(nameof(FinaleOptions.MaxRetries), "must be zero or more.");
-        }
-
-        if (options.RetryBaseDelay < TimeSpan.Zero)
-        {
-            Fail(nameof(FinaleOptions.RetryBaseDelay), "must be zero or more.");
+            var resilienceKey = keyPrefix + nameof(FinaleOptions.Resilience) + (keyPrefix.Length == 0 ? "." : ":");
+            failures.AddRange(options.Resilience.Validate(resilienceKey).Select(problem => $"Finale source '{name}': {problem}"));
         }
 
         if (options.GuardRetryDelay < TimeSpan.Zero)

@@ -13,12 +13,7 @@ internal static class FinaleSource
         var source = new RestSourceBuilder(name)
             .BaseAddress(accountAddress)
             .Auth(Authenticator(options))
-            .Resilience(new ResilienceSettings
-            {
-                AttemptTimeout = options.AttemptTimeout,
-                MaxRetries = options.MaxRetries,
-                BaseDelay = options.RetryBaseDelay,
-            });
+            .Resilience(options.Resilience);
         if (options.RequestsPerMinute > 0)
         {
             source.RateLimit(perMinute: options.RequestsPerMinute);

@@ -68,14 +68,14 @@ internal sealed class JibbleOptionsValidator(string name, string keyPrefix) : IV
             Fail(nameof(JibbleOptions.RequestsPerMinute), $"must be at least 1 when set; it is {options.RequestsPerMinute}.");
         }
 
-        if (options.AttemptTimeout <= TimeSpan.Zero)
+        if (options.Resilience is null)
         {
-            Fail(nameof(JibbleOptions.AttemptTimeout), $"must be positive; it is {options.AttemptTimeout}.");
+            Fail(nameof(JibbleOptions.Resilience), "is required.");
         }
-
-        if (options.MaxRetries < 0)
+        else
         {
-            Fail(nameof(JibbleOptions.MaxRetries), $"must not be negative; it is {options.MaxRetries}.");
+            var resilienceKey = keyPrefix + nameof(JibbleOptions.Resilience) + (keyPrefix.Length == 0 ? "." : ":");
+            failures.AddRange(options.Resilience.Validate(resilienceKey).Select(problem => $"Jibble source '{name}': {problem}"));
         }
 
         return failures;

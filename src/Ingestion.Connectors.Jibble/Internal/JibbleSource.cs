@@ -17,7 +17,7 @@ internal static partial class JibbleSource
             .BaseAddress(options.WorkspaceAddress)
             .Auth(Authenticators.OAuth2ClientCredentials(options.TokenEndpoint.AbsoluteUri, options.ClientId!, options.ClientSecret!))
             .Header("Accept", "application/json")
-            .Resilience(new ResilienceSettings { AttemptTimeout = options.AttemptTimeout, MaxRetries = options.MaxRetries })
+            .Resilience(options.Resilience)
             .DryRun(options.DryRun);
         if (options.RequestsPerMinute is { } perMinute)
         {

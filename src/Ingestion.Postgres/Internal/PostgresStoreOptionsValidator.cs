@@ -30,6 +30,11 @@ internal sealed class PostgresStoreOptionsValidator : IValidateOptions<PostgresS
             failures.Add($"PostgresStoreOptions.BatchSize must be at least 1; it is {options.BatchSize}.");
         }
 
+        if (!Enum.IsDefined(options.HashAlgorithm))
+        {
+            failures.Add($"PostgresStoreOptions.HashAlgorithm must be XxHash128 or Sha256; it is {options.HashAlgorithm}.");
+        }
+
         if (options.MaxPayloadBytes < 1)
         {
             failures.Add($"PostgresStoreOptions.MaxPayloadBytes must be at least 1; it is {options.MaxPayloadBytes}.");

@@ -45,14 +45,17 @@ public sealed partial class PostgresMigrator
     /// <exception cref="InvalidOperationException">
     /// The database has a newer schema version than this code, or a script that was applied has changed since.
     /// </exception>
-    public async Task<IReadOnlyList<string>> MigrateAsync(CancellationToken cancellationToken)
+    public Task<IReadOnlyList<string>> MigrateAsync(CancellationToken cancellationToken) => MigrateAsync(upToVersion: int.MaxValue, cancellationToken);
+
+    /// <summary>Applies the scripts up to <paramref name="upToVersion"/>: how a test builds a database as an older version left it.</summary>
+    internal async Task<IReadOnlyList<string>> MigrateAsync(int upToVersion, CancellationToken cancellationToken)
     {
         await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         var lockKey = LockKey(_schema);
         await ExecuteAsync(connection, "SELECT pg_advisory_lock($1)", lockKey, cancellationToken).ConfigureAwait(false);
         try
         {
-            return await MigrateLockedAsync(connection, cancellationToken).ConfigureAwait(false);
+            return await MigrateLockedAsync(connection, upToVersion, cancellationToken).ConfigureAwait(false);
         }
         finally
         {
@@ -64,7 +67,7 @@ public sealed partial class PostgresMigrator
         }
     }
 
-    private async Task<IReadOnlyList<string>> MigrateLockedAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
+    private async Task<IReadOnlyList<string>> MigrateLockedAsync(NpgsqlConnection connection, int upToVersion, CancellationToken cancellationToken)
     {
         await using (var create = new NpgsqlCommand(
             $"""
@@ -115,7 +118,7 @@ public sealed partial class PostgresMigrator
         var appliedNow = new List<string>();
         foreach (var script in scripts)
         {
-            if (applied.ContainsKey(script.Version))
+            if (applied.ContainsKey(script.Version) || script.Version > upToVersion)
             {
                 continue;
             }

@@ -10,6 +10,12 @@ public sealed class InMemoryStoreOptions
     public int MaxPayloadBytes { get; set; } = 16 * 1024 * 1024;
 
     /// <summary>
+    /// The algorithm records are hashed with; a key stored with another keeps comparing correctly, and is re-hashed on its next
+    /// unchanged write. Defaults to <see cref="ContentHashAlgorithm.XxHash128"/>.
+    /// </summary>
+    public ContentHashAlgorithm HashAlgorithm { get; set; } = ContentHashAlgorithm.XxHash128;
+
+    /// <summary>
     /// The delay before a failed job's next attempt, given the attempt that failed (1 for the first).
     /// <see langword="null"/> (the default) uses exponential backoff with jitter: <see cref="BackoffBase"/> × 2^(attempt−1),
     /// at most <see cref="MaxBackoff"/>, with up to ±20% jitter.

@@ -74,8 +74,7 @@ internal sealed class FinaleHarness : IAsyncDisposable
                     options.ApiSecret = sim.Options.FinaleApiSecret;
                     options.SyncFrom = new DateTimeOffset(2025, 6, 1, 0, 0, 0, TimeSpan.Zero);
                     options.RequestsPerMinute = 0;
-                    options.RetryBaseDelay = TimeSpan.FromMilliseconds(5);
-                    options.AttemptTimeout = AttemptTimeout;
+                    options.Resilience = new ResilienceSettings { AttemptTimeout = AttemptTimeout, BaseDelay = TimeSpan.FromMilliseconds(5) };
                     options.Reports.Add(Report(StockReport, "/finale/acme/doc/report/pivotTableStream/7/Report.csv?format=csv&data=stock", ["Product ID"], ["Category"], null));
                     options.Reports.Add(Report(OrderReport, "doc/report/pivotTable/8/Report.csv?format=csv&data=order", ["Order ID", "Product ID"], ["Order ID", "Status", "Supplier", "Order date"], new FinalePurchaseOrderReportColumns()));
                     configure?.Invoke(options);

@@ -58,7 +58,7 @@ internal sealed class JibbleHarness : IAsyncDisposable
                 ["Jibble:ClientSecret"] = options.JibbleClientSecret,
                 ["Jibble:PageSize"] = "40",
                 ["Jibble:Backfill:From"] = "2026-06-01",
-                ["Jibble:AttemptTimeout"] = AttemptTimeout.ToString(),
+                ["Jibble:Resilience:AttemptTimeout"] = AttemptTimeout.ToString(),
             };
             foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
             {

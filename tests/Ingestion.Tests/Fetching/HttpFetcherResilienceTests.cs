@@ -283,6 +283,63 @@ public sealed class HttpFetcherResilienceTests
     }
 
     [Fact]
+    public async Task Each_source_has_its_own_pipeline_so_an_open_circuit_of_one_leaves_another_alone()
+    {
+        await using var harness = new FetcherHarness();
+        await using var server = await TestHttpServer.StartAsync(app =>
+        {
+            app.MapGet("/failing/items", context => TestHttp.WriteJsonAsync(context, "{}", 500));
+            app.MapGet("/healthy/items", context => TestHttp.WriteJsonAsync(context, Page(1, 1)));
+        });
+        var resilience = new ResilienceSettings { MaxRetries = 0, CircuitBreakerMinimumThroughput = 2, CircuitBreakerFailureRatio = 0.5 };
+        var failing = Source(new Uri(server.BaseAddress, "failing/"), Stream(), resilience: resilience, name: "failing");
+        var healthy = Source(new Uri(server.BaseAddress, "healthy/"), Stream(), resilience: resilience, name: "healthy");
+
+        var statuses = new List<FetchStatus>();
+        for (var i = 0; i < 3; i++)
+        {
+            statuses.Add(Assert.Single(await harness.FetchAllAsync(failing, Stream(), cancellationToken: Token)).Outcome.Status);
+        }
+
+        var other = Assert.Single(await harness.FetchAllAsync(healthy, Stream(), cancellationToken: Token));
+
+        Assert.Equal([FetchStatus.Transient, FetchStatus.Transient, FetchStatus.CircuitOpen], statuses);
+        Assert.Equal(FetchStatus.Success, other.Outcome.Status);
+        Assert.Equal(3, server.RequestCount);
+    }
+
+    [Fact]
+    public async Task A_total_timeout_ends_the_request_over_all_its_attempts_and_says_which_timeout()
+    {
+        await using var harness = new FetcherHarness();
+        var hanging = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var never = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var server = await TestHttpServer.StartAsync(app => app.MapGet("/items", async context =>
+        {
+            hanging.TrySetResult();
+            await never.Task.WaitAsync(context.RequestAborted);
+        }));
+        var source = Source(server.BaseAddress, Stream(), resilience: new ResilienceSettings
+        {
+            BaseDelay = TimeSpan.FromMilliseconds(10),
+            MaxDelay = TimeSpan.FromMilliseconds(100),
+            AttemptTimeout = TimeSpan.FromMinutes(5),
+            TotalTimeout = TimeSpan.FromMinutes(1),
+        });
+
+        // Attempt 1 hangs; the clock passes the total timeout (1 minute), not the longer attempt timeout.
+        var fetch = harness.CollectAsync(source, Stream(), cancellationToken: Token);
+        await hanging.Task.WaitAsync(Token);
+        harness.Time.Advance(TimeSpan.FromMinutes(1));
+        var page = Assert.Single(await harness.Time.DriveAsync(fetch, due => due != source.Resilience.AttemptTimeout));
+
+        Assert.Equal(FetchStatus.Transient, page.Outcome.Status);
+        Assert.Contains("total timeout of 60 s (ResilienceSettings.TotalTimeout)", page.Outcome.Error, StringComparison.Ordinal);
+        Assert.Equal(1, page.Outcome.Attempts);
+        Assert.Equal(1, server.RequestCount);
+    }
+
+    [Fact]
     public async Task Cancelling_between_pages_ends_with_a_cancelled_page_and_no_exception()
     {
         await using var harness = new FetcherHarness();

@@ -5,6 +5,9 @@ namespace Ingestion.Tests.Hashing;
 
 public sealed class ContentHasherTests
 {
+    // The canonical form is pinned through SHA-256 of the expected bytes, as before XxHash128 became the default.
+    private static readonly ContentHasher Sha256Hasher = new(ContentHashAlgorithm.Sha256);
+
     private static ContentHash Hash(string json, ContentHasher? hasher = null)
     {
         Assert.True((hasher ?? ContentHasher.Default).TryCompute(Encoding.UTF8.GetBytes(json), out var hash), $"Expected valid JSON: {json}");
@@ -47,7 +50,8 @@ public sealed class ContentHasherTests
         // The hash of a record already in canonical form equals the plain SHA-256 of its bytes.
         const string canonical = "{\"A\":\"q\\\"\\\\\\n\\u0001\u00e9\",\"a\":[1.50,{\"x\":true,\"y\":null}],\"b\":-0}";
         var bytes = Encoding.UTF8.GetBytes(canonical);
-        Assert.Equal(new ContentHash(SHA256.HashData(bytes)), Hash(canonical));
+        Assert.Equal(new ContentHash(SHA256.HashData(bytes)), Hash(canonical, Sha256Hasher));
+        Assert.Equal(ContentHasher.ComputeRaw(bytes, ContentHashAlgorithm.XxHash128), Hash(canonical));
         Assert.Equal(Hash(canonical), Hash("{ \"b\": -0, \"a\": [1.50, {\"y\": null, \"x\": true}], \"A\": \"q\\u0022\\\\\\u000a\\u0001\\u00E9\" }"));
     }
 
@@ -56,7 +60,7 @@ public sealed class ContentHasherTests
     {
         // "é" (C3 A9) sorts after "z" (7A) by UTF-8 bytes; "\u0022" is a quote (22) and sorts before "a".
         var expected = new ContentHash(SHA256.HashData(Encoding.UTF8.GetBytes("{\"\\\"\":1,\"a\":2,\"z\":3,\"\u00e9\":4}")));
-        Assert.Equal(expected, Hash("{\"\u00e9\":4,\"z\":3,\"a\":2,\"\\u0022\":1}"));
+        Assert.Equal(expected, Hash("{\"\u00e9\":4,\"z\":3,\"a\":2,\"\\u0022\":1}", Sha256Hasher));
     }
 
     [Fact]
@@ -66,7 +70,7 @@ public sealed class ContentHasherTests
         var shuffled = keys.OrderBy(k => (k.GetHashCode(StringComparison.Ordinal) * 31) ^ k[^1]).Reverse();
         var canonical = "{" + string.Join(",", keys.Select(k => $"\"{k}\":1")) + "}";
         var sent = "{ " + string.Join(", ", shuffled.Select(k => $"\"{k}\": 1")) + " }";
-        Assert.Equal(new ContentHash(SHA256.HashData(Encoding.UTF8.GetBytes(canonical))), Hash(sent));
+        Assert.Equal(new ContentHash(SHA256.HashData(Encoding.UTF8.GetBytes(canonical))), Hash(sent, Sha256Hasher));
     }
 
     [Fact]
@@ -113,7 +117,8 @@ public sealed class ContentHasherTests
         var bytes = Encoding.UTF8.GetBytes(json);
         Assert.False(ContentHasher.Default.TryCompute(bytes, out var hash));
         Assert.True(hash.IsEmpty);
-        Assert.Equal(ContentHasher.ComputeRaw(bytes), ContentHasher.Default.Compute(bytes));
+        Assert.Equal(ContentHasher.ComputeRaw(bytes, ContentHasher.Default.Algorithm), ContentHasher.Default.Compute(bytes));
+        Assert.Equal(ContentHasher.ComputeRaw(bytes), Sha256Hasher.Compute(bytes));
     }
 
     [Fact]

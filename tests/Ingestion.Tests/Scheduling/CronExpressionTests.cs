@@ -67,6 +67,18 @@ public sealed class CronExpressionTests
     }
 
     [Fact]
+    public void Fire_times_are_utc_instants_whatever_the_zone()
+    {
+        // Stores write them as timestamptz, which Npgsql accepts only with offset 0.
+        var cron = CronExpression.Parse("0 9 * * *", "Europe/Amsterdam");
+
+        var next = cron.NextAfter(Utc(2025, 7, 15, 0, 0));
+
+        Assert.Equal(TimeSpan.Zero, next!.Value.Offset);
+        Assert.Equal(new DateTimeOffset(2025, 7, 15, 7, 0, 0, TimeSpan.Zero), next.Value);
+    }
+
+    [Fact]
     public void Amsterdam_spring_forward_fires_a_skipped_time_once_at_the_transition()
     {
         // 2025-03-30: 02:00 CET jumps to 03:00 CEST at 01:00 UTC, so 02:30 does not exist that day.

@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Security.Cryptography;
 using System.Text.Json;
 
 namespace Ingestion.Hashing.Internal;
@@ -32,30 +31,16 @@ internal ref struct JsonCanonicalizer
         _members = ArrayPool<Member>.Shared.Rent(32);
     }
 
-    public static bool TryHash(ReadOnlySpan<byte> json, JsonPath[] ignored, out ContentHash hash)
+    public static bool TryHash(ReadOnlySpan<byte> json, JsonPath[] ignored, ContentHashAlgorithm algorithm, out ContentHash hash)
     {
         var canonicalizer = new JsonCanonicalizer(json.Length, ignored);
         try
         {
-            var reader = new Utf8JsonReader(json, JsonPath.ReaderOptions);
-            if (reader.Read())
+            if (canonicalizer.TryWrite(json))
             {
-                var mask = ignored.Length == 0 ? 0UL : ignored.Length == 64 ? ulong.MaxValue : (1UL << ignored.Length) - 1;
-                canonicalizer.WriteValue(ref reader, 0, mask);
-
-                // Anything after the value other than whitespace makes the reader throw.
-                if (!reader.Read())
-                {
-                    Span<byte> digest = stackalloc byte[ContentHash.Size];
-                    SHA256.HashData(canonicalizer._output.AsSpan(0, canonicalizer._length), digest);
-                    hash = new ContentHash(digest);
-                    return true;
-                }
+                hash = HashFunctions.Hash(canonicalizer._output.AsSpan(0, canonicalizer._length), algorithm);
+                return true;
             }
-        }
-        catch (Exception ex) when (ex is JsonException or InvalidOperationException)
-        {
-            // Malformed JSON, or an escape that does not decode (a lone surrogate).
         }
         finally
         {
@@ -63,6 +48,42 @@ internal ref struct JsonCanonicalizer
         }
 
         hash = default;
+        return false;
+    }
+
+    /// <summary>The canonical form itself, for tests that pin it; <see langword="null"/> when <paramref name="json"/> is not valid JSON.</summary>
+    public static byte[]? Canonicalize(ReadOnlySpan<byte> json, JsonPath[] ignored)
+    {
+        var canonicalizer = new JsonCanonicalizer(json.Length, ignored);
+        try
+        {
+            return canonicalizer.TryWrite(json) ? canonicalizer._output.AsSpan(0, canonicalizer._length).ToArray() : null;
+        }
+        finally
+        {
+            canonicalizer.Return();
+        }
+    }
+
+    private bool TryWrite(ReadOnlySpan<byte> json)
+    {
+        try
+        {
+            var reader = new Utf8JsonReader(json, JsonPath.ReaderOptions);
+            if (reader.Read())
+            {
+                var mask = _ignored.Length == 0 ? 0UL : _ignored.Length == 64 ? ulong.MaxValue : (1UL << _ignored.Length) - 1;
+                WriteValue(ref reader, 0, mask);
+
+                // Anything after the value other than whitespace makes the reader throw.
+                return !reader.Read();
+            }
+        }
+        catch (Exception ex) when (ex is JsonException or InvalidOperationException)
+        {
+            // Malformed JSON, or an escape that does not decode (a lone surrogate).
+        }
+
         return false;
     }
 

@@ -1,5 +1,4 @@
 using Ingestion.Storage.Internal;
-using System.Runtime.CompilerServices;
 using Ingestion.Postgres.Internal;
 using Microsoft.Extensions.Logging;
 using Npgsql;
@@ -18,12 +17,13 @@ internal sealed partial class PostgresRawStore : IRawStore
     private const string RecordColumns =
         "r.key, r.version, r.is_latest, r.payload, r.payload_raw, r.is_json, r.hash, r.fetched_at, r.run_id, r.is_partial, " +
         "r.collection_issues::text, r.http_status_code, r.error_message, k.first_seen_at, " +
-        "CASE WHEN r.is_latest THEN k.last_verified_at ELSE coalesce(r.superseded_verified_at, r.fetched_at) END, k.deleted_at";
+        "CASE WHEN r.is_latest THEN k.last_verified_at ELSE coalesce(r.superseded_verified_at, r.fetched_at) END, k.deleted_at, r.hash_algorithm";
 
     private readonly PostgresStoreContext _context;
     private readonly ILogger _logger;
     private readonly string _classifySql;
     private readonly string _verifyByKeySql;
+    private readonly string _verifyRehashedSql;
     private readonly string _unflagLatestSql;
     private readonly string _copyRecordsSql;
     private readonly string _copyKeysSql;
@@ -35,6 +35,7 @@ internal sealed partial class PostgresRawStore : IRawStore
     public PostgresRawStore(PostgresStoreContext context)
     {
         _context = context;
+        HashAlgorithm = context.Options.HashAlgorithm;
         _logger = context.LoggerFactory.CreateLogger<PostgresRawStore>();
         var s = context.Schema;
         // One statement classifies the batch. Each key is looked up by one probe of record_keys' primary key (the LATERAL with
@@ -46,10 +47,12 @@ internal sealed partial class PostgresRawStore : IRawStore
         _classifySql = $"""
             WITH b AS MATERIALIZED (
                 SELECT u.ord, u.key, k.tid, k.max_version, k.latest_is_partial,
-                       coalesce(NOT u.is_partial AND NOT k.latest_is_partial AND k.hash = u.hash, false) AS unchanged
-                  FROM unnest($4::integer[], $5::text[], $6::bytea[], $7::boolean[]) AS u(ord, key, hash, is_partial)
+                       coalesce(NOT u.is_partial AND NOT k.latest_is_partial AND k.hash = u.hash AND k.hash_algorithm = u.algorithm, false) AS unchanged,
+                       CASE WHEN NOT u.is_partial AND NOT k.latest_is_partial AND k.hash_algorithm <> u.algorithm THEN k.hash_algorithm END AS other_algorithm,
+                       CASE WHEN NOT u.is_partial AND NOT k.latest_is_partial AND k.hash_algorithm <> u.algorithm THEN k.hash END AS other_hash
+                  FROM unnest($4::integer[], $5::text[], $6::bytea[], $7::boolean[], $8::text[]) AS u(ord, key, hash, is_partial, algorithm)
                   LEFT JOIN LATERAL (
-                        SELECT k.ctid AS tid, k.hash, k.max_version, k.latest_is_partial
+                        SELECT k.ctid AS tid, k.hash, k.hash_algorithm, k.max_version, k.latest_is_partial
                           FROM {s}.record_keys k
                          WHERE k.source = $1 AND k.stream = $2 AND k.key = u.key
                          LIMIT 1) k ON true
@@ -61,7 +64,7 @@ internal sealed partial class PostgresRawStore : IRawStore
                    AND k.source = $1 AND k.stream = $2
                 RETURNING k.key
             )
-            SELECT b.ord, b.max_version, b.latest_is_partial, b.unchanged
+            SELECT b.ord, b.max_version, b.latest_is_partial, b.unchanged, b.other_algorithm, b.other_hash
               FROM b
              WHERE NOT b.unchanged OR b.key NOT IN (SELECT v.key FROM verified v)
             """;
@@ -70,6 +73,13 @@ internal sealed partial class PostgresRawStore : IRawStore
                SET last_verified_at = $3, last_seen_at = $3, deleted_at = NULL,
                    retry_status = CASE WHEN k.retry_status = 'pending' THEN NULL ELSE k.retry_status END
              WHERE k.source = $1 AND k.stream = $2 AND k.key = ANY ($4)
+            """;
+        _verifyRehashedSql = $"""
+            UPDATE {s}.record_keys k
+               SET hash = u.hash, hash_algorithm = u.algorithm, last_verified_at = $3, last_seen_at = $3, deleted_at = NULL,
+                   retry_status = CASE WHEN k.retry_status = 'pending' THEN NULL ELSE k.retry_status END
+              FROM unnest($4::text[], $5::bytea[], $6::text[]) AS u(key, hash, algorithm)
+             WHERE k.source = $1 AND k.stream = $2 AND k.key = u.key AND k.key = ANY ($4)
             """;
         _unflagLatestSql = $"""
             UPDATE {s}.raw_records r
@@ -80,17 +90,19 @@ internal sealed partial class PostgresRawStore : IRawStore
             """;
         _copyRecordsSql = $"""
             COPY {s}.raw_records (source, stream, key, version, is_latest, payload, payload_raw, is_json, hash, fetched_at, run_id,
-                                  is_partial, collection_issues, http_status_code, error_message, superseded_verified_at)
+                                  is_partial, collection_issues, http_status_code, error_message, superseded_verified_at, hash_algorithm)
             FROM STDIN (FORMAT BINARY)
             """;
         _copyKeysSql = $"""
             COPY {s}.record_keys (source, stream, key, hash, latest_version, max_version, latest_is_partial, first_seen_at, last_seen_at,
-                                  last_verified_at, last_written_at, retry_status, retry_request, next_retry_at, error_message, http_status_code)
+                                  last_verified_at, last_written_at, retry_status, retry_request, next_retry_at, error_message, http_status_code,
+                                  hash_algorithm)
             FROM STDIN (FORMAT BINARY)
             """;
         _updateKeysSql = $"""
             UPDATE {s}.record_keys k
                SET hash              = CASE WHEN u.becomes_latest THEN u.hash ELSE k.hash END,
+                   hash_algorithm    = CASE WHEN u.becomes_latest THEN u.algorithm ELSE k.hash_algorithm END,
                    latest_version    = CASE WHEN u.becomes_latest THEN u.version ELSE k.latest_version END,
                    latest_is_partial = CASE WHEN u.becomes_latest THEN u.is_partial ELSE k.latest_is_partial END,
                    max_version       = u.version,
@@ -106,8 +118,8 @@ internal sealed partial class PostgresRawStore : IRawStore
                    retry_request     = CASE WHEN u.is_partial THEN u.retry_request END,
                    error_message     = CASE WHEN u.is_partial THEN u.error_message END,
                    http_status_code  = CASE WHEN u.is_partial THEN u.http_status_code END
-              FROM unnest($4::text[], $5::bytea[], $6::boolean[], $7::text[], $8::text[], $9::text[], $10::integer[], $11::integer[], $12::boolean[])
-                   AS u(key, hash, is_partial, retry_status, retry_request, error_message, http_status_code, version, becomes_latest)
+              FROM unnest($4::text[], $5::bytea[], $6::boolean[], $7::text[], $8::text[], $9::text[], $10::integer[], $11::integer[], $12::boolean[], $13::text[])
+                   AS u(key, hash, is_partial, retry_status, retry_request, error_message, http_status_code, version, becomes_latest, algorithm)
              WHERE k.source = $1 AND k.stream = $2 AND k.key = u.key AND k.key = ANY($4)
             """;
         _saveStateSql = PostgresSyncStateStore.UpsertSql(s);
@@ -123,6 +135,8 @@ internal sealed partial class PostgresRawStore : IRawStore
               JOIN {s}.record_keys k ON k.source = r.source AND k.stream = r.stream AND k.key = r.key
             """;
     }
+
+    public ContentHashAlgorithm HashAlgorithm { get; }
 
     public async ValueTask<RawBatchResult> WriteBatchAsync(RawBatch batch, CancellationToken cancellationToken)
     {
@@ -149,71 +163,6 @@ internal sealed partial class PostgresRawStore : IRawStore
         }
     }
 
-    /// <summary>Data exceptions (class 22) and program limits (class 54) are what one record's payload can cause.</summary>
-    private static bool IsPayloadRefusal(PostgresException exception) =>
-        exception.SqlState.StartsWith("22", StringComparison.Ordinal) || exception.SqlState.StartsWith("54", StringComparison.Ordinal);
-
-    /// <summary>
-    /// Sends the batch's JSON payloads as <c>jsonb[]</c> and halves every refused group until the refused payloads are found:
-    /// about (refused × log₂ batch size) round trips, nothing written.
-    /// </summary>
-    private async Task<Dictionary<int, SyncIssue>> FindRefusedPayloadsAsync(IReadOnlyList<RawRecordWrite> records, CancellationToken cancellationToken)
-    {
-        var candidates = new List<int>(records.Count);
-        for (var index = 0; index < records.Count; index++)
-        {
-            if (PayloadInspector.Inspect(records[index].Payload.Span, _context.Options.MaxPayloadBytes, out _) == PayloadKind.Json)
-            {
-                candidates.Add(index);
-            }
-        }
-
-        var refused = new Dictionary<int, SyncIssue>();
-        await using var connection = await _context.OpenAsync(cancellationToken).ConfigureAwait(false);
-        var groups = new Stack<(int Start, int Count)>();
-        groups.Push((0, candidates.Count));
-        while (groups.Count > 0)
-        {
-            var (start, count) = groups.Pop();
-            if (count == 0)
-            {
-                continue;
-            }
-
-            await using var probe = _context.Command("SELECT cardinality($1)", connection);
-            var payloads = new byte[count][];
-            for (var offset = 0; offset < count; offset++)
-            {
-                payloads[offset] = records[candidates[start + offset]].Payload.ToArray();
-            }
-
-            probe.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Jsonb, Value = payloads });
-            try
-            {
-                await probe.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
-            }
-            catch (PostgresException exception) when (IsPayloadRefusal(exception))
-            {
-                if (count == 1)
-                {
-                    var index = candidates[start];
-                    refused[index] = new SyncIssue(
-                        IssueKind.StoreFailure,
-                        $"PostgreSQL refused the payload as JSONB ({exception.SqlState}: {exception.MessageText}); stored raw.",
-                        records[index].Key);
-                }
-                else
-                {
-                    var half = count / 2;
-                    groups.Push((start + half, count - half));
-                    groups.Push((start, half));
-                }
-            }
-        }
-
-        return refused;
-    }
-
     private async ValueTask<RawBatchResult> WriteBatchCoreAsync(RawBatch batch, Dictionary<int, SyncIssue>? refused, CancellationToken cancellationToken)
     {
         var records = batch.Records;
@@ -228,6 +177,7 @@ internal sealed partial class PostgresRawStore : IRawStore
         // was verified unchanged in the same statement.
         var plans = new List<VersionPlan>();
         List<string>? moved = null;
+        RehashedKeys? rehashed = null;
         await using (var classify = new NpgsqlBatch(connection, transaction) { Timeout = _context.CommandTimeoutSeconds })
         {
             // Writers of one stream take turns, so two batches never race for the same key's next version.
@@ -264,6 +214,17 @@ internal sealed partial class PostgresRawStore : IRawStore
                     continue;
                 }
 
+                if (!reader.IsDBNull(4))
+                {
+                    // The key's hash was made with another algorithm (a database hashed before the switch): compare in that one.
+                    var storedHash = new ContentHash(ParseAlgorithm(reader.GetString(4)), reader.GetFieldValue<byte[]>(5));
+                    if ((batch.Hasher ?? ContentHasher.Default).WithAlgorithm(storedHash.Algorithm).Compute(record.Payload.Span) == storedHash)
+                    {
+                        (rehashed ??= new RehashedKeys()).Add(record);
+                        continue;
+                    }
+                }
+
                 var maxVersion = reader.GetInt32(1);
                 var latestIsPartial = reader.GetBoolean(2);
 
@@ -271,6 +232,15 @@ internal sealed partial class PostgresRawStore : IRawStore
                 var becomesLatest = !record.IsPartial || latestIsPartial;
                 plans.Add(new VersionPlan(ordinal, maxVersion + 1, IsNew: false, becomesLatest));
             }
+        }
+
+        if (rehashed is not null)
+        {
+            // Unchanged content: verified like any unchanged key, and its hash now made with this batch's algorithm, once.
+            await using var verify = _context.Command(_verifyRehashedSql, connection, transaction);
+            AddStreamAt(verify.Parameters, source, stream, batch.FetchedAt);
+            rehashed.AddParameters(verify.Parameters);
+            await verify.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
 
         if (moved is not null)
@@ -425,6 +395,7 @@ internal sealed partial class PostgresRawStore : IRawStore
                 var record = records[plan.Ordinal];
                 var inspection = inspections[plan.Ordinal];
                 record.Hash.CopyTo(hashBuffer);
+                var hash = new ReadOnlyMemory<byte>(hashBuffer, 0, record.Hash.Length);
                 await copy.StartRowAsync(cancellationToken).ConfigureAwait(false);
                 await copy.WriteAsync(source, NpgsqlDbType.Text, cancellationToken).ConfigureAwait(false);
                 await copy.WriteAsync(stream, NpgsqlDbType.Text, cancellationToken).ConfigureAwait(false);
@@ -444,7 +415,7 @@ internal sealed partial class PostgresRawStore : IRawStore
                     await copy.WriteAsync(false, NpgsqlDbType.Boolean, cancellationToken).ConfigureAwait(false);
                 }
 
-                await copy.WriteAsync(hashBuffer, NpgsqlDbType.Bytea, cancellationToken).ConfigureAwait(false);
+                await copy.WriteAsync(hash, NpgsqlDbType.Bytea, cancellationToken).ConfigureAwait(false);
                 await copy.WriteAsync(batch.FetchedAt, NpgsqlDbType.TimestampTz, cancellationToken).ConfigureAwait(false);
                 await copy.WriteAsync(batch.RunId, NpgsqlDbType.Uuid, cancellationToken).ConfigureAwait(false);
                 await copy.WriteAsync(record.IsPartial, NpgsqlDbType.Boolean, cancellationToken).ConfigureAwait(false);
@@ -476,120 +447,14 @@ internal sealed partial class PostgresRawStore : IRawStore
                 {
                     await copy.WriteAsync(batch.FetchedAt, NpgsqlDbType.TimestampTz, cancellationToken).ConfigureAwait(false);
                 }
+
+                await copy.WriteAsync(AlgorithmName(record.Hash.Algorithm), NpgsqlDbType.Text, cancellationToken).ConfigureAwait(false);
             }
 
             await copy.CompleteAsync(cancellationToken).ConfigureAwait(false);
         }
 
         return inspections;
-    }
-
-    private static async ValueTask WriteNewKeyAsync(
-        NpgsqlBinaryImporter copy, RawRecordWrite record, string source, string stream, DateTimeOffset at, byte[] hashBuffer, CancellationToken cancellationToken)
-    {
-        record.Hash.CopyTo(hashBuffer);
-        await copy.StartRowAsync(cancellationToken).ConfigureAwait(false);
-        await copy.WriteAsync(source, NpgsqlDbType.Text, cancellationToken).ConfigureAwait(false);
-        await copy.WriteAsync(stream, NpgsqlDbType.Text, cancellationToken).ConfigureAwait(false);
-        await copy.WriteAsync(PostgresText.Clean(record.Key), NpgsqlDbType.Text, cancellationToken).ConfigureAwait(false);
-        await copy.WriteAsync(hashBuffer, NpgsqlDbType.Bytea, cancellationToken).ConfigureAwait(false);
-        await copy.WriteAsync(1, NpgsqlDbType.Integer, cancellationToken).ConfigureAwait(false);
-        await copy.WriteAsync(1, NpgsqlDbType.Integer, cancellationToken).ConfigureAwait(false);
-        await copy.WriteAsync(record.IsPartial, NpgsqlDbType.Boolean, cancellationToken).ConfigureAwait(false);
-        for (var column = 0; column < 4; column++)
-        {
-            // first_seen_at, last_seen_at, last_verified_at, last_written_at
-            await copy.WriteAsync(at, NpgsqlDbType.TimestampTz, cancellationToken).ConfigureAwait(false);
-        }
-
-        if (record.IsPartial)
-        {
-            var retryable = record.IsRetryable;
-            await copy.WriteAsync(retryable ? "pending" : "failed", NpgsqlDbType.Text, cancellationToken).ConfigureAwait(false);
-            await WriteNullableAsync(copy, PostgresText.CleanOrNull(record.RetryRequest), cancellationToken).ConfigureAwait(false);
-            if (retryable)
-            {
-                await copy.WriteAsync(at, NpgsqlDbType.TimestampTz, cancellationToken).ConfigureAwait(false);
-            }
-            else
-            {
-                await copy.WriteNullAsync(cancellationToken).ConfigureAwait(false);
-            }
-
-            await WriteNullableAsync(copy, PostgresText.CleanOrNull(record.ErrorMessage), cancellationToken).ConfigureAwait(false);
-            await WriteNullableAsync(copy, record.HttpStatusCode, cancellationToken).ConfigureAwait(false);
-        }
-        else
-        {
-            for (var column = 0; column < 5; column++)
-            {
-                await copy.WriteNullAsync(cancellationToken).ConfigureAwait(false);
-            }
-        }
-    }
-
-    private static void AddStreamAt(NpgsqlParameterCollection parameters, string source, string stream, DateTimeOffset at, bool withTime = true)
-    {
-        parameters.Add(new NpgsqlParameter<string> { TypedValue = source });
-        parameters.Add(new NpgsqlParameter<string> { TypedValue = stream });
-        if (withTime)
-        {
-            parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = at });
-        }
-    }
-
-    private static async ValueTask WriteNullableAsync(NpgsqlBinaryImporter copy, string? value, CancellationToken cancellationToken)
-    {
-        if (value is not null)
-        {
-            await copy.WriteAsync(value, NpgsqlDbType.Text, cancellationToken).ConfigureAwait(false);
-        }
-        else
-        {
-            await copy.WriteNullAsync(cancellationToken).ConfigureAwait(false);
-        }
-    }
-
-    private static async ValueTask WriteNullableAsync(NpgsqlBinaryImporter copy, int? value, CancellationToken cancellationToken)
-    {
-        if (value is { } present)
-        {
-            await copy.WriteAsync(present, NpgsqlDbType.Integer, cancellationToken).ConfigureAwait(false);
-        }
-        else
-        {
-            await copy.WriteNullAsync(cancellationToken).ConfigureAwait(false);
-        }
-    }
-
-    /// <summary>
-    /// The batch's keys, hashes and partial flags as arrays, sorted by key so that the probes into <c>record_keys</c> walk its index
-    /// in order; each with its index in the batch.
-    /// </summary>
-    private static void AddBatchKeys(NpgsqlParameterCollection parameters, IReadOnlyList<RawRecordWrite> records)
-    {
-        var order = new int[records.Count];
-        var keys = new string[records.Count];
-        for (var index = 0; index < order.Length; index++)
-        {
-            order[index] = index;
-            keys[index] = PostgresText.Clean(records[index].Key);
-        }
-
-        Array.Sort(keys, order, StringComparer.Ordinal);
-        var hashes = new byte[order.Length][];
-        var partial = new bool[order.Length];
-        for (var position = 0; position < order.Length; position++)
-        {
-            var record = records[order[position]];
-            hashes[position] = record.Hash.ToArray();
-            partial[position] = record.IsPartial;
-        }
-
-        parameters.Add(new NpgsqlParameter<int[]> { TypedValue = order });
-        parameters.Add(new NpgsqlParameter<string[]> { TypedValue = keys });
-        parameters.Add(new NpgsqlParameter<byte[][]> { TypedValue = hashes });
-        parameters.Add(new NpgsqlParameter<bool[]> { TypedValue = partial });
     }
 
     private PayloadInspection[] Inspect(IReadOnlyList<RawRecordWrite> records, List<VersionPlan> plans, Dictionary<int, SyncIssue>? refused)
@@ -613,311 +478,9 @@ internal sealed partial class PostgresRawStore : IRawStore
         return inspections;
     }
 
-    public async ValueTask<RawRecord?> GetLatestAsync(StreamId stream, string key, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(key);
-        await using var connection = await _context.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using var command = _context.Command(_selectRecordSql + " WHERE r.source = $1 AND r.stream = $2 AND r.key = $3 AND r.is_latest", connection);
-        AddStream(command, stream);
-        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = PostgresText.Clean(key) });
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        return await reader.ReadAsync(cancellationToken).ConfigureAwait(false) ? ReadRecord(reader, stream) : null;
-    }
-
-    public IAsyncEnumerable<RawRecord> GetHistoryAsync(StreamId stream, string key, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(key);
-        return QueryAsync(
-            _selectRecordSql + " WHERE r.source = $1 AND r.stream = $2 AND r.key = $3 ORDER BY r.version",
-            stream,
-            command => command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = PostgresText.Clean(key) }),
-            cancellationToken);
-    }
-
-    public IAsyncEnumerable<RawRecord> QueryLatestAsync(StreamId stream, RawRecordQuery? query, CancellationToken cancellationToken)
-    {
-        var sql = _selectRecordSql + " WHERE r.source = $1 AND r.stream = $2 AND r.is_latest";
-        if (query is not { IncludeDeleted: true })
-        {
-            sql += " AND k.deleted_at IS NULL";
-        }
-
-        var filter = query?.FieldName is not null;
-        if (filter)
-        {
-            sql += query!.FieldValue is null ? " AND r.payload ->> $3 IS NULL AND r.payload ? $3" : " AND r.payload ->> $3 = $4";
-        }
-
-        sql += " ORDER BY r.key COLLATE \"C\"";
-        return QueryAsync(sql, stream, command =>
-        {
-            if (filter)
-            {
-                command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = query!.FieldName });
-                if (query.FieldValue is not null)
-                {
-                    command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = query.FieldValue });
-                }
-            }
-        }, cancellationToken);
-    }
-
-    public IAsyncEnumerable<RawRecord> GetChangedSinceAsync(StreamId stream, DateTimeOffset since, CancellationToken cancellationToken) =>
-        QueryAsync(
-            _selectRecordSql + " WHERE r.source = $1 AND r.stream = $2 AND r.is_latest AND r.fetched_at > $3 ORDER BY r.fetched_at, r.key COLLATE \"C\"",
-            stream,
-            command => command.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = since }),
-            cancellationToken);
-
-    public async ValueTask<int> MarkMissingDeletedAsync(StreamId stream, DateTimeOffset seenSince, DateTimeOffset deletedAt, CancellationToken cancellationToken)
-    {
-        await using var connection = await _context.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using var command = _context.Command(
-            $"UPDATE {_context.Schema}.record_keys SET deleted_at = $4 WHERE source = $1 AND stream = $2 AND deleted_at IS NULL AND last_seen_at < $3",
-            connection);
-        AddStream(command, stream);
-        command.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = seenSince });
-        command.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = deletedAt });
-        return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-    }
-
-    public async ValueTask<long> CountLatestAsync(StreamId stream, CancellationToken cancellationToken)
-    {
-        await using var connection = await _context.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using var command = _context.Command(
-            $"SELECT count(*) FROM {_context.Schema}.record_keys WHERE source = $1 AND stream = $2 AND deleted_at IS NULL AND NOT latest_is_partial",
-            connection);
-        AddStream(command, stream);
-        return (long)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
-    }
-
-    public async ValueTask<IReadOnlyList<RetryCandidate>> GetRecordsNeedingRetryAsync(DateTimeOffset now, int limit, CancellationToken cancellationToken)
-    {
-        ArgumentOutOfRangeException.ThrowIfNegative(limit);
-        await using var connection = await _context.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using var command = _context.Command(
-            $"""
-            SELECT source, stream, key, retry_count, last_retry_at, retry_request, error_message, http_status_code, next_retry_at
-              FROM {_context.Schema}.record_keys
-             WHERE retry_status = 'pending' AND next_retry_at <= $1
-             ORDER BY next_retry_at, source COLLATE "C", stream COLLATE "C", key COLLATE "C"
-             LIMIT $2
-            """,
-            connection);
-        command.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = now });
-        command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = limit });
-        var candidates = new List<RetryCandidate>();
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-        {
-            candidates.Add(new RetryCandidate
-            {
-                Stream = new StreamId(reader.GetString(0), reader.GetString(1)),
-                Key = reader.GetString(2),
-                RetryCount = reader.GetInt32(3),
-                LastRetryAt = reader.IsDBNull(4) ? null : reader.GetFieldValue<DateTimeOffset>(4),
-                RetryRequest = reader.IsDBNull(5) ? null : reader.GetString(5),
-                ErrorMessage = reader.IsDBNull(6) ? null : reader.GetString(6),
-                HttpStatusCode = reader.IsDBNull(7) ? null : reader.GetInt32(7),
-                DueAt = reader.GetFieldValue<DateTimeOffset>(8),
-            });
-        }
-
-        return candidates;
-    }
-
-    public async ValueTask RecordRetryAttemptAsync(RetryAttempt attempt, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(attempt);
-        var s = _context.Schema;
-        await using var connection = await _context.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using var batch = new NpgsqlBatch(connection) { Timeout = _context.CommandTimeoutSeconds };
-        var log = new NpgsqlBatchCommand(
-            $"""
-            INSERT INTO {s}.retry_log (source, stream, key, attempt, attempted_at, succeeded, http_status_code, error_message, next_retry_at, gave_up)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
-            """);
-        AddRetryParameters(log.Parameters, attempt);
-        batch.BatchCommands.Add(log);
-
-        var key = new NpgsqlBatchCommand(
-            $"""
-            UPDATE {s}.record_keys
-               SET retry_count = greatest(retry_count, $4),
-                   last_retry_at = $5,
-                   retry_succeeded_at = CASE WHEN $6 THEN $5 ELSE retry_succeeded_at END,
-                   retry_status = CASE WHEN $6 THEN 'succeeded' WHEN $10 THEN 'failed' ELSE retry_status END,
-                   next_retry_at = CASE WHEN $6 OR $10 THEN NULL ELSE $9 END,
-                   http_status_code = CASE WHEN $6 THEN http_status_code ELSE coalesce($7, http_status_code) END,
-                   error_message = CASE WHEN $6 THEN error_message ELSE coalesce($8, error_message) END
-             WHERE source = $1 AND stream = $2 AND key = $3
-            """);
-        AddRetryParameters(key.Parameters, attempt);
-        batch.BatchCommands.Add(key);
-
-        var version = new NpgsqlBatchCommand(
-            $"""
-            UPDATE {s}.raw_records r
-               SET retry_count = greatest(r.retry_count, $4), last_retry_at = $5,
-                   retry_succeeded_at = CASE WHEN $6 THEN $5 ELSE r.retry_succeeded_at END
-              FROM {s}.record_keys k
-             WHERE r.source = $1 AND r.stream = $2 AND r.key = $3 AND r.is_partial
-               AND k.source = r.source AND k.stream = r.stream AND k.key = r.key AND r.version = k.max_version
-            """);
-        AddRetryParameters(version.Parameters, attempt, count: 6);
-        batch.BatchCommands.Add(version);
-        await batch.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-    }
-
-    private static void AddRetryParameters(NpgsqlParameterCollection parameters, RetryAttempt attempt, int count = 10)
-    {
-        parameters.Add(new NpgsqlParameter<string> { TypedValue = attempt.Stream.Source });
-        parameters.Add(new NpgsqlParameter<string> { TypedValue = attempt.Stream.Stream });
-        parameters.Add(new NpgsqlParameter<string> { TypedValue = PostgresText.Clean(attempt.Key) });
-        parameters.Add(new NpgsqlParameter<int> { TypedValue = attempt.Attempt });
-        parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = attempt.AttemptedAt });
-        parameters.Add(new NpgsqlParameter<bool> { TypedValue = attempt.Succeeded });
-        if (count <= 6)
-        {
-            return;
-        }
-
-        parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Integer, Value = (object?)attempt.HttpStatusCode ?? DBNull.Value });
-        parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Text, Value = (object?)PostgresText.CleanOrNull(attempt.ErrorMessage) ?? DBNull.Value });
-        parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.TimestampTz, Value = (object?)attempt.NextRetryAt ?? DBNull.Value });
-        parameters.Add(new NpgsqlParameter<bool> { TypedValue = attempt.GaveUp });
-    }
-
-    public async ValueTask<IReadOnlyList<RetryAttempt>> GetRetryLogAsync(StreamId stream, string key, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(key);
-        await using var connection = await _context.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using var command = _context.Command(
-            $"""
-            SELECT attempt, attempted_at, succeeded, http_status_code, error_message, next_retry_at, gave_up
-              FROM {_context.Schema}.retry_log
-             WHERE source = $1 AND stream = $2 AND key = $3
-             ORDER BY id
-            """,
-            connection);
-        AddStream(command, stream);
-        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = PostgresText.Clean(key) });
-        var attempts = new List<RetryAttempt>();
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-        {
-            attempts.Add(new RetryAttempt
-            {
-                Stream = stream,
-                Key = key,
-                Attempt = reader.GetInt32(0),
-                AttemptedAt = reader.GetFieldValue<DateTimeOffset>(1),
-                Succeeded = reader.GetBoolean(2),
-                HttpStatusCode = reader.IsDBNull(3) ? null : reader.GetInt32(3),
-                ErrorMessage = reader.IsDBNull(4) ? null : reader.GetString(4),
-                NextRetryAt = reader.IsDBNull(5) ? null : reader.GetFieldValue<DateTimeOffset>(5),
-                GaveUp = reader.GetBoolean(6),
-            });
-        }
-
-        return attempts;
-    }
-
-    private async IAsyncEnumerable<RawRecord> QueryAsync(
-        string sql, StreamId stream, Action<NpgsqlCommand> addParameters, [EnumeratorCancellation] CancellationToken cancellationToken)
-    {
-        await using var connection = await _context.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using var command = _context.Command(sql, connection);
-        AddStream(command, stream);
-        addParameters(command);
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-        {
-            yield return ReadRecord(reader, stream);
-        }
-    }
-
-    private static void AddStream(NpgsqlCommand command, StreamId stream)
-    {
-        ArgumentNullException.ThrowIfNull(stream.Source);
-        ArgumentNullException.ThrowIfNull(stream.Stream);
-        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = stream.Source });
-        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = stream.Stream });
-    }
-
-    private static RawRecord ReadRecord(NpgsqlDataReader reader, StreamId stream)
-    {
-        var isJson = reader.GetBoolean(5);
-        byte[] payload = isJson ? reader.GetFieldValue<byte[]>(3) : reader.IsDBNull(4) ? [] : reader.GetFieldValue<byte[]>(4);
-        return new RawRecord
-        {
-            Stream = stream,
-            Key = reader.GetString(0),
-            Version = reader.GetInt32(1),
-            IsLatest = reader.GetBoolean(2),
-            Payload = payload,
-            IsJson = isJson,
-            Hash = new ContentHash(reader.GetFieldValue<byte[]>(6)),
-            FetchedAt = reader.GetFieldValue<DateTimeOffset>(7),
-            RunId = reader.GetGuid(8),
-            IsPartial = reader.GetBoolean(9),
-            Issues = reader.IsDBNull(10) ? [] : IssuesJson.Read(System.Text.Encoding.UTF8.GetBytes(reader.GetString(10))),
-            HttpStatusCode = reader.IsDBNull(11) ? null : reader.GetInt32(11),
-            ErrorMessage = reader.IsDBNull(12) ? null : reader.GetString(12),
-            FirstSeenAt = reader.GetFieldValue<DateTimeOffset>(13),
-            LastVerifiedAt = reader.GetFieldValue<DateTimeOffset>(14),
-            DeletedAt = reader.IsDBNull(15) ? null : reader.GetFieldValue<DateTimeOffset>(15),
-        };
-    }
-
     private readonly record struct VersionPlan(int Ordinal, int Version, bool IsNew, bool BecomesLatest);
 
     private readonly record struct PayloadInspection(PayloadKind Kind, SyncIssue? Issue);
-
-    /// <summary>The key-state columns of a batch's new versions, sent as arrays to one set-based statement.</summary>
-    private sealed class KeyColumns
-    {
-        private readonly List<string> _keys = [];
-        private readonly List<byte[]> _hashes = [];
-        private readonly List<bool> _partial = [];
-        private readonly List<string?> _retryStatus = [];
-        private readonly List<string?> _retryRequest = [];
-        private readonly List<string?> _errors = [];
-        private readonly List<int?> _statuses = [];
-        private readonly List<int> _versions = [];
-        private readonly List<bool> _becomesLatest = [];
-
-        public int Count => _keys.Count;
-
-        public void Add(RawRecordWrite record, VersionPlan plan)
-        {
-            _keys.Add(PostgresText.Clean(record.Key));
-            _hashes.Add(record.Hash.ToArray());
-            _partial.Add(record.IsPartial);
-            _retryStatus.Add(record.IsPartial ? (record.IsRetryable ? "pending" : "failed") : null);
-            _retryRequest.Add(record.IsPartial ? PostgresText.CleanOrNull(record.RetryRequest) : null);
-            _errors.Add(record.IsPartial ? PostgresText.CleanOrNull(record.ErrorMessage) : null);
-            _statuses.Add(record.IsPartial ? record.HttpStatusCode : null);
-            _versions.Add(plan.Version);
-            _becomesLatest.Add(plan.BecomesLatest);
-        }
-
-        public void AddParameters(NpgsqlParameterCollection parameters, string source, string stream, DateTimeOffset at)
-        {
-            parameters.Add(new NpgsqlParameter<string> { TypedValue = source });
-            parameters.Add(new NpgsqlParameter<string> { TypedValue = stream });
-            parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = at });
-            parameters.Add(new NpgsqlParameter<string[]> { TypedValue = [.. _keys] });
-            parameters.Add(new NpgsqlParameter<byte[][]> { TypedValue = [.. _hashes] });
-            parameters.Add(new NpgsqlParameter<bool[]> { TypedValue = [.. _partial] });
-            parameters.Add(new NpgsqlParameter<string?[]> { TypedValue = [.. _retryStatus] });
-            parameters.Add(new NpgsqlParameter<string?[]> { TypedValue = [.. _retryRequest] });
-            parameters.Add(new NpgsqlParameter<string?[]> { TypedValue = [.. _errors] });
-            parameters.Add(new NpgsqlParameter<int?[]> { TypedValue = [.. _statuses] });
-            parameters.Add(new NpgsqlParameter<int[]> { TypedValue = [.. _versions] });
-            parameters.Add(new NpgsqlParameter<bool[]> { TypedValue = [.. _becomesLatest] });
-        }
-    }
 
     [LoggerMessage(EventId = 10, Level = LogLevel.Warning,
         Message = "PostgreSQL refused {Count} payload(s) of a batch of {Stream} (SQLSTATE {SqlState}); they are stored raw and flagged, and the batch is written again")]

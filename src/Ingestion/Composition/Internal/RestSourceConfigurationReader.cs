@@ -299,6 +299,7 @@ internal sealed partial class RestSourceConfigurationReader
         return new ResilienceSettings
         {
             AttemptTimeout = ReadTimeSpan(section, "AttemptTimeout") ?? d.AttemptTimeout,
+            TotalTimeout = ReadTimeSpan(section, "TotalTimeout"),
             MaxRetries = ReadInt(section, "MaxRetries") ?? d.MaxRetries,
             BaseDelay = ReadTimeSpan(section, "BaseDelay") ?? d.BaseDelay,
             MaxDelay = ReadTimeSpan(section, "MaxDelay") ?? d.MaxDelay,

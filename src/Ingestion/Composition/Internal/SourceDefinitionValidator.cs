@@ -283,53 +283,7 @@ internal static class SourceDefinitionValidator
             return;
         }
 
-        if (resilience.AttemptTimeout <= TimeSpan.Zero)
-        {
-            errors.Add($"{prefix}: Resilience.AttemptTimeout must be positive (was {resilience.AttemptTimeout}).");
-        }
-
-        if (resilience.MaxRetries < 0)
-        {
-            errors.Add($"{prefix}: Resilience.MaxRetries must not be negative (was {resilience.MaxRetries}).");
-        }
-
-        if (resilience.BaseDelay < TimeSpan.Zero)
-        {
-            errors.Add($"{prefix}: Resilience.BaseDelay must not be negative (was {resilience.BaseDelay}).");
-        }
-
-        if (resilience.MaxDelay < resilience.BaseDelay)
-        {
-            errors.Add($"{prefix}: Resilience.MaxDelay ({resilience.MaxDelay}) must not be shorter than Resilience.BaseDelay ({resilience.BaseDelay}).");
-        }
-
-        if (resilience.MaxRetryAfter < TimeSpan.Zero)
-        {
-            errors.Add($"{prefix}: Resilience.MaxRetryAfter must not be negative (was {resilience.MaxRetryAfter}).");
-        }
-
-        if (resilience.CircuitBreakerEnabled)
-        {
-            if (double.IsNaN(resilience.CircuitBreakerFailureRatio) || resilience.CircuitBreakerFailureRatio <= 0 || resilience.CircuitBreakerFailureRatio > 1)
-            {
-                errors.Add($"{prefix}: Resilience.CircuitBreakerFailureRatio must be above 0 and at most 1 (was {resilience.CircuitBreakerFailureRatio}).");
-            }
-
-            if (resilience.CircuitBreakerMinimumThroughput < 2)
-            {
-                errors.Add($"{prefix}: Resilience.CircuitBreakerMinimumThroughput must be at least 2 (was {resilience.CircuitBreakerMinimumThroughput}).");
-            }
-
-            if (resilience.CircuitBreakerSamplingDuration <= TimeSpan.Zero)
-            {
-                errors.Add($"{prefix}: Resilience.CircuitBreakerSamplingDuration must be positive (was {resilience.CircuitBreakerSamplingDuration}).");
-            }
-
-            if (resilience.CircuitBreakerBreakDuration <= TimeSpan.Zero)
-            {
-                errors.Add($"{prefix}: Resilience.CircuitBreakerBreakDuration must be positive (was {resilience.CircuitBreakerBreakDuration}).");
-            }
-        }
+        errors.AddRange(resilience.Validate($"{prefix}: Resilience."));
     }
 
     private static void CheckPath(string expression, string option, string at, List<string> errors)

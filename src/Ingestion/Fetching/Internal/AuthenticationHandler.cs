@@ -6,7 +6,7 @@ namespace Ingestion.Fetching.Internal;
 /// The inner handler of a source's client: adds credentials before every attempt; on a 401 refreshes them once
 /// and sends again. A second 401, or one the authenticator cannot refresh, is final: a configuration problem.
 /// </summary>
-internal sealed class AuthenticationHandler(Func<SourceHttpState> currentState) : DelegatingHandler
+internal sealed class AuthenticationHandler : DelegatingHandler
 {
     private const string RejectedAfterRefresh = "credentials rejected after refresh: check the source's configuration";
     private const string RejectedCannotRefresh = "credentials rejected and the authenticator cannot refresh them: check the source's configuration";
@@ -14,16 +14,14 @@ internal sealed class AuthenticationHandler(Func<SourceHttpState> currentState) 
     protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
-        request.Options.TryGetValue(FetchAttempt.OptionKey, out var attempt);
-
-        // Looked up once per request: a source replaced at run time gets a new state while this handler lives on.
-        var state = currentState();
-        var authenticator = state.Source.Authenticator;
-        if (attempt is not null)
+        if (!request.Options.TryGetValue(FetchAttempt.OptionKey, out var attempt) || attempt.State is not { } state)
         {
-            attempt.Requests++;
+            // No source, no credentials.
+            return await base.SendAsync(request, cancellationToken).ConfigureAwait(false);
         }
 
+        attempt.Requests++;
+        var authenticator = state.Source.Authenticator;
         if (authenticator is null || (request.Options.TryGetValue(RedirectHandler.WithoutCredentials, out var without) && without))
         {
             return await base.SendAsync(request, cancellationToken).ConfigureAwait(false);
@@ -37,9 +35,9 @@ internal sealed class AuthenticationHandler(Func<SourceHttpState> currentState) 
             return response;
         }
 
-        if (attempt is null || attempt.Refreshed)
+        if (attempt.Refreshed)
         {
-            attempt?.Decide(FetchStatus.Unauthorized, RejectedAfterRefresh);
+            attempt.Decide(FetchStatus.Unauthorized, RejectedAfterRefresh);
             return response;
         }
 

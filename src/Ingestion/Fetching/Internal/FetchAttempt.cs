@@ -4,13 +4,19 @@ namespace Ingestion.Fetching.Internal;
 /// What the handlers learn while sending one page request (its attempts, retries and credential refresh), carried in
 /// <see cref="HttpRequestMessage.Options"/> so the fetcher can classify the outcome and report it.
 /// </summary>
-internal sealed class FetchAttempt(string stream, bool canRetry)
+internal sealed class FetchAttempt(string stream, bool canRetry, SourceHttpState? state = null)
 {
     public static readonly HttpRequestOptionsKey<FetchAttempt> OptionKey = new("Ingestion.FetchAttempt");
 
     private List<string>? _notes;
 
     public string Stream { get; } = stream;
+
+    /// <summary>
+    /// The source the request belongs to, looked up once per request: every attempt and redirect of a request keeps the state it
+    /// started with, even when the source is replaced at run time meanwhile. It also selects the source's resilience pipeline.
+    /// </summary>
+    public SourceHttpState? State { get; } = state;
 
     /// <summary>Whether failed attempts may be retried (idempotent method, or the stream allows it).</summary>
     public bool CanRetry { get; } = canRetry;
@@ -44,13 +50,6 @@ internal sealed class FetchAttempt(string stream, bool canRetry)
         VerdictError = error;
         VerdictKind = kind;
     }
-}
-
-/// <summary>The source's rate budget would have waited longer than its maximum.</summary>
-internal sealed class RateBudgetExhaustedException(TimeSpan wait, TimeSpan maxWait)
-    : Exception($"The rate budget needed a wait of {Describe.Duration(wait)}, more than its maximum of {Describe.Duration(maxWait)}.")
-{
-    public TimeSpan Wait { get; } = wait;
 }
 
 internal static class Describe

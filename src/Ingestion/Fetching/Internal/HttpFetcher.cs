@@ -5,13 +5,14 @@ using System.Security.Authentication;
 using System.Security.Cryptography;
 using Microsoft.Extensions.Logging;
 using Polly.CircuitBreaker;
+using Polly.RateLimiting;
 using Polly.Timeout;
 
 namespace Ingestion.Fetching.Internal;
 
 /// <summary>
-/// The HTTP <see cref="IFetcher"/>: sends each page through the source's named client (resilience, budget and
-/// authentication handlers), reads the body into a pooled buffer, selects records and keys, and asks the paginator
+/// The HTTP <see cref="IFetcher"/>: sends each page through the sources' client (the source's resilience pipeline with its
+/// rate budget, then the redirect and authentication handlers), which reads the body into a pooled buffer; it selects records and keys, and asks the paginator
 /// for the next request, with the engine's guards around every paginator: page and record bounds, repeated requests,
 /// repeated pages, a delay between requests and the silent-truncation flag.
 /// </summary>
@@ -26,7 +27,7 @@ internal sealed class HttpFetcher(IHttpClientFactory clientFactory, SourceHttpRe
         var logger = state.Logger;
         var keyField = stream.KeyPath is { } keyPath ? ParseKeyPath(source, stream, keyPath) : null;
         var limits = stream.Limits;
-        var client = clientFactory.CreateClient(SourceHttpRegistry.ClientPrefix + source.Name);
+        var client = clientFactory.CreateClient(SourceHttpRegistry.ClientName);
         // Fingerprints rather than requests, so a run of a million pages does not keep a million URLs alive.
         using var fingerprinter = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         var seen = new HashSet<UInt128> { Fingerprint(fingerprinter, request.FirstRequest) };
@@ -345,7 +346,7 @@ internal sealed class HttpFetcher(IHttpClientFactory clientFactory, SourceHttpRe
     private async Task<Sent> SendAsync(HttpClient client, SourceHttpState state, StreamDefinition stream, PageRequest page, long started, CancellationToken cancellationToken)
     {
         var source = state.Source;
-        var attempt = new FetchAttempt(stream.Name, IsIdempotent(page.Method) || stream.RetryNonIdempotent);
+        var attempt = new FetchAttempt(stream.Name, IsIdempotent(page.Method) || stream.RetryNonIdempotent, state);
         using var message = new HttpRequestMessage(page.Method, page.Uri);
         message.Options.Set(FetchAttempt.OptionKey, attempt);
         if (!page.Body.IsEmpty)
@@ -388,15 +389,20 @@ internal sealed class HttpFetcher(IHttpClientFactory clientFactory, SourceHttpRe
             status = FetchStatus.Cancelled;
             error = "the fetch was cancelled";
         }
-        catch (RateBudgetExhaustedException exception)
+        catch (RateLimiterRejectedException exception)
         {
             status = FetchStatus.BudgetExhausted;
-            error = exception.Message + " The next run resumes from this page.";
+            error = $"The rate budget needed a wait of {Describe.Duration(exception.RetryAfter ?? TimeSpan.Zero)}, more than its maximum of {Describe.Duration(state.Budget.MaxWait)}. The next run resumes from this page.";
         }
         catch (BrokenCircuitException)
         {
             status = FetchStatus.CircuitOpen;
             error = $"the circuit breaker of source '{source.Name}' is open after repeated failures; requests are paused for {Describe.Duration(source.Resilience.CircuitBreakerBreakDuration)}";
+        }
+        catch (TimeoutRejectedException exception) when (source.Resilience.TotalTimeout is { } total && exception.Timeout == total)
+        {
+            status = FetchStatus.Transient;
+            error = $"the request took longer than its total timeout of {Describe.Duration(total)} (ResilienceSettings.TotalTimeout){AttemptsSuffix(attempt)}";
         }
         catch (TimeoutRejectedException)
         {
@@ -497,7 +503,7 @@ internal sealed class HttpFetcher(IHttpClientFactory clientFactory, SourceHttpRe
         403 => FetchStatus.Forbidden,
         404 or 410 => FetchStatus.NotFound,
         429 => FetchStatus.RateLimited,
-        var c when SourceHttpState.IsTransientStatus(c) => FetchStatus.Transient,
+        var c when SourcePipeline.IsTransientStatus(c) => FetchStatus.Transient,
         >= 500 => FetchStatus.Transient,
         _ => FetchStatus.ClientError,
     };

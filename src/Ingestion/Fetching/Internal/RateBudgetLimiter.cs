@@ -1,12 +1,16 @@
+using System.Threading.RateLimiting;
+
 namespace Ingestion.Fetching.Internal;
 
 /// <summary>
-/// The request budget of one source, shared by all its streams: chained token buckets (per second, minute and hour)
-/// plus a hold learned from the API's own headers. Tokens refill from <see cref="TimeProvider"/> timestamps and waits
-/// run on its timers, so a fake clock drives it in tests. A caller reserves its permit before waiting, which keeps
-/// concurrent callers fair; a cancelled wait gives the permit back.
+/// The request budget of one source, shared by all its streams, as a <see cref="RateLimiter"/> for the rate limiter strategy of
+/// the source's resilience pipeline: chained token buckets (per second, minute and hour) plus a hold learned from the API's own
+/// headers. The limiters System.Threading.RateLimiting ships refill on their own timer from the system clock; these tokens refill
+/// from <see cref="TimeProvider"/> timestamps and waits run on its timers, so a fake clock drives it in tests. A caller reserves
+/// its permit before waiting, which keeps concurrent callers fair; a cancelled wait gives the permit back. A wait longer than
+/// <see cref="MaxWait"/> is refused at once, with the wait it would have needed as the lease's <see cref="MetadataName.RetryAfter"/>.
 /// </summary>
-internal sealed class RateBudgetLimiter
+internal sealed class RateBudgetLimiter : RateLimiter
 {
     private readonly TimeProvider _time;
     private readonly Bucket[] _buckets;
@@ -39,35 +43,43 @@ internal sealed class RateBudgetLimiter
 
     public TimeSpan MaxWait { get; }
 
+    /// <inheritdoc />
+    public override TimeSpan? IdleDuration => null;
+
+    /// <inheritdoc />
+    public override RateLimiterStatistics? GetStatistics() => null;
+
+    /// <summary>Takes one permit only when none needs waiting for.</summary>
+    protected override RateLimitLease AttemptAcquireCore(int permitCount)
+    {
+        lock (_lock)
+        {
+            var wait = WaitFor(permitCount);
+            if (wait > TimeSpan.Zero)
+            {
+                return BudgetLease.Refused(wait);
+            }
+
+            Take(permitCount);
+            return BudgetLease.Granted;
+        }
+    }
+
     /// <summary>
-    /// Takes one permit, waiting for it when needed. Returns <see langword="null"/> when granted, or the wait that
-    /// would have been needed when it exceeds <see cref="MaxWait"/> (nothing is taken then).
+    /// Takes permits, waiting for them when needed; refuses at once, taking nothing, when the wait would exceed <see cref="MaxWait"/>.
     /// </summary>
-    public async ValueTask<TimeSpan?> AcquireAsync(CancellationToken cancellationToken)
+    protected override async ValueTask<RateLimitLease> AcquireAsyncCore(int permitCount, CancellationToken cancellationToken)
     {
         TimeSpan wait;
         lock (_lock)
         {
-            var now = _time.GetTimestamp();
-            wait = _holdUntil > _time.GetUtcNow() ? _holdUntil - _time.GetUtcNow() : TimeSpan.Zero;
-            foreach (var bucket in _buckets)
-            {
-                var bucketWait = bucket.WaitForOne(now, _time.TimestampFrequency);
-                if (bucketWait > wait)
-                {
-                    wait = bucketWait;
-                }
-            }
-
+            wait = WaitFor(permitCount);
             if (wait > MaxWait)
             {
-                return wait;
+                return BudgetLease.Refused(wait);
             }
 
-            foreach (var bucket in _buckets)
-            {
-                bucket.Tokens -= 1;
-            }
+            Take(permitCount);
         }
 
         if (wait > TimeSpan.Zero)
@@ -80,17 +92,40 @@ internal sealed class RateBudgetLimiter
             {
                 lock (_lock)
                 {
-                    foreach (var bucket in _buckets)
-                    {
-                        bucket.Tokens += 1;
-                    }
+                    Take(-permitCount);
                 }
 
                 throw;
             }
         }
 
-        return null;
+        return BudgetLease.Granted;
+    }
+
+    // Called under the lock.
+    private TimeSpan WaitFor(int permitCount)
+    {
+        var now = _time.GetTimestamp();
+        var wait = _holdUntil > _time.GetUtcNow() ? _holdUntil - _time.GetUtcNow() : TimeSpan.Zero;
+        foreach (var bucket in _buckets)
+        {
+            var bucketWait = bucket.WaitFor(permitCount, now, _time.TimestampFrequency);
+            if (bucketWait > wait)
+            {
+                wait = bucketWait;
+            }
+        }
+
+        return wait;
+    }
+
+    // Called under the lock; a negative count gives permits back.
+    private void Take(int permitCount)
+    {
+        foreach (var bucket in _buckets)
+        {
+            bucket.Tokens -= permitCount;
+        }
     }
 
     /// <summary>Learns from a response: a spent window (<c>X-RateLimit-Remaining: 0</c>) or a 429's wait holds every permit until it passes.</summary>
@@ -130,7 +165,7 @@ internal sealed class RateBudgetLimiter
 
         public double Tokens { get; set; } = capacity;
 
-        public TimeSpan WaitForOne(long now, long frequency)
+        public TimeSpan WaitFor(int permits, long now, long frequency)
         {
             var elapsedSeconds = (now - _lastRefill) / (double)frequency;
             if (elapsedSeconds > 0)
@@ -139,7 +174,31 @@ internal sealed class RateBudgetLimiter
                 _lastRefill = now;
             }
 
-            return Tokens >= 1 ? TimeSpan.Zero : TimeSpan.FromSeconds((1 - Tokens) / _tokensPerSecond);
+            return Tokens >= permits ? TimeSpan.Zero : TimeSpan.FromSeconds((permits - Tokens) / _tokensPerSecond);
+        }
+    }
+
+    /// <summary>A granted permit (nothing to give back: permits refill with time), or a refusal saying how long it would have taken.</summary>
+    private sealed class BudgetLease(bool acquired, TimeSpan? retryAfter) : RateLimitLease
+    {
+        public static readonly BudgetLease Granted = new(acquired: true, retryAfter: null);
+
+        public override bool IsAcquired { get; } = acquired;
+
+        public override IEnumerable<string> MetadataNames => retryAfter is null ? [] : [MetadataName.RetryAfter.Name];
+
+        public static BudgetLease Refused(TimeSpan wait) => new(acquired: false, wait);
+
+        public override bool TryGetMetadata(string metadataName, out object? metadata)
+        {
+            if (retryAfter is { } wait && metadataName == MetadataName.RetryAfter.Name)
+            {
+                metadata = wait;
+                return true;
+            }
+
+            metadata = null;
+            return false;
         }
     }
 }

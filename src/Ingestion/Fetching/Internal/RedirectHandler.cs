@@ -11,7 +11,7 @@ namespace Ingestion.Fetching.Internal;
 /// hops ends the request with a verdict the fetcher reports as an issue. Every hop passes through the authentication
 /// handler like the first request; a retry of the attempt starts again from the original URL.
 /// </summary>
-internal sealed class RedirectHandler(Func<SourceHttpState> currentState) : DelegatingHandler
+internal sealed class RedirectHandler : DelegatingHandler
 {
     /// <summary>Set on a redirected request that must go without the source's credentials.</summary>
     public static readonly HttpRequestOptionsKey<bool> WithoutCredentials = new("Ingestion.WithoutCredentials");
@@ -20,13 +20,12 @@ internal sealed class RedirectHandler(Func<SourceHttpState> currentState) : Dele
     {
         ArgumentNullException.ThrowIfNull(request);
         var response = await base.SendAsync(request, cancellationToken).ConfigureAwait(false);
-        if (!IsRedirect(response.StatusCode))
+        if (!IsRedirect(response.StatusCode) || !request.Options.TryGetValue(FetchAttempt.OptionKey, out var attempt) || attempt.State is not { } state)
         {
+            // Without a source nothing is trusted to follow: the redirect goes back to the caller as it came.
             return response;
         }
 
-        var state = currentState();
-        request.Options.TryGetValue(FetchAttempt.OptionKey, out var attempt);
         var current = request;
         var credentialsDropped = false;
         try
@@ -36,21 +35,21 @@ internal sealed class RedirectHandler(Func<SourceHttpState> currentState) : Dele
                 var target = location.IsAbsoluteUri ? location : new Uri(current.RequestUri!, location);
                 if (hops > state.Source.MaxRedirects)
                 {
-                    attempt?.Decide(FetchStatus.ClientError, $"too many redirects: more than {state.Source.MaxRedirects} (SourceDefinition.MaxRedirects); the last pointed to {HostTrust.Describe(target)}", IssueKind.TooManyRedirects);
+                    attempt.Decide(FetchStatus.ClientError, $"too many redirects: more than {state.Source.MaxRedirects} (SourceDefinition.MaxRedirects); the last pointed to {HostTrust.Describe(target)}", IssueKind.TooManyRedirects);
                     return response;
                 }
 
                 var trust = state.Hosts.Judge(current.RequestUri!, target, out var reason);
                 if (trust == HostTrustLevel.Refused)
                 {
-                    attempt?.Decide(FetchStatus.ClientError, $"a redirect ({(int)response.StatusCode}) to {HostTrust.Describe(target)} was not followed: {reason}", IssueKind.UntrustedHost);
+                    attempt.Decide(FetchStatus.ClientError, $"a redirect ({(int)response.StatusCode}) to {HostTrust.Describe(target)} was not followed: {reason}", IssueKind.UntrustedHost);
                     return response;
                 }
 
                 // Once a hop left the source's own hosts, later hops stay without credentials even if they come back.
                 credentialsDropped |= trust == HostTrustLevel.Allowed;
                 var next = await NextRequestAsync(state, request, current, response.StatusCode, target, attempt, credentialsDropped, cancellationToken).ConfigureAwait(false);
-                FetchLog.Redirected(state.Logger, state.Source.Name, attempt?.Stream ?? "-", (int)response.StatusCode, HostTrust.Describe(target), credentialsDropped ? "without credentials" : "with the source's credentials");
+                FetchLog.Redirected(state.Logger, state.Source.Name, attempt.Stream, (int)response.StatusCode, HostTrust.Describe(target), credentialsDropped ? "without credentials" : "with the source's credentials");
                 response.Dispose();
                 if (!ReferenceEquals(current, request))
                 {
@@ -75,17 +74,14 @@ internal sealed class RedirectHandler(Func<SourceHttpState> currentState) : Dele
 
     private static bool IsRedirect(HttpStatusCode code) => (int)code is 301 or 302 or 303 or 307 or 308;
 
-    private static async Task<HttpRequestMessage> NextRequestAsync(SourceHttpState state, HttpRequestMessage original, HttpRequestMessage current, HttpStatusCode status, Uri target, FetchAttempt? attempt, bool withoutCredentials, CancellationToken cancellationToken)
+    private static async Task<HttpRequestMessage> NextRequestAsync(SourceHttpState state, HttpRequestMessage original, HttpRequestMessage current, HttpStatusCode status, Uri target, FetchAttempt attempt, bool withoutCredentials, CancellationToken cancellationToken)
     {
         // 303 always, and 301/302 after a POST (as browsers and HttpClient do), continue as GET without a body.
         var keepsMethod = status is HttpStatusCode.TemporaryRedirect or HttpStatusCode.PermanentRedirect
             || (status is HttpStatusCode.MovedPermanently or HttpStatusCode.Found && current.Method != HttpMethod.Post);
         var method = status == HttpStatusCode.SeeOther && current.Method != HttpMethod.Head ? HttpMethod.Get : keepsMethod ? current.Method : HttpMethod.Get;
         var next = new HttpRequestMessage(method, withoutCredentials ? WithoutSecretQuery(target, state.SecretQueryParameters) : target);
-        if (attempt is not null)
-        {
-            next.Options.Set(FetchAttempt.OptionKey, attempt);
-        }
+        next.Options.Set(FetchAttempt.OptionKey, attempt);
 
         if (withoutCredentials)
         {
@@ -94,7 +90,7 @@ internal sealed class RedirectHandler(Func<SourceHttpState> currentState) : Dele
         else
         {
             HttpFetcher.AddHeaders(next, state.Source.DefaultHeaders);
-            if (attempt is not null && state.Source.FindStream(attempt.Stream) is { } stream)
+            if (state.Source.FindStream(attempt.Stream) is { } stream)
             {
                 HttpFetcher.AddHeaders(next, stream.Headers);
             }

@@ -15,6 +15,8 @@ internal sealed class InMemoryRawStore(InMemoryStoreOptions options, InMemorySyn
     private readonly Dictionary<StreamId, Dictionary<string, KeyState>> _streams = [];
     private readonly Dictionary<(StreamId Stream, string Key), List<RetryAttempt>> _retryLog = [];
 
+    public ContentHashAlgorithm HashAlgorithm => options.HashAlgorithm;
+
     public ValueTask<RawBatchResult> WriteBatchAsync(RawBatch batch, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(batch);
@@ -35,6 +37,7 @@ internal sealed class InMemoryRawStore(InMemoryStoreOptions options, InMemorySyn
         }
 
         cancellationToken.ThrowIfCancellationRequested();
+        var hasher = batch.Hasher ?? ContentHasher.Default;
         var at = batch.FetchedAt;
         var changedKeys = new List<string>();
         List<SyncIssue>? flagged = null;
@@ -47,8 +50,10 @@ internal sealed class InMemoryRawStore(InMemoryStoreOptions options, InMemorySyn
                 var record = records[index];
                 var inspection = inspections[index];
                 keys.TryGetValue(record.Key, out var key);
-                if (key is not null && !record.IsPartial && !key.LatestIsPartial && key.Hash == record.Hash)
+                if (key is not null && !record.IsPartial && !key.LatestIsPartial && SameContent(key.Hash, record, hasher))
                 {
+                    // A key hashed with another algorithm compared equal in that one: from now on it carries this batch's.
+                    key.Hash = record.Hash;
                     key.LastVerifiedAt = at;
                     key.LastSeenAt = at;
                     key.DeletedAt = null;
@@ -154,6 +159,11 @@ internal sealed class InMemoryRawStore(InMemoryStoreOptions options, InMemorySyn
             Issues = flagged ?? (IReadOnlyList<SyncIssue>)[],
         });
     }
+
+    // A stored hash made with another algorithm is compared with the record hashed in that algorithm.
+    private static bool SameContent(ContentHash stored, RawRecordWrite record, ContentHasher hasher) =>
+        stored == record.Hash
+        || (stored.Algorithm != record.Hash.Algorithm && hasher.WithAlgorithm(stored.Algorithm).Compute(record.Payload.Span) == stored);
 
     private static void SetFailure(KeyState key, RawRecordWrite record)
     {

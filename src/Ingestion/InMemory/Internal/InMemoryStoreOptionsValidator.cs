@@ -14,6 +14,11 @@ internal sealed class InMemoryStoreOptionsValidator : IValidateOptions<InMemoryS
             failures.Add($"InMemoryStoreOptions.MaxPayloadBytes must be at least 1; it is {options.MaxPayloadBytes}.");
         }
 
+        if (!Enum.IsDefined(options.HashAlgorithm))
+        {
+            failures.Add($"InMemoryStoreOptions.HashAlgorithm must be XxHash128 or Sha256; it is {options.HashAlgorithm}.");
+        }
+
         if (options.BackoffBase <= TimeSpan.Zero)
         {
             failures.Add($"InMemoryStoreOptions.BackoffBase must be positive; it is {options.BackoffBase}.");

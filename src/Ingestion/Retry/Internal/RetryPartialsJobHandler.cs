@@ -136,7 +136,7 @@ internal sealed class RetryPartialsJobHandler(
         IRawStore raw, SourceDefinition source, StreamDefinition stream, RetryCandidate candidate, PageRequest request, DateTimeOffset fetchedAt, CancellationToken cancellationToken)
     {
         var isPage = candidate.Key.StartsWith("page:", StringComparison.Ordinal);
-        var hasher = stream.IgnoredPaths.Count == 0 ? ContentHasher.Default : new ContentHasher(stream.IgnoredPaths);
+        var hasher = stream.IgnoredPaths.Count == 0 ? ContentHasher.Default.WithAlgorithm(raw.HashAlgorithm) : new ContentHasher(raw.HashAlgorithm, stream.IgnoredPaths);
         var runId = Guid.NewGuid();
         var stored = 0;
         var fetch = new FetchRequest { Source = source, Stream = stream, FirstRequest = request, ParentKey = isPage ? null : candidate.Key };
@@ -155,7 +155,7 @@ internal sealed class RetryPartialsJobHandler(
 
             if (writes.Count > 0)
             {
-                await raw.WriteBatchAsync(new RawBatch { Stream = candidate.Stream, RunId = runId, FetchedAt = fetchedAt, Records = [.. writes.Values] }, cancellationToken).ConfigureAwait(false);
+                await raw.WriteBatchAsync(new RawBatch { Stream = candidate.Stream, RunId = runId, FetchedAt = fetchedAt, Records = [.. writes.Values], Hasher = hasher }, cancellationToken).ConfigureAwait(false);
                 stored += writes.Count;
             }
 

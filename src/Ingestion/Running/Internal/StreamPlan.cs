@@ -3,7 +3,7 @@ namespace Ingestion.Running.Internal;
 /// <summary>What the runner prepares once per stream definition and reuses across runs: path template, cursor field, hasher, children.</summary>
 internal sealed class StreamPlan
 {
-    public StreamPlan(SourceDefinition source, StreamDefinition stream)
+    public StreamPlan(SourceDefinition source, StreamDefinition stream, ContentHashAlgorithm algorithm)
     {
         Source = source;
         Stream = stream;
@@ -15,7 +15,8 @@ internal sealed class StreamPlan
             .Where(candidate => candidate.Parent is { } parent && string.Equals(parent.Stream, stream.Name, StringComparison.Ordinal))
             .Select(child => new ChildStreamPlan(child))];
         AsChild = stream.Parent is null ? null : new ChildStreamPlan(stream);
-        Hasher = stream.IgnoredPaths.Count == 0 ? ContentHasher.Default : new ContentHasher(stream.IgnoredPaths);
+        Hasher = stream.IgnoredPaths.Count == 0 ? ContentHasher.Default.WithAlgorithm(algorithm) : new ContentHasher(algorithm, stream.IgnoredPaths);
+        EmptyPayloadHash = ContentHasher.ComputeRaw([], algorithm);
     }
 
     public SourceDefinition Source { get; }
@@ -39,4 +40,10 @@ internal sealed class StreamPlan
     public ContentHasher Hasher { get; }
 
     public ContentHash Hash(ReadOnlySpan<byte> payload) => Hasher.Compute(payload);
+
+    /// <summary>The hash of a failed fetch's empty payload.</summary>
+    public ContentHash EmptyPayloadHash { get; }
+
+    /// <summary>Whether <paramref name="payload"/> hashes to <paramref name="stored"/> in the algorithm <paramref name="stored"/> was made with.</summary>
+    public bool Matches(ContentHash stored, ReadOnlySpan<byte> payload) => Hasher.WithAlgorithm(stored.Algorithm).Compute(payload) == stored;
 }

@@ -19,7 +19,6 @@ internal sealed class SyncRunner : ISyncRunner
     private const int FanOutBatchRecords = 500;
 
     private static readonly SyncOptions DefaultOptions = new();
-    private static readonly ContentHash EmptyPayloadHash = ContentHasher.ComputeRaw([]);
 
     private readonly ISourceCatalog _catalog;
     private readonly IFetcher _fetcher;
@@ -129,7 +128,7 @@ internal sealed class SyncRunner : ISyncRunner
         ?? throw new ArgumentException($"Source '{source}' is not registered. Registered sources: {string.Join(", ", _catalog.Sources.Select(s => s.Name))}.", nameof(source));
 
     private StreamPlan PlanFor(SourceDefinition source, StreamDefinition stream) =>
-        _plans.GetOrAdd(stream, static (s, src) => new StreamPlan(src, s), source);
+        _plans.GetOrAdd(stream, static (s, state) => new StreamPlan(state.Source, s, state.Algorithm), (Source: source, Algorithm: _rawStore.HashAlgorithm));
 
     // Runs one stream, then each child stream over the parent records this run committed. A stream that fails
     // unexpectedly is reported as failed; it never stops its siblings.
@@ -235,7 +234,7 @@ internal sealed class SyncRunner : ISyncRunner
             {
                 if (childPlan.DescribeMissing(parent) is { } missing)
                 {
-                    var write = PartialWrite(parent.Key, IssueKind.MissingKey, missing, httpStatusCode: null, retryable: false, retryRequest: null);
+                    var write = PartialWrite(plan, parent.Key, IssueKind.MissingKey, missing, httpStatusCode: null, retryable: false, retryRequest: null);
                     if (!await WriteAsync(run, pageNumber: 0, [write], state: null, pendingParents: null, batchCursor: null, collector: null, token).ConfigureAwait(false))
                     {
                         await stop.CancelAsync().ConfigureAwait(false);
@@ -546,14 +545,14 @@ internal sealed class SyncRunner : ISyncRunner
             run.AddIssue(new SyncIssue(kind, message, key, outcome.HttpStatusCode));
         }
 
-        return PartialWrite(key, kind, message, outcome.HttpStatusCode, outcome.IsRetryable, page.Request.ToCheckpoint(), outcome.Error);
+        return PartialWrite(run.Plan, key, kind, message, outcome.HttpStatusCode, outcome.IsRetryable, page.Request.ToCheckpoint(), outcome.Error);
     }
 
-    private static RawRecordWrite PartialWrite(string key, IssueKind kind, string message, int? httpStatusCode, bool retryable, string? retryRequest, string? error = null) => new()
+    private static RawRecordWrite PartialWrite(StreamPlan plan, string key, IssueKind kind, string message, int? httpStatusCode, bool retryable, string? retryRequest, string? error = null) => new()
     {
         Key = key,
         Payload = ReadOnlyMemory<byte>.Empty,
-        Hash = EmptyPayloadHash,
+        Hash = plan.EmptyPayloadHash,
         IsPartial = true,
         Issues = [new SyncIssue(kind, message, key, httpStatusCode)],
         HttpStatusCode = httpStatusCode,
@@ -583,7 +582,7 @@ internal sealed class SyncRunner : ISyncRunner
             }
             else if (writes.Count > 0)
             {
-                var batch = new RawBatch { Stream = run.Id, RunId = run.RunId, FetchedAt = _time.GetUtcNow(), Records = writes, State = state };
+                var batch = new RawBatch { Stream = run.Id, RunId = run.RunId, FetchedAt = _time.GetUtcNow(), Records = writes, State = state, Hasher = run.Plan.Hasher };
                 var result = await RetryWhileUnreachableAsync(run, token => _rawStore.WriteBatchAsync(batch, token).AsTask(), cancellationToken).ConfigureAwait(false);
                 run.Commit(result.New, result.Changed, result.Unchanged, result.Partial, result.ChangedKeys, result.Issues, batchCursor, state);
                 RecordOutcomes(run, result.New, result.Changed, result.Unchanged, result.Partial);
@@ -660,7 +659,7 @@ internal sealed class SyncRunner : ISyncRunner
                 @new++;
                 changedKeys.Add(write.Key);
             }
-            else if (latest.Hash == write.Hash && !latest.IsPartial && latest.DeletedAt is null)
+            else if (!latest.IsPartial && latest.DeletedAt is null && (latest.Hash == write.Hash || (latest.Hash.Algorithm != write.Hash.Algorithm && run.Plan.Matches(latest.Hash, write.Payload.Span))))
             {
                 unchanged++;
             }

@@ -1,18 +1,18 @@
-using NCrontab;
+using CronosExpression = Cronos.CronExpression;
+using CronosFormat = Cronos.CronFormat;
 
 namespace Ingestion.Scheduling.Internal;
 
 /// <summary>
-/// A cron expression evaluated in a time zone. Five fields (minute hour day month weekday), six with seconds first, or a macro
-/// (<c>@hourly</c>, <c>@daily</c>, <c>@weekly</c>, <c>@monthly</c>, <c>@yearly</c>). Local times skipped by a spring-forward fire at
-/// the transition; local times repeated by a fall-back fire once, at their first occurrence.
+/// A cron expression evaluated in a time zone, by Cronos. Five fields (minute hour day month weekday), six with seconds first, or a
+/// macro (<c>@hourly</c>, <c>@daily</c>, <c>@weekly</c>, <c>@monthly</c>, <c>@yearly</c>). Local times skipped by a spring-forward
+/// fire at the transition; local times repeated by a fall-back fire once, at their first occurrence.
 /// </summary>
 internal sealed class CronExpression
 {
-    private static readonly DateTime End = new(9999, 1, 1, 0, 0, 0, DateTimeKind.Unspecified);
-    private readonly CrontabSchedule _schedule;
+    private readonly CronosExpression _schedule;
 
-    private CronExpression(string expression, CrontabSchedule schedule, TimeZoneInfo timeZone)
+    private CronExpression(string expression, CronosExpression schedule, TimeZoneInfo timeZone)
     {
         Expression = expression;
         _schedule = schedule;
@@ -44,34 +44,33 @@ internal sealed class CronExpression
         }
 
         var text = expression.Trim();
-        var expanded = text.ToUpperInvariant() switch
+        CronosExpression? schedule;
+        if (text.StartsWith('@'))
         {
-            "@HOURLY" => "0 * * * *",
-            "@DAILY" or "@MIDNIGHT" => "0 0 * * *",
-            "@WEEKLY" => "0 0 * * 0",
-            "@MONTHLY" => "0 0 1 * *",
-            "@YEARLY" or "@ANNUALLY" => "0 0 1 1 *",
-            _ when text.StartsWith('@') => null,
-            _ => text,
-        };
-        if (expanded is null)
-        {
-            error = $"The cron macro '{text}' is unknown; use @hourly, @daily, @weekly, @monthly or @yearly.";
-            return false;
-        }
+            // Cronos knows more macros (@every_minute, @every_second); the scheduler promises these, so it accepts these.
+            var macro = text.ToLowerInvariant();
+            if (macro is not ("@hourly" or "@daily" or "@midnight" or "@weekly" or "@monthly" or "@yearly" or "@annually"))
+            {
+                error = $"The cron macro '{text}' is unknown; use @hourly, @daily, @weekly, @monthly or @yearly.";
+                return false;
+            }
 
-        var fields = expanded.Split(' ', StringSplitOptions.RemoveEmptyEntries).Length;
-        if (fields is not (5 or 6))
-        {
-            error = $"The cron expression '{text}' has {fields} fields; use 5 (minute hour day month weekday) or 6 (seconds first).";
-            return false;
+            schedule = CronosExpression.Parse(macro);
         }
-
-        var schedule = CrontabSchedule.TryParse(expanded, new CrontabSchedule.ParseOptions { IncludingSeconds = fields == 6 });
-        if (schedule is null)
+        else
         {
-            error = $"The cron expression '{text}' is not valid.";
-            return false;
+            var fields = text.Split(' ', StringSplitOptions.RemoveEmptyEntries).Length;
+            if (fields is not (5 or 6))
+            {
+                error = $"The cron expression '{text}' has {fields} fields; use 5 (minute hour day month weekday) or 6 (seconds first).";
+                return false;
+            }
+
+            if (!CronosExpression.TryParse(text, fields == 6 ? CronosFormat.IncludeSeconds : CronosFormat.Standard, out schedule))
+            {
+                error = $"The cron expression '{text}' is not valid.";
+                return false;
+            }
         }
 
         if (!TryFindTimeZone(timeZoneId, out var zone, out error))
@@ -105,69 +104,30 @@ internal sealed class CronExpression
         }
     }
 
-    /// <summary>The first fire instant strictly after <paramref name="after"/>, or <see langword="null"/> when there is none.</summary>
+    /// <summary>The first fire instant strictly after <paramref name="after"/>, in UTC, or <see langword="null"/> when there is none.</summary>
     public DateTimeOffset? NextAfter(DateTimeOffset after)
     {
-        var afterUtc = after.UtcDateTime;
-        var local = DateTime.SpecifyKind(TimeZoneInfo.ConvertTimeFromUtc(afterUtc, TimeZone), DateTimeKind.Unspecified);
-        for (var guard = 0; guard < 10_000; guard++)
+        var from = after;
+        while (_schedule.GetNextOccurrence(from, TimeZone) is { } next)
         {
-            var candidate = _schedule.GetNextOccurrence(local, End);
-            if (candidate >= End)
+            // Cronos fires interval schedules (@hourly, */15) in both passes of a repeated fall-back hour; the scheduler promises
+            // one fire per local time, so the second pass is skipped. The repeated hour is finite, so this ends.
+            if (!IsSecondPassOfRepeatedTime(next))
             {
-                return null;
+                // In UTC, as before Cronos: the instant is stored and compared, and Npgsql writes timestamptz only with offset 0.
+                return next.ToUniversalTime();
             }
 
-            DateTime utc;
-            if (TimeZone.IsInvalidTime(candidate))
-            {
-                // Skipped by a spring-forward: fire at the transition, the first instant whose local time is past the candidate.
-                utc = FirstInstantAfterLocal(candidate);
-            }
-            else if (TimeZone.IsAmbiguousTime(candidate))
-            {
-                // Repeated by a fall-back: only the first occurrence (the larger offset) fires.
-                var offsets = TimeZone.GetAmbiguousTimeOffsets(candidate);
-                utc = candidate - offsets.Max();
-            }
-            else
-            {
-                utc = candidate - TimeZone.GetUtcOffset(candidate);
-            }
-
-            utc = DateTime.SpecifyKind(utc, DateTimeKind.Utc);
-            if (utc > afterUtc)
-            {
-                return new DateTimeOffset(utc);
-            }
-
-            local = candidate;
+            from = next;
         }
 
         return null;
     }
 
-    private DateTime FirstInstantAfterLocal(DateTime localCandidate)
-    {
-        // The gap is a few hours at most; search a window around it for the first UTC instant whose local time is later.
-        var low = DateTime.SpecifyKind(localCandidate, DateTimeKind.Utc).AddHours(-16).Ticks;
-        var high = DateTime.SpecifyKind(localCandidate, DateTimeKind.Utc).AddHours(16).Ticks;
-        while (low < high)
-        {
-            var middle = low + ((high - low) / 2);
-            var localAtMiddle = TimeZoneInfo.ConvertTimeFromUtc(new DateTime(middle, DateTimeKind.Utc), TimeZone);
-            if (localAtMiddle > localCandidate)
-            {
-                high = middle;
-            }
-            else
-            {
-                low = middle + 1;
-            }
-        }
-
-        return new DateTime(low, DateTimeKind.Utc);
-    }
+    // Cronos returns an occurrence with the offset in force at that instant: in a repeated local time the first pass has the larger
+    // (daylight) offset, the second the smaller.
+    private bool IsSecondPassOfRepeatedTime(DateTimeOffset occurrence) =>
+        TimeZone.IsAmbiguousTime(occurrence) && occurrence.Offset < TimeZone.GetAmbiguousTimeOffsets(occurrence).Max();
 
     public override string ToString() => $"{Expression} ({TimeZone.Id})";
 }

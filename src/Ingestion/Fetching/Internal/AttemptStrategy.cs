@@ -1,0 +1,136 @@
+using System.Diagnostics;
+using Ingestion.Telemetry;
+using Polly;
+using Polly.Timeout;
+
+namespace Ingestion.Fetching.Internal;
+
+/// <summary>
+/// One attempt's bookkeeping, inside the retry, circuit breaker and rate budget and around the attempt timeout (so it sees a
+/// timed-out attempt as such): counts the attempt, traces and logs it with its URL redacted, notes why it failed for the run's
+/// report, counts it in the metrics, and lets the rate budget learn from the response's headers.
+/// </summary>
+internal sealed class AttemptStrategy(SourceHttpState source) : ResilienceStrategy<HttpResponseMessage>
+{
+    protected override async ValueTask<Outcome<HttpResponseMessage>> ExecuteCore<TState>(
+        Func<ResilienceContext, TState, ValueTask<Outcome<HttpResponseMessage>>> callback, ResilienceContext context, TState state)
+    {
+        var request = context.GetRequestMessage();
+        var attempt = SourcePipeline.AttemptOf(context);
+        if (request is null || attempt is null)
+        {
+            return await callback(context, state).ConfigureAwait(context.ContinueOnCapturedContext);
+        }
+
+        attempt.Attempts++;
+        var number = attempt.Attempts;
+        using var activity = IngestionTelemetry.ActivitySource.StartActivity("ingestion.http.request", ActivityKind.Client);
+
+        // Redacting costs a string per attempt: only when something will read it.
+        var url = activity is not null || source.Logger.IsEnabled(Microsoft.Extensions.Logging.LogLevel.Debug) ? RedactedUrl(request) : null;
+        if (activity is not null)
+        {
+            activity.SetTag(IngestionTelemetry.SourceTag, source.Source.Name);
+            activity.SetTag(IngestionTelemetry.StreamTag, attempt.Stream);
+            activity.SetTag("http.request.method", request.Method.Method);
+            activity.SetTag("url.full", url);
+            activity.SetTag("ingestion.attempt", number);
+        }
+
+        if (url is not null)
+        {
+            FetchLog.Sending(source.Logger, request.Method.Method, url, source.Source.Name, attempt.Stream, number);
+        }
+
+        var outcome = await callback(context, state).ConfigureAwait(context.ContinueOnCapturedContext);
+
+        string? failure = null;
+        string statusTag;
+        if (outcome.Result is { } response)
+        {
+            attempt.LastStatusCode = (int)response.StatusCode;
+            statusTag = attempt.LastStatusCode.Value.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            source.Budget.Observe(response);
+            if (!response.IsSuccessStatusCode)
+            {
+                failure = Describe.Status(response);
+                if ((int)response.StatusCode is 429 or 503 && RateLimitHeaders.RequestedWait(response.Headers, source.Time.GetUtcNow()) is { } ask)
+                {
+                    failure += $" (the API asked to wait {Describe.Duration(ask)})";
+                }
+            }
+
+            activity?.SetTag("http.response.status_code", attempt.LastStatusCode.Value);
+        }
+        else
+        {
+            var exception = outcome.Exception!;
+            statusTag = exception.GetType().Name;
+            failure = exception switch
+            {
+                TimeoutRejectedException => $"timed out after {Describe.Duration(source.Source.Resilience.AttemptTimeout)}",
+                OperationCanceledException when context.CancellationToken.IsCancellationRequested => null,
+                _ => source.Redact(HttpFetcher.DescribeException(exception)),
+            };
+            activity?.SetStatus(ActivityStatusCode.Error, failure);
+        }
+
+        IngestionTelemetry.HttpRequests.Add(
+            1,
+            new KeyValuePair<string, object?>(IngestionTelemetry.SourceTag, source.Source.Name),
+            new KeyValuePair<string, object?>(IngestionTelemetry.StatusTag, statusTag));
+        if (failure is not null)
+        {
+            attempt.AddNote($"attempt {number}: {failure}");
+            FetchLog.AttemptFailed(source.Logger, number, request.Method.Method, url ?? RedactedUrl(request), source.Source.Name, attempt.Stream, failure);
+        }
+
+        return outcome;
+    }
+
+    private string RedactedUrl(HttpRequestMessage request) => request.RequestUri is { } uri ? source.Redact(uri) : string.Empty;
+
+    /// <summary>The strategy's name in the pipeline's telemetry.</summary>
+    internal sealed class Options : ResilienceStrategyOptions
+    {
+        public Options() => Name = "Attempt";
+    }
+}
+
+/// <summary>
+/// The innermost strategy: reads a successful response's body into a pooled buffer inside the attempt timeout, so a body that
+/// stalls or breaks off fails the attempt (and is retried) instead of failing later while records are read.
+/// </summary>
+internal sealed class BodyBufferingStrategy : ResilienceStrategy<HttpResponseMessage>
+{
+    protected override async ValueTask<Outcome<HttpResponseMessage>> ExecuteCore<TState>(
+        Func<ResilienceContext, TState, ValueTask<Outcome<HttpResponseMessage>>> callback, ResilienceContext context, TState state)
+    {
+        var outcome = await callback(context, state).ConfigureAwait(context.ContinueOnCapturedContext);
+        if (outcome.Result is not { IsSuccessStatusCode: true } response || response.Content is PooledBufferContent)
+        {
+            return outcome;
+        }
+
+        try
+        {
+            var original = response.Content;
+            response.Content = await PooledBufferContent.LoadAsync(original, context.CancellationToken).ConfigureAwait(context.ContinueOnCapturedContext);
+            original.Dispose();
+            return outcome;
+        }
+#pragma warning disable CA1031 // Any failure reading the body is the attempt's outcome, for the retry and timeout strategies to judge.
+        catch (Exception exception)
+#pragma warning restore CA1031
+        {
+            response.Dispose();
+            return Outcome.FromException<HttpResponseMessage>(exception);
+        }
+    }
+
+    /// <summary>The strategy's name in the pipeline's telemetry.</summary>
+    internal sealed class Options : ResilienceStrategyOptions
+    {
+        public Options() => Name = "BodyBuffering";
+    }
+}
