@@ -20,3 +20,18 @@ public interface IPaginator
     /// <returns>The next request, or a stop with its reason.</returns>
     PageDecision Next(PageRequest request, PageResponse response);
 }
+
+/// <summary>
+/// A paginator that can compute the request after a page without that page's response (page numbers, offsets). When a
+/// page fails for good, the engine keeps it as a partial record and goes on with the following pages instead of
+/// ending the stream; the run ends <see cref="RunStatus.Partial"/> with a <see cref="IssueKind.PageSkipped"/> issue, and
+/// nothing is soft-deleted. Cursor, <c>Link</c>-header and next-URL paginators cannot skip: their next request comes
+/// from the failed response.
+/// </summary>
+public interface ISkippingPaginator : IPaginator
+{
+    /// <summary>The request that follows <paramref name="failed"/>, computed without its response.</summary>
+    /// <param name="failed">The request whose page failed.</param>
+    /// <returns>The next request, or <see langword="null"/> when paging cannot go on without the failed page.</returns>
+    PageRequest? NextAfterFailure(PageRequest failed);
+}

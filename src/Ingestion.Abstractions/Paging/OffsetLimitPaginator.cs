@@ -8,7 +8,7 @@ namespace Ingestion;
 /// current one plus the records actually received, so an API that caps the page below the limit loses nothing.
 /// Stops on an empty page, on the total count when the body reports one, and otherwise on a short page.
 /// </summary>
-public sealed class OffsetLimitPaginator : IPaginator
+public sealed class OffsetLimitPaginator : ISkippingPaginator
 {
     private readonly JsonPath? _total;
 
@@ -74,5 +74,13 @@ public sealed class OffsetLimitPaginator : IPaginator
         }
 
         return PageDecision.Next(request.WithQueryParameter(OffsetParameter, QueryValues.Format(next)));
+    }
+
+    /// <inheritdoc />
+    /// <remarks>The offset after a full page.</remarks>
+    public PageRequest? NextAfterFailure(PageRequest failed)
+    {
+        ArgumentNullException.ThrowIfNull(failed);
+        return failed.WithQueryParameter(OffsetParameter, QueryValues.Format(QueryValues.GetInt64(failed, OffsetParameter, 0) + PageSize));
     }
 }

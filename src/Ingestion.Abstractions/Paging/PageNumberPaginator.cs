@@ -8,7 +8,7 @@ namespace Ingestion;
 /// pages or total count when the body reports them, and otherwise on a short page. The count of records seen
 /// so far travels in <see cref="PageRequest.PagingState"/>.
 /// </summary>
-public sealed class PageNumberPaginator : IPaginator
+public sealed class PageNumberPaginator : ISkippingPaginator
 {
     private readonly JsonPath? _totalPages;
     private readonly JsonPath? _totalCount;
@@ -112,5 +112,17 @@ public sealed class PageNumberPaginator : IPaginator
         return PageDecision.Next(request
             .WithQueryParameter(PageParameter, QueryValues.Format(page + 1))
             .WithPagingState(QueryValues.Format(seen)));
+    }
+
+    /// <inheritdoc />
+    /// <remarks>The next page number; the skipped page counts as a full page towards a total count.</remarks>
+    public PageRequest? NextAfterFailure(PageRequest failed)
+    {
+        ArgumentNullException.ThrowIfNull(failed);
+        var page = QueryValues.GetInt64(failed, PageParameter, FirstPage);
+        var seen = (QueryValues.ParseInt64(failed.PagingState) ?? ((page - FirstPage) * PageSize)) + PageSize;
+        return failed
+            .WithQueryParameter(PageParameter, QueryValues.Format(page + 1))
+            .WithPagingState(QueryValues.Format(seen));
     }
 }

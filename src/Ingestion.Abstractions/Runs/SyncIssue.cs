@@ -130,4 +130,10 @@ public enum IssueKind
     /// outage; the run failed and what it had not committed is fetched again next run.
     /// </summary>
     StoreUnavailable,
+
+    /// <summary>
+    /// A page failed for good and paging went on with the pages after it (see <see cref="ISkippingPaginator"/>); the page is kept
+    /// as a partial record and retried, and its records are missing until then.
+    /// </summary>
+    PageSkipped,
 }

@@ -85,6 +85,9 @@ public sealed record SyncReport
     /// </summary>
     public bool GuardTripped { get; init; }
 
+    /// <summary>Pages that failed for good while paging went on after them (their <see cref="IssueKind.PageSkipped"/> issues name them).</summary>
+    public int PagesSkipped => Issues.Count(issue => issue.Kind == IssueKind.PageSkipped);
+
     /// <summary>The watermark after the run.</summary>
     public string? Watermark { get; init; }
 

@@ -38,6 +38,7 @@ internal sealed class HttpFetcher(IHttpClientFactory clientFactory, SourceHttpRe
         HttpResponseMessage? latest = null;
         long recordTotal = 0;
         var previousReplaced = false;
+        var skippedInARow = 0;
         var current = request.FirstRequest;
 
         try
@@ -78,8 +79,15 @@ internal sealed class HttpFetcher(IHttpClientFactory clientFactory, SourceHttpRe
             if (!sent.Outcome.IsSuccess)
             {
                 FetchLog.PageFailed(logger, pageNumber, source.Name, stream.Name, state.Redact(current.Uri), sent.Outcome.Status, sent.Outcome.Attempts, sent.Outcome.Error);
-                yield return FailedPage(pageNumber, current, sent, source);
-                yield break;
+                var failedPage = SkipPast(FailedPage(pageNumber, current, sent, source), stream, limits, seen, fingerprinter, ref skippedInARow);
+                yield return failedPage;
+                if (failedPage.NextRequest is not { } afterFailure)
+                {
+                    yield break;
+                }
+
+                current = afterFailure;
+                continue;
             }
 
             var body = response!.Content is PooledBufferContent pooled ? pooled.Memory : ReadOnlyMemory<byte>.Empty;
@@ -103,16 +111,25 @@ internal sealed class HttpFetcher(IHttpClientFactory clientFactory, SourceHttpRe
             {
                 var empty = sent.Outcome with { Status = FetchStatus.Empty, Error = "the response body was empty where records were expected" };
                 FetchLog.PageFailed(logger, pageNumber, source.Name, stream.Name, state.Redact(current.Uri), empty.Status, empty.Attempts, empty.Error);
-                yield return new FetchedPage
+                var emptyPage = SkipPast(
+                    new FetchedPage
+                    {
+                        PageNumber = pageNumber,
+                        Request = current,
+                        Outcome = empty,
+                        Issues = [new SyncIssue(IssueKind.Empty, $"Page {pageNumber} had an empty body where records were expected.", HttpStatusCode: empty.HttpStatusCode)],
+                        StopReason = PageStopReason.Failed,
+                        RequestCount = sent.Requests,
+                    },
+                    stream, limits, seen, fingerprinter, ref skippedInARow);
+                yield return emptyPage;
+                if (emptyPage.NextRequest is not { } afterEmpty)
                 {
-                    PageNumber = pageNumber,
-                    Request = current,
-                    Outcome = empty,
-                    Issues = [new SyncIssue(IssueKind.Empty, $"Page {pageNumber} had an empty body where records were expected.", HttpStatusCode: empty.HttpStatusCode)],
-                    StopReason = PageStopReason.Failed,
-                    RequestCount = sent.Requests,
-                };
-                yield break;
+                    yield break;
+                }
+
+                current = afterEmpty;
+                continue;
             }
             else
             {
@@ -131,18 +148,28 @@ internal sealed class HttpFetcher(IHttpClientFactory clientFactory, SourceHttpRe
                     var error = state.Redact(selection.Error);
                     var malformed = sent.Outcome with { Status = FetchStatus.MalformedBody, Error = error };
                     FetchLog.PageFailed(logger, pageNumber, source.Name, stream.Name, state.Redact(current.Uri), malformed.Status, malformed.Attempts, error);
-                    yield return new FetchedPage
+                    var malformedPage = SkipPast(
+                        new FetchedPage
+                        {
+                            PageNumber = pageNumber,
+                            Request = current,
+                            Outcome = malformed,
+                            Issues = [new SyncIssue(IssueKind.MalformedBody, $"Page {pageNumber} could not be read: {error}", HttpStatusCode: malformed.HttpStatusCode)],
+                            StopReason = PageStopReason.Failed,
+                            RequestCount = sent.Requests,
+                        },
+                        stream, limits, seen, fingerprinter, ref skippedInARow);
+                    yield return malformedPage;
+                    if (malformedPage.NextRequest is not { } afterMalformed)
                     {
-                        PageNumber = pageNumber,
-                        Request = current,
-                        Outcome = malformed,
-                        Issues = [new SyncIssue(IssueKind.MalformedBody, $"Page {pageNumber} could not be read: {error}", HttpStatusCode: malformed.HttpStatusCode)],
-                        StopReason = PageStopReason.Failed,
-                        RequestCount = sent.Requests,
-                    };
-                    yield break;
+                        yield break;
+                    }
+
+                    current = afterMalformed;
+                    continue;
                 }
 
+                skippedInARow = 0;
                 records = SelectKeys(selection.Records, keyField, stream, request.ParentKey, pageNumber, issues);
             }
 
@@ -260,6 +287,42 @@ internal sealed class HttpFetcher(IHttpClientFactory clientFactory, SourceHttpRe
             latest?.Dispose();
         }
     }
+
+    // Failures that say nothing about the pages after this one: a server error, an unreadable or empty body, a missing page.
+    // Credentials, rate limits, an open circuit, an exhausted budget and cancellation stop paging as before.
+    private static bool CanSkip(FetchStatus status) =>
+        status is FetchStatus.Transient or FetchStatus.MalformedBody or FetchStatus.Empty or FetchStatus.NotFound or FetchStatus.ClientError;
+
+    /// <summary>
+    /// Lets paging go on after a page that failed for good when the paginator can compute the next request without it, at most
+    /// <see cref="MaxPagesSkippedInARow"/> pages in a row (a run of failures usually means the rest fails too).
+    /// </summary>
+    private static FetchedPage SkipPast(FetchedPage failed, StreamDefinition stream, PagingLimits limits, HashSet<UInt128> seen, IncrementalHash fingerprinter, ref int skippedInARow)
+    {
+        if (stream.Paginator is not ISkippingPaginator skipping
+            || !CanSkip(failed.Outcome.Status)
+            || skippedInARow >= MaxPagesSkippedInARow
+            || failed.PageNumber >= limits.MaxPages
+            || skipping.NextAfterFailure(failed.Request) is not { } next
+            || !seen.Add(Fingerprint(fingerprinter, next)))
+        {
+            return failed;
+        }
+
+        skippedInARow++;
+        return new FetchedPage
+        {
+            PageNumber = failed.PageNumber,
+            Request = failed.Request,
+            Outcome = failed.Outcome,
+            RequestCount = failed.RequestCount,
+            NextRequest = next,
+            StopReason = PageStopReason.None,
+            Issues = [.. failed.Issues, new SyncIssue(IssueKind.PageSkipped, $"Page {failed.PageNumber} failed for good and was skipped: paging went on with the next page, and the failed page is kept as a partial record to retry.", HttpStatusCode: failed.Outcome.HttpStatusCode)],
+        };
+    }
+
+    private const int MaxPagesSkippedInARow = 3;
 
     internal static bool IsIdempotent(HttpMethod method) =>
         method == HttpMethod.Get || method == HttpMethod.Head || method == HttpMethod.Put || method == HttpMethod.Delete || method == HttpMethod.Options;

@@ -493,7 +493,8 @@ internal sealed class SyncRunner : ISyncRunner
             return PageStep.StopRun;
         }
 
-        return failed ? PageStep.StopChain : PageStep.Continue;
+        // A failed page the fetcher skipped past (it carries the next request) does not end the chain.
+        return failed && page.NextRequest is null ? PageStep.StopChain : PageStep.Continue;
     }
 
     private List<RawRecordWrite> BuildWrites(StreamRun run, FetchedPage page, ParentCollector? collector, ref List<(ChildStreamPlan, ParentValues)>? pendingParents, ref string? batchCursor)
