@@ -117,5 +117,5 @@ public sealed partial class ContentHasher
     /// <param name="bytes">The bytes.</param>
     /// <param name="algorithm">The algorithm.</param>
     /// <returns>The hash.</returns>
-    public static ContentHash ComputeRaw(ReadOnlySpan<byte> bytes, ContentHashAlgorithm algorithm) => JsonCanonicalizer.Hash(bytes, algorithm);
+    public static ContentHash ComputeRaw(ReadOnlySpan<byte> bytes, ContentHashAlgorithm algorithm) => HashFunctions.Hash(bytes, algorithm);
 }

@@ -1,6 +1,4 @@
 using System.Buffers;
-using System.IO.Hashing;
-using System.Security.Cryptography;
 using System.Text.Json;
 
 namespace Ingestion.Hashing.Internal;
@@ -40,7 +38,7 @@ internal ref struct JsonCanonicalizer
         {
             if (canonicalizer.TryWrite(json))
             {
-                hash = Hash(canonicalizer._output.AsSpan(0, canonicalizer._length), algorithm);
+                hash = HashFunctions.Hash(canonicalizer._output.AsSpan(0, canonicalizer._length), algorithm);
                 return true;
             }
         }
@@ -64,23 +62,6 @@ internal ref struct JsonCanonicalizer
         finally
         {
             canonicalizer.Return();
-        }
-    }
-
-    /// <summary>Hashes bytes as they are with <paramref name="algorithm"/>.</summary>
-    public static ContentHash Hash(ReadOnlySpan<byte> bytes, ContentHashAlgorithm algorithm)
-    {
-        Span<byte> digest = stackalloc byte[ContentHash.Size];
-        switch (algorithm)
-        {
-            case ContentHashAlgorithm.XxHash128:
-                XxHash128.Hash(bytes, digest);
-                return new ContentHash(algorithm, digest[..ContentHash.XxHash128Size]);
-            case ContentHashAlgorithm.Sha256:
-                SHA256.HashData(bytes, digest);
-                return new ContentHash(algorithm, digest);
-            default:
-                throw new ArgumentOutOfRangeException(nameof(algorithm), algorithm, "Not a content hash algorithm.");
         }
     }
 
