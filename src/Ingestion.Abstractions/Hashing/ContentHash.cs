@@ -59,7 +59,7 @@ public readonly struct ContentHash : IEquatable<ContentHash>
     /// <summary>Parses the hexadecimal form.</summary>
     /// <param name="hex">64 hexadecimal characters.</param>
     /// <returns>The hash.</returns>
-    public static ContentHash FromHex(string hex) => new(Convert.FromHexString(hex));
+    internal static ContentHash FromHex(string hex) => new(Convert.FromHexString(hex));
 
     /// <inheritdoc />
     public bool Equals(ContentHash other) => _a == other._a && _b == other._b && _c == other._c && _d == other._d;
