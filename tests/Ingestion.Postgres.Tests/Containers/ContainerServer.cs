@@ -23,7 +23,7 @@ public sealed class ContainerServer : IAsyncLifetime
         try
         {
             _server = await LocalPostgresServer.StartContainerAsync(TestContext.Current.CancellationToken);
-            TestContext.Current.SendDiagnosticMessage($"PostgreSQL for {nameof(TestcontainersStoreTests)}: {_server.Description}");
+            TestContext.Current.SendDiagnosticMessage($"PostgreSQL for {typeof(TestcontainersStoreTests).FullName}: {_server.Description}");
         }
         catch (InvalidOperationException exception)
         {
