@@ -3,8 +3,9 @@ using Ingestion.Samples;
 namespace Ingestion.Samples.Host;
 
 /// <summary>
-/// The PostgreSQL the host uses: <c>ConnectionStrings:Ingestion</c> when configured, otherwise a throwaway cluster
-/// started from the machine's PostgreSQL binaries and deleted when the host exits.
+/// The PostgreSQL the host uses: <c>ConnectionStrings:Ingestion</c> when configured, otherwise a Testcontainers
+/// PostgreSQL when a Docker engine answers, otherwise a throwaway cluster started from the machine's PostgreSQL
+/// binaries; a started server is removed when the host exits.
 /// </summary>
 internal sealed class DemoDatabase : IAsyncDisposable
 {
@@ -30,14 +31,14 @@ internal sealed class DemoDatabase : IAsyncDisposable
         try
         {
             var server = await LocalPostgresServer.StartAsync(configured: null, cancellationToken);
-            output.WriteLine("PostgreSQL: no ConnectionStrings:Ingestion configured, so a throwaway local cluster was started from this machine's binaries (deleted on exit).");
+            output.WriteLine($"PostgreSQL: {server.Description}; started because no ConnectionStrings:Ingestion is configured (removed on exit).");
             return new DemoDatabase(server.AdminConnectionString, server);
         }
         catch (InvalidOperationException exception)
         {
-            output.WriteLine("PostgreSQL is neither configured nor installed, so the sample cannot run.");
+            output.WriteLine("PostgreSQL is neither configured, nor available through Docker, nor installed, so the sample cannot run.");
             output.WriteLine($"  {exception.Message}");
-            output.WriteLine("  Set ConnectionStrings__Ingestion (for example \"Host=localhost;Username=postgres;Password=...;Database=ingestion\"), or install PostgreSQL's server binaries (apt-get install postgresql).");
+            output.WriteLine("  Set ConnectionStrings__Ingestion (for example \"Host=localhost;Username=postgres;Password=...;Database=ingestion\"), start Docker, or install PostgreSQL's server binaries (apt-get install postgresql).");
             return null;
         }
     }

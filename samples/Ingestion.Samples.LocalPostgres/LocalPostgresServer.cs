@@ -8,49 +8,106 @@ using Npgsql;
 namespace Ingestion.Samples;
 
 /// <summary>
-/// A PostgreSQL server for the samples, tests and benchmarks: the one a connection string names, or a throwaway
-/// cluster started from the machine's own binaries (<c>initdb</c> + <c>pg_ctl</c>) in a temp folder on a free port,
-/// stopped and deleted on dispose.
+/// A PostgreSQL server for the samples, tests and benchmarks, chosen in this order: the one a connection string names;
+/// a Testcontainers PostgreSQL container when a Docker engine answers; a throwaway cluster started from the machine's
+/// own binaries (<c>initdb</c> + <c>pg_ctl</c>) in a temp folder on a free port. Started servers are removed on dispose.
+/// <see cref="Description"/> says which one is in use.
 /// </summary>
 public sealed class LocalPostgresServer : IAsyncDisposable
 {
     /// <summary>The environment variable the tests and benchmarks read a server's connection string from.</summary>
     public const string EnvironmentVariable = "INGESTION_TEST_POSTGRES";
 
+    /// <summary>
+    /// The environment variable naming the Docker image to run PostgreSQL from. When it is not set, the image
+    /// <c>eng/docker/build-local-postgres-image.sh</c> builds is used if the engine has it, else the official image.
+    /// </summary>
+    public const string ImageEnvironmentVariable = "INGESTION_TEST_POSTGRES_IMAGE";
+
     private const string FolderPrefix = "ingestion-pg-";
     private static readonly TimeSpan ToolTimeout = TimeSpan.FromMinutes(2);
+
+    private static readonly TimeSpan ContainerStartTimeout = TimeSpan.FromMinutes(3);
 
     private readonly string? _folder;
     private readonly string? _binaries;
     private readonly bool _asPostgresUser;
+    private readonly IAsyncDisposable? _container;
     private int _databaseCounter;
 
-    private LocalPostgresServer(string adminConnectionString, string? folder, string? binaries, bool asPostgresUser)
+    private LocalPostgresServer(string adminConnectionString, string description, string? folder = null, string? binaries = null, bool asPostgresUser = false, IAsyncDisposable? container = null)
     {
         AdminConnectionString = adminConnectionString;
+        Description = description;
         _folder = folder;
         _binaries = binaries;
         _asPostgresUser = asPostgresUser;
+        _container = container;
     }
 
     /// <summary>A connection string to the server's maintenance database.</summary>
     public string AdminConnectionString { get; }
 
-    /// <summary>Whether this server is a throwaway cluster this process started.</summary>
-    public bool IsThrowaway => _folder is not null;
+    /// <summary>
+    /// Which server this is, for one line of output: <c>INGESTION_TEST_POSTGRES</c>, <c>Testcontainers (image X)</c>,
+    /// or <c>throwaway cluster from DIR</c> followed by why no container was used.
+    /// </summary>
+    public string Description { get; }
 
-    /// <summary>Starts a throwaway cluster, or uses <c>INGESTION_TEST_POSTGRES</c> when it is set.</summary>
+    /// <summary>Whether this process started the server (a throwaway cluster or container) and removes it on dispose.</summary>
+    public bool IsThrowaway => _folder is not null || _container is not null;
+
+    /// <summary>Whether the server is a throwaway cluster from the machine's binaries (the kind <see cref="StopAsync"/> can stop).</summary>
+    public bool IsLocalCluster => _folder is not null;
+
+    /// <summary>Uses <c>INGESTION_TEST_POSTGRES</c> when it is set, else a container when Docker answers, else a throwaway cluster.</summary>
     /// <param name="cancellationToken">Cancels the start.</param>
     /// <returns>The running server.</returns>
     public static Task<LocalPostgresServer> StartAsync(CancellationToken cancellationToken = default) =>
-        StartAsync(Environment.GetEnvironmentVariable(EnvironmentVariable), cancellationToken);
+        StartAsync(Environment.GetEnvironmentVariable(EnvironmentVariable), EnvironmentVariable, cancellationToken);
 
-    /// <summary>Uses the server <paramref name="configured"/> names, or starts a throwaway cluster when it is empty.</summary>
-    /// <param name="configured">A connection string, or <see langword="null"/> for a throwaway cluster.</param>
+    /// <summary>
+    /// Uses the server <paramref name="configured"/> names; when it is empty, a Testcontainers PostgreSQL when a Docker
+    /// engine answers, else a throwaway cluster from the machine's binaries.
+    /// </summary>
+    /// <param name="configured">A connection string, or <see langword="null"/> to start a server.</param>
     /// <param name="cancellationToken">Cancels the start.</param>
     /// <returns>The running server.</returns>
-    /// <exception cref="InvalidOperationException">The configured server cannot be reached, or no binaries were found.</exception>
-    public static async Task<LocalPostgresServer> StartAsync(string? configured, CancellationToken cancellationToken = default)
+    /// <exception cref="InvalidOperationException">The configured server cannot be reached, or no server could be started.</exception>
+    public static Task<LocalPostgresServer> StartAsync(string? configured, CancellationToken cancellationToken = default) =>
+        StartAsync(configured, "the configured connection string", cancellationToken);
+
+    /// <summary>Starts PostgreSQL in a Docker container through Testcontainers, whatever else is configured.</summary>
+    /// <param name="cancellationToken">Cancels the start.</param>
+    /// <returns>The running container's server.</returns>
+    /// <exception cref="InvalidOperationException">No Docker engine answers, or the container did not start.</exception>
+    public static async Task<LocalPostgresServer> StartContainerAsync(CancellationToken cancellationToken = default)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        // A wait strategy that never sees the server ready would otherwise wait forever.
+        timeout.CancelAfter(ContainerStartTimeout);
+        try
+        {
+            var (connectionString, image, container) = await PostgresContainer.StartAsync(Environment.GetEnvironmentVariable(ImageEnvironmentVariable), timeout.Token);
+            var admin = new NpgsqlConnectionStringBuilder(connectionString) { MaxPoolSize = 100 }.ConnectionString;
+            return new LocalPostgresServer(admin, $"Testcontainers (image {image})", container: container);
+        }
+        catch (OperationCanceledException exception) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new InvalidOperationException($"The PostgreSQL container was not ready within {ContainerStartTimeout.TotalMinutes} minutes.", exception);
+        }
+    }
+
+    /// <summary>Says why no Docker engine can be used, or returns <see langword="null"/> when one answers.</summary>
+    /// <param name="cancellationToken">Cancels the check.</param>
+    /// <returns>The reason, or <see langword="null"/>.</returns>
+    public static async Task<string?> FindDockerProblemAsync(CancellationToken cancellationToken = default)
+    {
+        var (answers, reason) = await PostgresContainer.ProbeAsync(cancellationToken);
+        return answers ? null : reason;
+    }
+
+    private static async Task<LocalPostgresServer> StartAsync(string? configured, string configuredName, CancellationToken cancellationToken)
     {
         if (!string.IsNullOrWhiteSpace(configured))
         {
@@ -67,9 +124,46 @@ public sealed class LocalPostgresServer : IAsyncDisposable
                     exception);
             }
 
-            return new LocalPostgresServer(configured, folder: null, binaries: null, asPostgresUser: false);
+            return new LocalPostgresServer(configured, configuredName);
         }
 
+        var dockerProblem = await FindDockerProblemAsync(cancellationToken);
+        if (dockerProblem is null)
+        {
+            try
+            {
+                return await StartContainerAsync(cancellationToken);
+            }
+            catch (InvalidOperationException exception)
+            {
+                dockerProblem = exception.Message;
+            }
+        }
+
+        return await StartClusterAsync($" (no container: {dockerProblem})", cancellationToken);
+    }
+
+    /// <summary>
+    /// Uses <c>INGESTION_TEST_POSTGRES</c> when it is set, else a throwaway cluster, never a container: for benchmarks,
+    /// whose figures a container's port forwarding would change.
+    /// </summary>
+    /// <param name="cancellationToken">Cancels the start.</param>
+    /// <returns>The running server.</returns>
+    /// <exception cref="InvalidOperationException">The configured server cannot be reached, or no binaries were found.</exception>
+    public static async Task<LocalPostgresServer> StartWithoutContainerAsync(CancellationToken cancellationToken = default) =>
+        !string.IsNullOrWhiteSpace(Environment.GetEnvironmentVariable(EnvironmentVariable))
+            ? await StartAsync(Environment.GetEnvironmentVariable(EnvironmentVariable), EnvironmentVariable, cancellationToken)
+            : await StartClusterAsync(note: string.Empty, cancellationToken);
+
+    /// <summary>Starts a throwaway cluster from the machine's binaries, whatever <c>INGESTION_TEST_POSTGRES</c> says: for tests that stop the server.</summary>
+    /// <param name="cancellationToken">Cancels the start.</param>
+    /// <returns>The running cluster.</returns>
+    /// <exception cref="InvalidOperationException">No binaries were found, or the cluster did not start.</exception>
+    public static Task<LocalPostgresServer> StartThrowawayAsync(CancellationToken cancellationToken = default) => StartClusterAsync(note: string.Empty, cancellationToken);
+
+    // note follows the description: why this cluster was started instead of a container.
+    private static async Task<LocalPostgresServer> StartClusterAsync(string note, CancellationToken cancellationToken)
+    {
         var binaries = FindBinaries() ?? throw new InvalidOperationException(
             "No PostgreSQL server binaries (initdb, pg_ctl) were found on PATH or under /usr/lib/postgresql/*/bin. " +
             $"Install PostgreSQL (for example `apt-get install postgresql`), or set {EnvironmentVariable} to a connection string " +
@@ -84,7 +178,7 @@ public sealed class LocalPostgresServer : IAsyncDisposable
             var folder = Path.Combine(Path.GetTempPath(), FolderPrefix + Guid.NewGuid().ToString("N")[..12]);
             try
             {
-                return await StartClusterAsync(binaries, folder, asPostgresUser, cancellationToken);
+                return await StartClusterInAsync(binaries, folder, asPostgresUser, note, cancellationToken);
             }
             catch (InvalidOperationException exception)
             {
@@ -99,11 +193,6 @@ public sealed class LocalPostgresServer : IAsyncDisposable
             $"Set {EnvironmentVariable} to the connection string of a running server instead.",
             lastFailure);
     }
-
-    /// <summary>Starts a throwaway cluster from the machine's binaries, whatever <c>INGESTION_TEST_POSTGRES</c> says: for tests that stop the server.</summary>
-    /// <param name="cancellationToken">Cancels the start.</param>
-    /// <returns>The running cluster.</returns>
-    public static Task<LocalPostgresServer> StartThrowawayAsync(CancellationToken cancellationToken = default) => StartAsync(configured: null, cancellationToken);
 
     /// <summary>Stops a throwaway cluster without deleting it (a fast shutdown: open sessions are ended), as a database outage would.</summary>
     /// <param name="cancellationToken">Cancels the call.</param>
@@ -157,6 +246,12 @@ public sealed class LocalPostgresServer : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         NpgsqlConnection.ClearAllPools();
+        if (_container is not null)
+        {
+            await _container.DisposeAsync();
+            return;
+        }
+
         if (_folder is null || _binaries is null)
         {
             return;
@@ -166,7 +261,7 @@ public sealed class LocalPostgresServer : IAsyncDisposable
         TryDelete(_folder);
     }
 
-    private static async Task<LocalPostgresServer> StartClusterAsync(string binaries, string folder, bool asPostgresUser, CancellationToken cancellationToken)
+    private static async Task<LocalPostgresServer> StartClusterInAsync(string binaries, string folder, bool asPostgresUser, string note, CancellationToken cancellationToken)
     {
         var data = Path.Combine(folder, "data");
         var sockets = Path.Combine(folder, "sockets");
@@ -204,7 +299,7 @@ public sealed class LocalPostgresServer : IAsyncDisposable
             Database = "postgres",
             MaxPoolSize = 100,
         }.ConnectionString;
-        return new LocalPostgresServer(connectionString, folder, binaries, asPostgresUser);
+        return new LocalPostgresServer(connectionString, $"throwaway cluster from {binaries}{note}", folder, binaries, asPostgresUser);
     }
 
     private static string? FindBinaries()

@@ -4,8 +4,9 @@ using Xunit;
 
 namespace Ingestion.Testing;
 
-// One PostgreSQL server for a whole test assembly (a throwaway cluster from the local binaries, or the server named by
-// INGESTION_TEST_POSTGRES), and fresh databases on it. Each test project registers a small sealed subclass as its xunit
+// One PostgreSQL server for a whole test assembly, and fresh databases on it. The server is, in this order: the one
+// INGESTION_TEST_POSTGRES names, a Testcontainers PostgreSQL when a Docker engine answers, a throwaway cluster from the
+// local binaries (see LocalPostgresServer); one line of output says which, so a run shows what it tested against. Each test project registers a small sealed subclass as its xunit
 // assembly fixture:
 //
 //     [assembly: AssemblyFixture(typeof(PostgresServerFixture))]
@@ -24,12 +25,23 @@ public abstract class PostgresDatabases : IAsyncLifetime
         try
         {
             _server = await LocalPostgresServer.StartAsync().ConfigureAwait(false);
+            Report($"PostgreSQL for {AssemblyName}: {_server.Description}");
         }
         catch (InvalidOperationException exception)
         {
             _startFailure = exception;
+            Report($"PostgreSQL for {AssemblyName}: none ({exception.Message})");
         }
     }
+
+    /// <summary>Which server the assembly uses: <c>INGESTION_TEST_POSTGRES</c>, <c>Testcontainers (image X)</c> or <c>throwaway cluster from DIR</c>.</summary>
+    public string Description => _server?.Description ?? "none";
+
+    private string AssemblyName => GetType().Assembly.GetName().Name ?? "tests";
+
+    // A diagnostic message is what dotnet test shows from a fixture (console output is not); tests/xunit.runner.json,
+    // which every test project copies, turns them on.
+    private static void Report(string line) => TestContext.Current.SendDiagnosticMessage(line);
 
     // The connection string of the database reserved for owner (usually a test class name), created on first use and
     // shared by every later call with the same owner.

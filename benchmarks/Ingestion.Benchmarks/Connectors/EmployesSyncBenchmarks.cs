@@ -33,10 +33,10 @@ internal static class EmployesSyncBenchmarks
         var inMemory = args.Length <= 2 || args[2] != "postgres";
 
         await using var sim = await VendorSimulator.StartAsync(new SimulatorOptions { EmployeeCount = Employees, PeopleCount = 0, PurchaseOrderCount = 0, Latency = Latency });
-        await using var server = await LocalPostgresServer.StartAsync();
+        await using var server = await LocalPostgresServer.StartWithoutContainerAsync();
         var database = await server.CreateDatabaseAsync("bench_employes");
         Console.WriteLine($"Employes simulator: {Employees:N0} employees, {Latency.TotalMilliseconds} ms added latency per request, no rate limit.");
-        Console.WriteLine(inMemory ? "Store: in memory." : $"Store: PostgreSQL ({(server.IsThrowaway ? "throwaway cluster" : LocalPostgresServer.EnvironmentVariable)}), same machine.");
+        Console.WriteLine(inMemory ? "Store: in memory." : $"Store: PostgreSQL ({server.Description}), same machine.");
         Console.WriteLine($"Client: .NET {Environment.Version}, {Environment.ProcessorCount} cores.");
         Console.WriteLine($"Sync: MaxConcurrency {concurrency} for employments; {rounds} measured rounds each, interleaved, best kept.");
 

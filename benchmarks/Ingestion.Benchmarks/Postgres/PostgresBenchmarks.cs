@@ -28,10 +28,10 @@ internal static class PostgresBenchmarks
     public static async Task<int> RunAsync(string[] args)
     {
         var which = args.Length > 0 ? args[0] : "all";
-        await using var server = await LocalPostgresServer.StartAsync();
-        Console.WriteLine(server.IsThrowaway
-            ? "Server: throwaway PostgreSQL cluster (fsync=off, synchronous_commit=off, shared_buffers=128MB), same machine."
-            : $"Server: {LocalPostgresServer.EnvironmentVariable}.");
+        await using var server = await LocalPostgresServer.StartWithoutContainerAsync();
+        Console.WriteLine(server.IsLocalCluster
+            ? $"Server: {server.Description} (fsync=off, synchronous_commit=off, shared_buffers=128MB), same machine."
+            : $"Server: {server.Description}.");
         await using (var admin = new NpgsqlConnection(server.AdminConnectionString))
         {
             await admin.OpenAsync();

@@ -99,7 +99,7 @@ public readonly struct ContentHash : IEquatable<ContentHash>
     /// <summary>Parses the hexadecimal form; its length tells the algorithm.</summary>
     /// <param name="hex">64 (SHA-256) or 32 (XxHash128) hexadecimal characters.</param>
     /// <returns>The hash.</returns>
-    public static ContentHash FromHex(string hex) => new(Convert.FromHexString(hex));
+    internal static ContentHash FromHex(string hex) => new(Convert.FromHexString(hex));
 
     /// <inheritdoc />
     public bool Equals(ContentHash other) =>

@@ -15,7 +15,7 @@ namespace Ingestion.Postgres;
 /// advisory lock, so several hosts starting at once migrate once. The host runs it at start-up (see
 /// <see cref="PostgresStoreOptions.AutoMigrate"/>); tests and command-line tools may call it directly.
 /// </summary>
-public sealed partial class PostgresMigrator
+internal sealed partial class PostgresMigrator
 {
     private readonly NpgsqlDataSource _dataSource;
     private readonly string _schema;

@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using Ingestion.Postgres.Tests.Support;
+using Ingestion.Queue.Internal;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
 

@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json;
+using Ingestion.Queue.Internal;
 using Ingestion.Tests.Running;
 using Ingestion.Tests.Support;
 using Microsoft.Extensions.DependencyInjection;

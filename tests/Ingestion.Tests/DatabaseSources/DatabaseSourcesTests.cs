@@ -1,4 +1,5 @@
 using Ingestion.DatabaseSources.Internal;
+using Ingestion.Queue.Internal;
 using Ingestion.Tests.Support;
 using Ingestion.Workers.Internal;
 using Microsoft.AspNetCore.Builder;

@@ -1,3 +1,5 @@
+using Ingestion.Queue.Internal;
+
 namespace Ingestion.Tests.Queue;
 
 public sealed class JobPayloadTests

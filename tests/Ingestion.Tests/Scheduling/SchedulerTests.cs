@@ -1,3 +1,4 @@
+using Ingestion.Queue.Internal;
 using Ingestion.Scheduling.Internal;
 using Ingestion.Tests.Support;
 using Microsoft.Extensions.Configuration;

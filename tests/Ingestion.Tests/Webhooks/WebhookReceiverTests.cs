@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
+using Ingestion.Queue.Internal;
 using Ingestion.Tests.Running;
 using Ingestion.Tests.Support;
 using Microsoft.Extensions.DependencyInjection;

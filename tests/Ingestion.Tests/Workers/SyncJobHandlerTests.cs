@@ -1,3 +1,4 @@
+using Ingestion.Queue.Internal;
 using Ingestion.Workers.Internal;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;

@@ -1,5 +1,6 @@
 using Ingestion.Postgres.Internal;
 using Ingestion.Postgres.Queue.Internal;
+using Ingestion.Scheduling.Internal;
 using Npgsql;
 using NpgsqlTypes;
 

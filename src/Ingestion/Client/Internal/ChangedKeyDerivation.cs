@@ -1,3 +1,4 @@
+using Ingestion.Queue.Internal;
 using Ingestion.Telemetry;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;

@@ -1,3 +1,5 @@
+using Ingestion.Queue.Internal;
+
 namespace Ingestion.Client.Internal;
 
 /// <summary>Runs <see cref="IngestionJobTypes.Derive"/> jobs: derives a batch of changed keys of one stream.</summary>

@@ -1,3 +1,4 @@
+using Ingestion.Queue.Internal;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Ingestion.Client.Internal;

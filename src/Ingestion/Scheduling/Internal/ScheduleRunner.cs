@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Ingestion.Queue.Internal;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;

@@ -1,3 +1,4 @@
+using Ingestion.Queue.Internal;
 using Ingestion.Telemetry;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Ingestion.Client.Internal;
+using Ingestion.Queue.Internal;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 

@@ -1,13 +1,13 @@
 using System.Text;
 using System.Text.Json;
 
-namespace Ingestion;
+namespace Ingestion.Queue.Internal;
 
 /// <summary>
 /// The payload of an <see cref="IngestionJobTypes.Sync"/> job: which source (and optionally which stream) to sync, and why.
 /// Serialized as <c>{"source":"employes","stream":"employees","trigger":"manual","parameters":{...}}</c>.
 /// </summary>
-public sealed record SyncJobPayload
+internal sealed record SyncJobPayload
 {
     /// <summary>The source name.</summary>
     public required string Source { get; init; }
@@ -103,7 +103,7 @@ public sealed record SyncJobPayload
 /// rebuilt by every registered <see cref="IDeriver"/> that takes the stream as input.
 /// Serialized as <c>{"source":"employes","stream":"employments","keys":["1","2"]}</c>.
 /// </summary>
-public sealed record DeriveJobPayload
+internal sealed record DeriveJobPayload
 {
     /// <summary>The stream whose records changed.</summary>
     public required StreamId Stream { get; init; }
@@ -155,7 +155,7 @@ public sealed record DeriveJobPayload
 /// The payload of an <see cref="IngestionJobTypes.Webhook"/> job: the inbox entry to process.
 /// Serialized as <c>{"source":"jibble","inboxId":42}</c>.
 /// </summary>
-public sealed record WebhookJobPayload
+internal sealed record WebhookJobPayload
 {
     /// <summary>The source the delivery came from.</summary>
     public required string Source { get; init; }

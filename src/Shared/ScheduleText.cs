@@ -1,9 +1,12 @@
 using System.Globalization;
 
-namespace Ingestion;
+namespace Ingestion.Scheduling.Internal;
 
-/// <summary>The texts schedule stores record, shared so every store says the same thing.</summary>
-public static class ScheduleText
+/// <summary>
+/// The texts schedule stores record, shared so every store says the same thing. Compiled into both the engine and
+/// the PostgreSQL store (src/Shared).
+/// </summary>
+internal static class ScheduleText
 {
     /// <summary>The reason recorded when a schedule's own definition disables it.</summary>
     public const string DisabledByDefinition = "Disabled in its definition.";
