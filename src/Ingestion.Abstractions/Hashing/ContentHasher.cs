@@ -29,6 +29,8 @@ public sealed partial class ContentHasher
     /// <c>$.items[0].seenAt</c>) whose members are left out of the hash; at most <see cref="MaxIgnoredPaths"/>.
     /// </param>
     /// <exception cref="ArgumentException">A path is empty, the root <c>$</c>, or not in the supported subset; the message quotes it.</exception>
+    // The shipped constructor keeps its optional parameter; the overload with an algorithm takes both explicitly, so no call is ambiguous.
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("ApiDesign", "RS0027:API with optional parameter(s) should have the most parameters amongst its public overloads", Justification = "Shipped before the algorithm overload; removing the default would break callers.")]
     public ContentHasher(IEnumerable<string>? ignoredPaths = null)
         : this(ContentHashAlgorithm.XxHash128, ignoredPaths)
     {
@@ -38,7 +40,7 @@ public sealed partial class ContentHasher
     /// <param name="algorithm">The hash function applied to the canonical form.</param>
     /// <param name="ignoredPaths">As for <see cref="ContentHasher(IEnumerable{string}?)"/>.</param>
     /// <exception cref="ArgumentException">A path is empty, the root <c>$</c>, or not in the supported subset; the message quotes it.</exception>
-    public ContentHasher(ContentHashAlgorithm algorithm, IEnumerable<string>? ignoredPaths = null)
+    public ContentHasher(ContentHashAlgorithm algorithm, IEnumerable<string>? ignoredPaths)
     {
         _ = ContentHash.LengthOf(algorithm);
         Algorithm = algorithm;

@@ -6,7 +6,7 @@ namespace Ingestion.Tests.Hashing;
 public sealed class ContentHasherTests
 {
     // The canonical form is pinned through SHA-256 of the expected bytes, as before XxHash128 became the default.
-    private static readonly ContentHasher Sha256Hasher = new(ContentHashAlgorithm.Sha256);
+    private static readonly ContentHasher Sha256Hasher = new(ContentHashAlgorithm.Sha256, ignoredPaths: null);
 
     private static ContentHash Hash(string json, ContentHasher? hasher = null)
     {
