@@ -16,8 +16,11 @@ namespace Ingestion.Fetching.Internal;
 /// for the next request, with the engine's guards around every paginator: page and record bounds, repeated requests,
 /// repeated pages, a delay between requests and the silent-truncation flag.
 /// </summary>
-internal sealed class HttpFetcher(IHttpClientFactory clientFactory, SourceHttpRegistry registry, TimeProvider time) : IFetcher
+internal sealed partial class HttpFetcher(IHttpClientFactory clientFactory, SourceHttpRegistry registry, TimeProvider time) : IFetcher
 {
+    // A run of failed pages usually means the rest fails too.
+    private const int MaxPagesSkippedInARow = 3;
+
     public async IAsyncEnumerable<FetchedPage> FetchAsync(FetchRequest request, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
@@ -109,18 +112,8 @@ internal sealed class HttpFetcher(IHttpClientFactory clientFactory, SourceHttpRe
             }
             else if (IsBlank(body.Span))
             {
-                var empty = sent.Outcome with { Status = FetchStatus.Empty, Error = "the response body was empty where records were expected" };
-                FetchLog.PageFailed(logger, pageNumber, source.Name, stream.Name, state.Redact(current.Uri), empty.Status, empty.Attempts, empty.Error);
                 var emptyPage = SkipPast(
-                    new FetchedPage
-                    {
-                        PageNumber = pageNumber,
-                        Request = current,
-                        Outcome = empty,
-                        Issues = [new SyncIssue(IssueKind.Empty, $"Page {pageNumber} had an empty body where records were expected.", HttpStatusCode: empty.HttpStatusCode)],
-                        StopReason = PageStopReason.Failed,
-                        RequestCount = sent.Requests,
-                    },
+                    UnreadableBody(state, stream, pageNumber, current, sent, FetchStatus.Empty, "the response body was empty where records were expected", IssueKind.Empty, $"Page {pageNumber} had an empty body where records were expected."),
                     stream, limits, seen, fingerprinter, ref skippedInARow);
                 yield return emptyPage;
                 if (emptyPage.NextRequest is not { } afterEmpty)
@@ -146,18 +139,8 @@ internal sealed class HttpFetcher(IHttpClientFactory clientFactory, SourceHttpRe
                 if (!selection.Succeeded)
                 {
                     var error = state.Redact(selection.Error);
-                    var malformed = sent.Outcome with { Status = FetchStatus.MalformedBody, Error = error };
-                    FetchLog.PageFailed(logger, pageNumber, source.Name, stream.Name, state.Redact(current.Uri), malformed.Status, malformed.Attempts, error);
                     var malformedPage = SkipPast(
-                        new FetchedPage
-                        {
-                            PageNumber = pageNumber,
-                            Request = current,
-                            Outcome = malformed,
-                            Issues = [new SyncIssue(IssueKind.MalformedBody, $"Page {pageNumber} could not be read: {error}", HttpStatusCode: malformed.HttpStatusCode)],
-                            StopReason = PageStopReason.Failed,
-                            RequestCount = sent.Requests,
-                        },
+                        UnreadableBody(state, stream, pageNumber, current, sent, FetchStatus.MalformedBody, error, IssueKind.MalformedBody, $"Page {pageNumber} could not be read: {error}"),
                         stream, limits, seen, fingerprinter, ref skippedInARow);
                     yield return malformedPage;
                     if (malformedPage.NextRequest is not { } afterMalformed)
@@ -288,6 +271,22 @@ internal sealed class HttpFetcher(IHttpClientFactory clientFactory, SourceHttpRe
         }
     }
 
+    // A response that arrived but cannot be used: an empty body, or one the record selector could not read.
+    private static FetchedPage UnreadableBody(SourceHttpState state, StreamDefinition stream, int pageNumber, PageRequest request, Sent sent, FetchStatus status, string error, IssueKind kind, string message)
+    {
+        var outcome = sent.Outcome with { Status = status, Error = error };
+        FetchLog.PageFailed(state.Logger, pageNumber, state.Source.Name, stream.Name, state.Redact(request.Uri), status, outcome.Attempts, error);
+        return new FetchedPage
+        {
+            PageNumber = pageNumber,
+            Request = request,
+            Outcome = outcome,
+            Issues = [new SyncIssue(kind, message, HttpStatusCode: outcome.HttpStatusCode)],
+            StopReason = PageStopReason.Failed,
+            RequestCount = sent.Requests,
+        };
+    }
+
     // Failures that say nothing about the pages after this one: a server error, an unreadable or empty body, a missing page.
     // Credentials, rate limits, an open circuit, an exhausted budget and cancellation stop paging as before.
     private static bool CanSkip(FetchStatus status) =>
@@ -321,8 +320,6 @@ internal sealed class HttpFetcher(IHttpClientFactory clientFactory, SourceHttpRe
             Issues = [.. failed.Issues, new SyncIssue(IssueKind.PageSkipped, $"Page {failed.PageNumber} failed for good and was skipped: paging went on with the next page, and the failed page is kept as a partial record to retry.", HttpStatusCode: failed.Outcome.HttpStatusCode)],
         };
     }
-
-    private const int MaxPagesSkippedInARow = 3;
 
     internal static bool IsIdempotent(HttpMethod method) =>
         method == HttpMethod.Get || method == HttpMethod.Head || method == HttpMethod.Put || method == HttpMethod.Delete || method == HttpMethod.Options;
@@ -405,241 +402,4 @@ internal sealed class HttpFetcher(IHttpClientFactory clientFactory, SourceHttpRe
     }
 
     private static bool IsBlank(ReadOnlySpan<byte> body) => body.IsEmpty || body.IndexOfAnyExcept(" \t\r\n"u8) < 0;
-
-    private async Task<Sent> SendAsync(HttpClient client, SourceHttpState state, StreamDefinition stream, PageRequest page, long started, CancellationToken cancellationToken)
-    {
-        var source = state.Source;
-        var attempt = new FetchAttempt(stream.Name, IsIdempotent(page.Method) || stream.RetryNonIdempotent, state);
-        using var message = new HttpRequestMessage(page.Method, page.Uri);
-        message.Options.Set(FetchAttempt.OptionKey, attempt);
-        if (!page.Body.IsEmpty)
-        {
-            message.Content = new ReadOnlyMemoryContent(page.Body);
-            var contentType = page.ContentType ?? stream.BodyContentType;
-            if (!string.IsNullOrEmpty(contentType) && MediaTypeHeaderValue.TryParse(contentType, out var mediaType))
-            {
-                message.Content.Headers.ContentType = mediaType;
-            }
-        }
-
-        AddHeaders(message, source.DefaultHeaders);
-        AddHeaders(message, stream.Headers);
-
-        HttpResponseMessage? response = null;
-        FetchStatus status;
-        string? error = null;
-        IssueKind? interpretedKind = null;
-        try
-        {
-            response = await client.SendAsync(message, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
-            if (attempt.Verdict is { } verdict)
-            {
-                status = verdict;
-                error = attempt.VerdictError;
-                interpretedKind = attempt.VerdictKind;
-            }
-            else
-            {
-                status = Classify(response.StatusCode);
-                if (status != FetchStatus.Success)
-                {
-                    error = $"{Describe.Status(response)}{(attempt.Attempts > 1 ? $" after {attempt.Attempts} attempts" : string.Empty)}";
-                }
-            }
-        }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-        {
-            status = FetchStatus.Cancelled;
-            error = "the fetch was cancelled";
-        }
-        catch (RateLimiterRejectedException exception)
-        {
-            status = FetchStatus.BudgetExhausted;
-            error = $"The rate budget needed a wait of {Describe.Duration(exception.RetryAfter ?? TimeSpan.Zero)}, more than its maximum of {Describe.Duration(state.Budget.MaxWait)}. The next run resumes from this page.";
-        }
-        catch (BrokenCircuitException)
-        {
-            status = FetchStatus.CircuitOpen;
-            error = $"the circuit breaker of source '{source.Name}' is open after repeated failures; requests are paused for {Describe.Duration(source.Resilience.CircuitBreakerBreakDuration)}";
-        }
-        catch (TimeoutRejectedException exception) when (source.Resilience.TotalTimeout is { } total && exception.Timeout == total)
-        {
-            status = FetchStatus.Transient;
-            error = $"the request took longer than its total timeout of {Describe.Duration(total)} (ResilienceSettings.TotalTimeout){AttemptsSuffix(attempt)}";
-        }
-        catch (TimeoutRejectedException)
-        {
-            status = FetchStatus.Transient;
-            error = $"timed out after {Describe.Duration(source.Resilience.AttemptTimeout)} (ResilienceSettings.AttemptTimeout){AttemptsSuffix(attempt)}";
-        }
-        catch (AuthenticationException exception)
-        {
-            status = FetchStatus.Unauthorized;
-            error = state.Redact(exception.Message);
-        }
-        catch (Exception exception) when (exception is not OutOfMemoryException)
-        {
-            // Network faults (HttpRequestException, IOException) and anything an authenticator or handler throws:
-            // an outcome, never an exception out of the fetcher.
-            status = FetchStatus.Transient;
-            error = state.Redact(DescribeException(exception)) + AttemptsSuffix(attempt);
-        }
-
-        if (status != FetchStatus.Success && interpretedKind is null && response is not null && source.InterpretError is { } interpret
-            && (int)response.StatusCode is >= 400 and < 500 and not 429)
-        {
-            if (await InterpretAsync(interpret, response, page, stream, source, cancellationToken).ConfigureAwait(false) is { } interpretation)
-            {
-                interpretedKind = interpretation.Kind;
-                error = $"{state.Redact(interpretation.Message)} ({error})";
-            }
-        }
-
-        var notes = attempt.Notes;
-        if (status == FetchStatus.Success && attempt.Attempts > 1)
-        {
-            attempt.AddNote($"succeeded on retry {attempt.Attempts - 1}");
-            notes = attempt.Notes;
-        }
-
-        if (status != FetchStatus.Success)
-        {
-            response?.Dispose();
-            response = null;
-        }
-
-        var outcome = new FetchOutcome
-        {
-            Status = status,
-            HttpStatusCode = attempt.LastStatusCode,
-            Elapsed = time.GetElapsedTime(started),
-            Attempts = Math.Max(1, attempt.Attempts),
-            Error = error,
-            IssueKind = interpretedKind,
-            Notes = notes,
-        };
-        return new Sent(response, outcome, Math.Max(attempt.Requests, status == FetchStatus.BudgetExhausted ? 0 : 1));
-    }
-
-    // Reads the start of an error body for the source's interpreter, within the attempt timeout; a body that cannot be read is passed on empty.
-    private static async Task<ErrorInterpretation?> InterpretAsync(Func<ErrorResponse, ErrorInterpretation?> interpret, HttpResponseMessage response, PageRequest page, StreamDefinition stream, SourceDefinition source, CancellationToken cancellationToken)
-    {
-        var buffer = new byte[ErrorResponse.MaxBodyBytes];
-        var length = 0;
-        using (var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
-        {
-            timeout.CancelAfter(source.Resilience.AttemptTimeout);
-            try
-            {
-                var body = await response.Content.ReadAsStreamAsync(timeout.Token).ConfigureAwait(false);
-                await using (body.ConfigureAwait(false))
-                {
-                    int read;
-                    while (length < buffer.Length && (read = await body.ReadAsync(buffer.AsMemory(length), timeout.Token).ConfigureAwait(false)) > 0)
-                    {
-                        length += read;
-                    }
-                }
-            }
-            catch (Exception exception) when (exception is IOException or HttpRequestException or OperationCanceledException)
-            {
-                // Interpreted from what arrived.
-            }
-        }
-
-        try
-        {
-            return interpret(new ErrorResponse { StatusCode = (int)response.StatusCode, Body = buffer.AsMemory(0, length), RequestUri = page.Uri, Stream = stream });
-        }
-        catch (Exception exception) when (exception is not OutOfMemoryException)
-        {
-            return new ErrorInterpretation(IssueKind.Configuration, $"The error interpreter of source '{source.Name}' failed: {exception.GetType().Name}: {exception.Message}");
-        }
-    }
-
-    private static string AttemptsSuffix(FetchAttempt attempt) => attempt.Attempts > 1 ? $" after {attempt.Attempts} attempts" : string.Empty;
-
-    private static FetchStatus Classify(HttpStatusCode code) => (int)code switch
-    {
-        >= 200 and < 300 => FetchStatus.Success,
-        401 => FetchStatus.Unauthorized,
-        403 => FetchStatus.Forbidden,
-        404 or 410 => FetchStatus.NotFound,
-        429 => FetchStatus.RateLimited,
-        var c when SourcePipeline.IsTransientStatus(c) => FetchStatus.Transient,
-        >= 500 => FetchStatus.Transient,
-        _ => FetchStatus.ClientError,
-    };
-
-    internal static void AddHeaders(HttpRequestMessage message, IReadOnlyDictionary<string, string> headers)
-    {
-        foreach (var (name, value) in headers)
-        {
-            if (!message.Headers.TryAddWithoutValidation(name, value))
-            {
-                message.Content?.Headers.TryAddWithoutValidation(name, value);
-            }
-        }
-    }
-
-    private FetchedPage Cancelled(int pageNumber, PageRequest request, long started, int attempts) => new()
-    {
-        PageNumber = pageNumber,
-        Request = request,
-        Outcome = new FetchOutcome { Status = FetchStatus.Cancelled, Elapsed = time.GetElapsedTime(started), Attempts = Math.Max(1, attempts), Error = "the fetch was cancelled" },
-        StopReason = PageStopReason.Cancelled,
-        RequestCount = 0,
-    };
-
-    private FetchedPage UntrustedFirstRequest(PageRequest request, string reason, SourceDefinition source, long started)
-    {
-        var error = $"the request to {HostTrust.Describe(request.Uri)} was not sent: {reason}";
-        return new FetchedPage
-        {
-            PageNumber = 1,
-            Request = request,
-            Outcome = new FetchOutcome { Status = FetchStatus.ClientError, Elapsed = time.GetElapsedTime(started), Attempts = 1, Error = error, IssueKind = IssueKind.UntrustedHost },
-            Issues = [new SyncIssue(IssueKind.UntrustedHost, $"Page 1 of source '{source.Name}' failed: {error} (SourceDefinition.AllowedHosts lists other hosts the source may use).")],
-            StopReason = PageStopReason.Failed,
-            RequestCount = 0,
-        };
-    }
-
-    private static FetchedPage FailedPage(int pageNumber, PageRequest request, Sent sent, SourceDefinition source)
-    {
-        var outcome = sent.Outcome;
-        var (stop, issues) = outcome.Status switch
-        {
-            FetchStatus.Cancelled => (PageStopReason.Cancelled, (IReadOnlyList<SyncIssue>)[]),
-            FetchStatus.BudgetExhausted => (PageStopReason.BudgetExhausted, [new SyncIssue(IssueKind.BudgetExhausted, $"The rate budget of source '{source.Name}' ran out before page {pageNumber}: {outcome.Error}")]),
-            _ => (PageStopReason.Failed, [new SyncIssue(outcome.IssueKind ?? IssueKindOf(outcome.Status), $"Page {pageNumber} failed: {outcome.Status}{(outcome.HttpStatusCode is { } code ? $" (HTTP {code})" : string.Empty)}: {outcome.Error}", HttpStatusCode: outcome.HttpStatusCode)]),
-        };
-
-        return new FetchedPage
-        {
-            PageNumber = pageNumber,
-            Request = request,
-            Outcome = outcome,
-            Issues = issues,
-            StopReason = stop,
-            RequestCount = sent.Requests,
-        };
-    }
-
-    private static IssueKind IssueKindOf(FetchStatus status) => status switch
-    {
-        FetchStatus.Transient => IssueKind.Transient,
-        FetchStatus.RateLimited => IssueKind.RateLimited,
-        FetchStatus.Unauthorized => IssueKind.Unauthorized,
-        FetchStatus.Forbidden => IssueKind.Forbidden,
-        FetchStatus.NotFound => IssueKind.NotFound,
-        FetchStatus.MalformedBody => IssueKind.MalformedBody,
-        FetchStatus.Empty => IssueKind.Empty,
-        FetchStatus.CircuitOpen => IssueKind.CircuitOpen,
-        FetchStatus.BudgetExhausted => IssueKind.BudgetExhausted,
-        FetchStatus.Cancelled => IssueKind.Cancelled,
-        _ => IssueKind.Other,
-    };
-
-    private readonly record struct Sent(HttpResponseMessage? Response, FetchOutcome Outcome, int Requests);
 }

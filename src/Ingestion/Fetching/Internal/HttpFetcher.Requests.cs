@@ -1,0 +1,191 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Runtime.CompilerServices;
+using System.Security.Authentication;
+using System.Security.Cryptography;
+using Microsoft.Extensions.Logging;
+using Polly.CircuitBreaker;
+using Polly.RateLimiting;
+using Polly.Timeout;
+
+namespace Ingestion.Fetching.Internal;
+
+/// <summary>Sending one page request through the source's client and classifying what came back.</summary>
+internal sealed partial class HttpFetcher
+{
+    private async Task<Sent> SendAsync(HttpClient client, SourceHttpState state, StreamDefinition stream, PageRequest page, long started, CancellationToken cancellationToken)
+    {
+        var source = state.Source;
+        var attempt = new FetchAttempt(stream.Name, IsIdempotent(page.Method) || stream.RetryNonIdempotent, state);
+        using var message = new HttpRequestMessage(page.Method, page.Uri);
+        message.Options.Set(FetchAttempt.OptionKey, attempt);
+        if (!page.Body.IsEmpty)
+        {
+            message.Content = new ReadOnlyMemoryContent(page.Body);
+            var contentType = page.ContentType ?? stream.BodyContentType;
+            if (!string.IsNullOrEmpty(contentType) && MediaTypeHeaderValue.TryParse(contentType, out var mediaType))
+            {
+                message.Content.Headers.ContentType = mediaType;
+            }
+        }
+
+        AddHeaders(message, source.DefaultHeaders);
+        AddHeaders(message, stream.Headers);
+
+        HttpResponseMessage? response = null;
+        FetchStatus status;
+        string? error = null;
+        IssueKind? interpretedKind = null;
+        try
+        {
+            response = await client.SendAsync(message, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+            if (attempt.Verdict is { } verdict)
+            {
+                status = verdict;
+                error = attempt.VerdictError;
+                interpretedKind = attempt.VerdictKind;
+            }
+            else
+            {
+                status = Classify(response.StatusCode);
+                if (status != FetchStatus.Success)
+                {
+                    error = $"{Describe.Status(response)}{(attempt.Attempts > 1 ? $" after {attempt.Attempts} attempts" : string.Empty)}";
+                }
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            status = FetchStatus.Cancelled;
+            error = "the fetch was cancelled";
+        }
+        catch (RateLimiterRejectedException exception)
+        {
+            status = FetchStatus.BudgetExhausted;
+            error = $"The rate budget needed a wait of {Describe.Duration(exception.RetryAfter ?? TimeSpan.Zero)}, more than its maximum of {Describe.Duration(state.Budget.MaxWait)}. The next run resumes from this page.";
+        }
+        catch (BrokenCircuitException)
+        {
+            status = FetchStatus.CircuitOpen;
+            error = $"the circuit breaker of source '{source.Name}' is open after repeated failures; requests are paused for {Describe.Duration(source.Resilience.CircuitBreakerBreakDuration)}";
+        }
+        catch (TimeoutRejectedException exception) when (source.Resilience.TotalTimeout is { } total && exception.Timeout == total)
+        {
+            status = FetchStatus.Transient;
+            error = $"the request took longer than its total timeout of {Describe.Duration(total)} (ResilienceSettings.TotalTimeout){AttemptsSuffix(attempt)}";
+        }
+        catch (TimeoutRejectedException)
+        {
+            status = FetchStatus.Transient;
+            error = $"timed out after {Describe.Duration(source.Resilience.AttemptTimeout)} (ResilienceSettings.AttemptTimeout){AttemptsSuffix(attempt)}";
+        }
+        catch (AuthenticationException exception)
+        {
+            status = FetchStatus.Unauthorized;
+            error = state.Redact(exception.Message);
+        }
+        catch (Exception exception) when (exception is not OutOfMemoryException)
+        {
+            // Network faults (HttpRequestException, IOException) and anything an authenticator or handler throws:
+            // an outcome, never an exception out of the fetcher.
+            status = FetchStatus.Transient;
+            error = state.Redact(DescribeException(exception)) + AttemptsSuffix(attempt);
+        }
+
+        if (status != FetchStatus.Success && interpretedKind is null && response is not null && source.InterpretError is { } interpret
+            && (int)response.StatusCode is >= 400 and < 500 and not 429)
+        {
+            if (await InterpretAsync(interpret, response, page, stream, source, cancellationToken).ConfigureAwait(false) is { } interpretation)
+            {
+                interpretedKind = interpretation.Kind;
+                error = $"{state.Redact(interpretation.Message)} ({error})";
+            }
+        }
+
+        var notes = attempt.Notes;
+        if (status == FetchStatus.Success && attempt.Attempts > 1)
+        {
+            attempt.AddNote($"succeeded on retry {attempt.Attempts - 1}");
+            notes = attempt.Notes;
+        }
+
+        if (status != FetchStatus.Success)
+        {
+            response?.Dispose();
+            response = null;
+        }
+
+        var outcome = new FetchOutcome
+        {
+            Status = status,
+            HttpStatusCode = attempt.LastStatusCode,
+            Elapsed = time.GetElapsedTime(started),
+            Attempts = Math.Max(1, attempt.Attempts),
+            Error = error,
+            IssueKind = interpretedKind,
+            Notes = notes,
+        };
+        return new Sent(response, outcome, Math.Max(attempt.Requests, status == FetchStatus.BudgetExhausted ? 0 : 1));
+    }
+
+    // Reads the start of an error body for the source's interpreter, within the attempt timeout; a body that cannot be read is passed on empty.
+    private static async Task<ErrorInterpretation?> InterpretAsync(Func<ErrorResponse, ErrorInterpretation?> interpret, HttpResponseMessage response, PageRequest page, StreamDefinition stream, SourceDefinition source, CancellationToken cancellationToken)
+    {
+        var buffer = new byte[ErrorResponse.MaxBodyBytes];
+        var length = 0;
+        using (var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
+        {
+            timeout.CancelAfter(source.Resilience.AttemptTimeout);
+            try
+            {
+                var body = await response.Content.ReadAsStreamAsync(timeout.Token).ConfigureAwait(false);
+                await using (body.ConfigureAwait(false))
+                {
+                    int read;
+                    while (length < buffer.Length && (read = await body.ReadAsync(buffer.AsMemory(length), timeout.Token).ConfigureAwait(false)) > 0)
+                    {
+                        length += read;
+                    }
+                }
+            }
+            catch (Exception exception) when (exception is IOException or HttpRequestException or OperationCanceledException)
+            {
+                // Interpreted from what arrived.
+            }
+        }
+
+        try
+        {
+            return interpret(new ErrorResponse { StatusCode = (int)response.StatusCode, Body = buffer.AsMemory(0, length), RequestUri = page.Uri, Stream = stream });
+        }
+        catch (Exception exception) when (exception is not OutOfMemoryException)
+        {
+            return new ErrorInterpretation(IssueKind.Configuration, $"The error interpreter of source '{source.Name}' failed: {exception.GetType().Name}: {exception.Message}");
+        }
+    }
+
+    private static string AttemptsSuffix(FetchAttempt attempt) => attempt.Attempts > 1 ? $" after {attempt.Attempts} attempts" : string.Empty;
+
+    private static FetchStatus Classify(HttpStatusCode code) => (int)code switch
+    {
+        >= 200 and < 300 => FetchStatus.Success,
+        401 => FetchStatus.Unauthorized,
+        403 => FetchStatus.Forbidden,
+        404 or 410 => FetchStatus.NotFound,
+        429 => FetchStatus.RateLimited,
+        var c when SourcePipeline.IsTransientStatus(c) => FetchStatus.Transient,
+        >= 500 => FetchStatus.Transient,
+        _ => FetchStatus.ClientError,
+    };
+
+    internal static void AddHeaders(HttpRequestMessage message, IReadOnlyDictionary<string, string> headers)
+    {
+        foreach (var (name, value) in headers)
+        {
+            if (!message.Headers.TryAddWithoutValidation(name, value))
+            {
+                message.Content?.Headers.TryAddWithoutValidation(name, value);
+            }
+        }
+    }
+}
