@@ -236,20 +236,68 @@ public sealed class HttpFetcherResilienceTests
     }
 
     [Fact]
-    public async Task Malformed_json_ends_the_page_as_malformed_body_with_an_issue()
+    public async Task Malformed_json_that_outlasts_the_retries_ends_the_page_as_malformed_body_with_an_issue()
     {
         await using var harness = new FetcherHarness();
         await using var server = await TestHttpServer.StartAsync(app => app.MapGet("/items", context => TestHttp.WriteJsonAsync(context, "{\"data\":[{\"id\":\"1\"},")));
 
-        var page = Assert.Single(await harness.FetchAllAsync(Source(server.BaseAddress, Stream()), Stream(), cancellationToken: Token));
+        var page = Assert.Single(await harness.FetchAllAsync(Source(server.BaseAddress, Stream(), resilience: FastRetries(maxRetries: 2)), Stream(), cancellationToken: Token));
 
         Assert.Equal(FetchStatus.MalformedBody, page.Outcome.Status);
         Assert.Equal(200, page.Outcome.HttpStatusCode);
-        Assert.Equal(1, server.RequestCount);
+        Assert.Equal(3, server.RequestCount);
+        Assert.Equal(3, page.Outcome.Attempts);
+        Assert.DoesNotContain(page.Outcome.Notes, n => n.StartsWith("succeeded", StringComparison.Ordinal));
         Assert.Empty(page.Records);
         Assert.Equal(PageStopReason.Failed, page.Page.StopReason);
         Assert.Contains(page.Page.Issues, i => i.Kind == IssueKind.MalformedBody);
         Assert.Contains("invalid JSON", page.Outcome.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_200_body_cut_off_on_the_first_attempt_is_retried_and_the_page_succeeds()
+    {
+        await using var harness = new FetcherHarness();
+        var count = 0;
+        await using var server = await TestHttpServer.StartAsync(app => app.MapGet("/items", context => Interlocked.Increment(ref count) == 1
+            ? TestHttp.WriteJsonAsync(context, "{\"data\":[{\"id\":\"1\"},{\"id\":")
+            : TestHttp.WriteJsonAsync(context, Page(1, 2))));
+
+        var page = Assert.Single(await harness.FetchAllAsync(Source(server.BaseAddress, Stream()), Stream(), cancellationToken: Token));
+
+        Assert.True(page.Outcome.IsSuccess, page.Outcome.Error);
+        Assert.Equal(2, server.RequestCount);
+        Assert.Equal(2, page.Records.Count);
+        Assert.StartsWith("attempt 1: 200 OK with a body that could not be read", page.Outcome.Notes[0], StringComparison.Ordinal);
+        Assert.Contains(page.Page.Issues, i => i.Kind == IssueKind.RetrySucceeded);
+    }
+
+    [Fact]
+    public async Task A_body_that_ends_before_its_declared_length_is_retried()
+    {
+        await using var harness = new FetcherHarness();
+        var count = 0;
+        await using var server = await TestHttpServer.StartAsync(app => app.MapGet("/items", async context =>
+        {
+            if (Interlocked.Increment(ref count) == 1)
+            {
+                var full = System.Text.Encoding.UTF8.GetBytes(Page(1, 2));
+                context.Response.ContentType = "application/json";
+                context.Response.ContentLength = full.Length;
+                await context.Response.Body.WriteAsync(full.AsMemory(0, full.Length / 2));
+                await context.Response.Body.FlushAsync();
+                context.Abort();
+                return;
+            }
+
+            await TestHttp.WriteJsonAsync(context, Page(1, 2));
+        }));
+
+        var page = Assert.Single(await harness.FetchAllAsync(Source(server.BaseAddress, Stream()), Stream(), cancellationToken: Token));
+
+        Assert.True(page.Outcome.IsSuccess, page.Outcome.Error);
+        Assert.Equal(2, server.RequestCount);
+        Assert.Equal(2, page.Records.Count);
     }
 
     [Fact]

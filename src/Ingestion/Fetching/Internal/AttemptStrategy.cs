@@ -61,6 +61,10 @@ internal sealed class AttemptStrategy(SourceHttpState source) : ResilienceStrate
             }
 
             activity?.SetTag("http.response.status_code", attempt.LastStatusCode.Value);
+            if (response.IsSuccessStatusCode && attempt.BodyUnreadable)
+            {
+                failure = $"{Describe.Status(response)} with a body that could not be read: {source.Redact(attempt.Selection!.Error!)}";
+            }
         }
         else
         {
@@ -99,13 +103,21 @@ internal sealed class AttemptStrategy(SourceHttpState source) : ResilienceStrate
 
 /// <summary>
 /// The innermost strategy: reads a successful response's body into a pooled buffer inside the attempt timeout, so a body that
-/// stalls or breaks off fails the attempt (and is retried) instead of failing later while records are read.
+/// stalls or breaks off fails the attempt (and is retried) instead of failing later while records are read. A page request's
+/// records are selected here too: a body that arrived whole by its length but cannot be read (a proxy cut it, a gateway
+/// answered with an HTML page) is judged transient by the retry and circuit breaker strategies, like a 503.
 /// </summary>
 internal sealed class BodyBufferingStrategy : ResilienceStrategy<HttpResponseMessage>
 {
     protected override async ValueTask<Outcome<HttpResponseMessage>> ExecuteCore<TState>(
         Func<ResilienceContext, TState, ValueTask<Outcome<HttpResponseMessage>>> callback, ResilienceContext context, TState state)
     {
+        var attempt = SourcePipeline.AttemptOf(context);
+        if (attempt is not null)
+        {
+            attempt.Selection = null;
+        }
+
         var outcome = await callback(context, state).ConfigureAwait(context.ContinueOnCapturedContext);
         if (outcome.Result is not { IsSuccessStatusCode: true } response || response.Content is PooledBufferContent)
         {
@@ -115,8 +127,16 @@ internal sealed class BodyBufferingStrategy : ResilienceStrategy<HttpResponseMes
         try
         {
             var original = response.Content;
-            response.Content = await PooledBufferContent.LoadAsync(original, context.CancellationToken).ConfigureAwait(context.ContinueOnCapturedContext);
+            var buffered = await PooledBufferContent.LoadAsync(original, context.CancellationToken).ConfigureAwait(context.ContinueOnCapturedContext);
+            response.Content = buffered;
             original.Dispose();
+            if (attempt is { Selector: { } selector })
+            {
+                attempt.Selection = response.StatusCode == System.Net.HttpStatusCode.NoContent || HttpFetcher.IsBlank(buffered.Memory.Span)
+                    ? null
+                    : HttpFetcher.SelectRecords(selector, buffered.Memory);
+            }
+
             return outcome;
         }
 #pragma warning disable CA1031 // Any failure reading the body is the attempt's outcome, for the retry and timeout strategies to judge.

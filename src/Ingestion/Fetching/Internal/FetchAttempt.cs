@@ -40,6 +40,18 @@ internal sealed class FetchAttempt(string stream, bool canRetry, SourceHttpState
     /// <summary>The issue kind a handler's verdict reports, when the status alone does not say it (a refused redirect).</summary>
     public IssueKind? VerdictKind { get; private set; }
 
+    /// <summary>
+    /// Reads a page's records inside each attempt, so a successful response whose body cannot be read (cut off, not the
+    /// format expected) is retried like a 503 instead of ending the page at once; null for requests that carry no records.
+    /// </summary>
+    public RecordSelector? Selector { get; init; }
+
+    /// <summary>What <see cref="Selector"/> read from the latest attempt's body; null when it did not run.</summary>
+    public RecordSelection? Selection { get; set; }
+
+    /// <summary>Whether the latest attempt succeeded by its status but its body could not be read.</summary>
+    public bool BodyUnreadable => Selection is { Succeeded: false };
+
     public IReadOnlyList<string> Notes => (IReadOnlyList<string>?)_notes ?? [];
 
     public void AddNote(string note) => (_notes ??= []).Add(note);

@@ -57,5 +57,6 @@ internal sealed partial class HttpFetcher
         };
     }
 
-    private readonly record struct Sent(HttpResponseMessage? Response, FetchOutcome Outcome, int Requests);
+    // Selection: the records the last attempt read from the body (null when the body was blank, or nothing was selected).
+    private readonly record struct Sent(HttpResponseMessage? Response, FetchOutcome Outcome, int Requests, RecordSelection? Selection = null);
 }

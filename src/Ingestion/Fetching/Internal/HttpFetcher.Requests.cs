@@ -16,7 +16,7 @@ internal sealed partial class HttpFetcher
     private async Task<Sent> SendAsync(HttpClient client, SourceHttpState state, StreamDefinition stream, PageRequest page, long started, CancellationToken cancellationToken)
     {
         var source = state.Source;
-        var attempt = new FetchAttempt(stream.Name, IsIdempotent(page.Method) || stream.RetryNonIdempotent, state);
+        var attempt = new FetchAttempt(stream.Name, IsIdempotent(page.Method) || stream.RetryNonIdempotent, state) { Selector = stream.Records };
         using var message = new HttpRequestMessage(page.Method, page.Uri);
         message.Options.Set(FetchAttempt.OptionKey, attempt);
         if (!page.Body.IsEmpty)
@@ -103,7 +103,7 @@ internal sealed partial class HttpFetcher
         }
 
         var notes = attempt.Notes;
-        if (status == FetchStatus.Success && attempt.Attempts > 1)
+        if (status == FetchStatus.Success && attempt.Attempts > 1 && !attempt.BodyUnreadable)
         {
             attempt.AddNote($"succeeded on retry {attempt.Attempts - 1}");
             notes = attempt.Notes;
@@ -125,7 +125,7 @@ internal sealed partial class HttpFetcher
             IssueKind = interpretedKind,
             Notes = notes,
         };
-        return new Sent(response, outcome, Math.Max(attempt.Requests, status == FetchStatus.BudgetExhausted ? 0 : 1));
+        return new Sent(response, outcome, Math.Max(attempt.Requests, status == FetchStatus.BudgetExhausted ? 0 : 1), status == FetchStatus.Success ? attempt.Selection : null);
     }
 
     // Reads the start of an error body for the source's interpreter, within the attempt timeout; a body that cannot be read is passed on empty.
@@ -161,6 +161,19 @@ internal sealed partial class HttpFetcher
         catch (Exception exception) when (exception is not OutOfMemoryException)
         {
             return new ErrorInterpretation(IssueKind.Configuration, $"The error interpreter of source '{source.Name}' failed: {exception.GetType().Name}: {exception.Message}");
+        }
+    }
+
+    /// <summary>Runs a stream's record selector; a selector that throws has read a malformed body.</summary>
+    internal static RecordSelection SelectRecords(RecordSelector selector, ReadOnlyMemory<byte> body)
+    {
+        try
+        {
+            return selector.Select(body);
+        }
+        catch (Exception exception) when (exception is not OutOfMemoryException)
+        {
+            return RecordSelection.Malformed($"the record selector failed: {exception.GetType().Name}: {exception.Message}");
         }
     }
 

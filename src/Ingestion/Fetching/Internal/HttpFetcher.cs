@@ -126,19 +126,12 @@ internal sealed partial class HttpFetcher(IHttpClientFactory clientFactory, Sour
             }
             else
             {
-                RecordSelection selection;
-                try
-                {
-                    selection = stream.Records.Select(body);
-                }
-                catch (Exception exception) when (exception is not OutOfMemoryException)
-                {
-                    selection = RecordSelection.Malformed($"the record selector failed: {exception.GetType().Name}: {exception.Message}");
-                }
+                // Read inside the attempt, so an unreadable body was retried; it is read here only when no attempt read it.
+                var selection = sent.Selection ?? SelectRecords(stream.Records, body);
 
                 if (!selection.Succeeded)
                 {
-                    var error = state.Redact(selection.Error);
+                    var error = state.Redact(selection.Error) + (sent.Outcome.Attempts > 1 ? $" (the last of {sent.Outcome.Attempts} attempts)" : string.Empty);
                     var malformedPage = SkipPast(
                         UnreadableBody(state, stream, pageNumber, current, sent, FetchStatus.MalformedBody, error, IssueKind.MalformedBody, $"Page {pageNumber} could not be read: {error}"),
                         stream, limits, seen, fingerprinter, ref skippedInARow);
@@ -401,5 +394,5 @@ internal sealed partial class HttpFetcher(IHttpClientFactory clientFactory, Sour
         }
     }
 
-    private static bool IsBlank(ReadOnlySpan<byte> body) => body.IsEmpty || body.IndexOfAnyExcept(" \t\r\n"u8) < 0;
+    internal static bool IsBlank(ReadOnlySpan<byte> body) => body.IsEmpty || body.IndexOfAnyExcept(" \t\r\n"u8) < 0;
 }

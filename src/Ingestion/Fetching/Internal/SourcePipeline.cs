@@ -13,8 +13,8 @@ namespace Ingestion.Fetching.Internal;
 /// Builds each source's resilience pipeline with Microsoft.Extensions.Http.Resilience, from the source's
 /// <see cref="ResilienceSettings"/>, outermost first: total timeout (when set), retry (exponential backoff with jitter; the
 /// wait <c>Retry-After</c> or <c>X-RateLimit-Reset</c> asks for, on the injected clock), circuit breaker, the source's rate
-/// budget, the attempt's bookkeeping, the attempt timeout, and reading a successful body into a pooled buffer (so a stalled
-/// or reset body is retried like any other transient fault). The package's handler selects the pipeline by the source's
+/// budget, the attempt's bookkeeping, the attempt timeout, and reading a successful body into a pooled buffer and its records
+/// (so a stalled, reset or unreadable body is retried like any other transient fault). The package's handler selects the pipeline by the source's
 /// <see cref="SourceHttpState.PipelineKey"/>; the redirect and authentication handlers run inside it, once per attempt.
 /// </summary>
 internal static class SourcePipeline
@@ -140,13 +140,13 @@ internal static class SourcePipeline
             return false;
         }
 
-        return code == 429 || IsTransientStatus(code);
+        return code == 429 || IsTransientStatus(code) || (response.IsSuccessStatusCode && attempt.BodyUnreadable);
     }
 
     private static bool IsTransient(Outcome<HttpResponseMessage> outcome, ResilienceContext context) =>
         outcome.Exception is { } exception
             ? IsTransientException(exception, context.CancellationToken)
-            : IsTransientStatus((int)outcome.Result!.StatusCode);
+            : IsTransientStatus((int)outcome.Result!.StatusCode) || (outcome.Result.IsSuccessStatusCode && AttemptOf(context) is { BodyUnreadable: true });
 
     // The wait a 429 or 503 asks for; null leaves the delay to the exponential backoff with jitter.
     private static TimeSpan? RequestedWait(SourceHttpState state, Outcome<HttpResponseMessage> outcome) =>
