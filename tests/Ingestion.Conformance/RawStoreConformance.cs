@@ -3,7 +3,7 @@ using System.Text;
 namespace Ingestion.Conformance;
 
 /// <summary>The rules of <see cref="IRawStore"/>: versions, dedup by hash, partial records, retries, soft delete, reads, and batch atomicity.</summary>
-public abstract class RawStoreConformance : StoreConformance
+public abstract partial class RawStoreConformance : StoreConformance
 {
     private static readonly StreamId Items = new("vendor", "items");
     private static readonly StreamId Other = new("vendor", "other");

@@ -10,7 +10,7 @@ public sealed record SyncIssue(IssueKind Kind, string Message, string? Key = nul
     /// <summary>How serious the issue is.</summary>
     public IssueSeverity Severity => Kind switch
     {
-        IssueKind.RetrySucceeded or IssueKind.Overlap or IssueKind.PageReplaced => IssueSeverity.Info,
+        IssueKind.RetrySucceeded or IssueKind.Overlap or IssueKind.PageReplaced or IssueKind.PartialResolved => IssueSeverity.Info,
         IssueKind.Unauthorized or IssueKind.Forbidden or IssueKind.Configuration => IssueSeverity.Error,
         _ => IssueSeverity.Warning,
     };
@@ -136,4 +136,10 @@ public enum IssueKind
     /// as a partial record and retried, and its records are missing until then.
     /// </summary>
     PageSkipped,
+
+    /// <summary>
+    /// A partial record (a failed page, or a parent whose children could not be fetched) that a later complete run no longer
+    /// met: what it stood for was fetched, so it was resolved rather than deleted (see <see cref="IRawStore.ResolveMissingPartialsAsync"/>).
+    /// </summary>
+    PartialResolved,
 }

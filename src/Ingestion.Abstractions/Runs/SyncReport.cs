@@ -88,6 +88,12 @@ public sealed record SyncReport
     /// <summary>Pages that failed for good while paging went on after them (their <see cref="IssueKind.PageSkipped"/> issues name them).</summary>
     public int PagesSkipped => Issues.Count(issue => issue.Kind == IssueKind.PageSkipped);
 
+    /// <summary>
+    /// Partial records of earlier runs that this complete run no longer met, so resolved rather than deleted (their
+    /// <see cref="IssueKind.PartialResolved"/> issues name them); not counted in <see cref="RecordsDeleted"/>.
+    /// </summary>
+    public int RecordsResolved => Issues.Count(issue => issue.Kind == IssueKind.PartialResolved);
+
     /// <summary>The watermark after the run.</summary>
     public string? Watermark { get; init; }
 

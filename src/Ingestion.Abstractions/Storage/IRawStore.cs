@@ -68,6 +68,22 @@ public interface IRawStore
     ValueTask<int> MarkMissingDeletedAsync(StreamId stream, DateTimeOffset seenSince, DateTimeOffset deletedAt, CancellationToken cancellationToken);
 
     /// <summary>
+    /// Resolves the partial records of a stream that a complete snapshot no longer met: keys whose latest version is partial (a
+    /// failed page, or a parent whose children could not be fetched) and that were not seen at or after
+    /// <paramref name="seenSince"/>. What they stood for was fetched completely, so they leave the live records as a soft delete
+    /// does, their retry status becomes resolved, and the run reports them as resolved rather than deleted. Called after a
+    /// complete snapshot that passed the guard, before <see cref="MarkMissingDeletedAsync"/>. The default implementation resolves
+    /// none, so such keys are soft-deleted as missing; a store should override it.
+    /// </summary>
+    /// <param name="stream">The stream.</param>
+    /// <param name="seenSince">The start of the snapshot run.</param>
+    /// <param name="resolvedAt">The time to record as the keys' deletion time.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>The resolved keys, in any order.</returns>
+    ValueTask<IReadOnlyList<string>> ResolveMissingPartialsAsync(StreamId stream, DateTimeOffset seenSince, DateTimeOffset resolvedAt, CancellationToken cancellationToken) =>
+        ValueTask.FromResult<IReadOnlyList<string>>([]);
+
+    /// <summary>
     /// Reads the keys of a stream soft-deleted at or after <paramref name="since"/>, so that what was derived from them can be
     /// withdrawn. The default implementation reads the stream's latest versions, deleted ones included; a store that can find
     /// deletions by time should override it.

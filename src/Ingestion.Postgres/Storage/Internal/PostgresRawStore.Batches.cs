@@ -202,6 +202,31 @@ internal sealed partial class PostgresRawStore
         _ => throw new InvalidOperationException($"The stored hash algorithm '{name}' is unknown to this version of the store."),
     };
 
+    private PayloadInspection[] Inspect(IReadOnlyList<RawRecordWrite> records, List<VersionPlan> plans, Dictionary<int, SyncIssue>? refused)
+    {
+        var inspections = new PayloadInspection[records.Count];
+        foreach (var plan in plans)
+        {
+            var index = plan.Ordinal;
+            var record = records[index];
+            if (refused is not null && refused.TryGetValue(index, out var refusal))
+            {
+                inspections[index] = new PayloadInspection(PayloadKind.Refused, refusal);
+                continue;
+            }
+
+            var kind = PayloadInspector.Inspect(record.Payload.Span, _context.Options.MaxPayloadBytes, out var detail);
+            var issue = RawBatchChecks.IssueFor(kind, detail, record.Key);
+            inspections[index] = new PayloadInspection(kind, issue);
+        }
+
+        return inspections;
+    }
+
+    private readonly record struct VersionPlan(int Ordinal, int Version, bool IsNew, bool BecomesLatest);
+
+    private readonly record struct PayloadInspection(PayloadKind Kind, SyncIssue? Issue);
+
     /// <summary>The key-state columns of a batch's new versions, sent as arrays to one set-based statement.</summary>
     private sealed class KeyColumns
     {

@@ -76,6 +76,29 @@ internal sealed partial class PostgresRawStore
         return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 
+    public async ValueTask<IReadOnlyList<string>> ResolveMissingPartialsAsync(StreamId stream, DateTimeOffset seenSince, DateTimeOffset resolvedAt, CancellationToken cancellationToken)
+    {
+        await using var connection = await _context.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = _context.Command(
+            $"""
+            UPDATE {_context.Schema}.record_keys SET deleted_at = $4, retry_status = 'resolved', next_retry_at = NULL
+             WHERE source = $1 AND stream = $2 AND deleted_at IS NULL AND latest_is_partial AND last_seen_at < $3
+            RETURNING key
+            """,
+            connection);
+        AddStream(command, stream);
+        command.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = seenSince });
+        command.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = resolvedAt });
+        var keys = new List<string>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            keys.Add(reader.GetString(0));
+        }
+
+        return keys;
+    }
+
     public async ValueTask<long> CountLatestAsync(StreamId stream, CancellationToken cancellationToken)
     {
         await using var connection = await _context.OpenAsync(cancellationToken).ConfigureAwait(false);

@@ -49,10 +49,11 @@ internal sealed partial class PostgresRawStore : IRawStore
                 SELECT u.ord, u.key, k.tid, k.max_version, k.latest_is_partial,
                        coalesce(NOT u.is_partial AND NOT k.latest_is_partial AND k.hash = u.hash AND k.hash_algorithm = u.algorithm, false) AS unchanged,
                        CASE WHEN NOT u.is_partial AND NOT k.latest_is_partial AND k.hash_algorithm <> u.algorithm THEN k.hash_algorithm END AS other_algorithm,
-                       CASE WHEN NOT u.is_partial AND NOT k.latest_is_partial AND k.hash_algorithm <> u.algorithm THEN k.hash END AS other_hash
+                       CASE WHEN NOT u.is_partial AND NOT k.latest_is_partial AND k.hash_algorithm <> u.algorithm THEN k.hash END AS other_hash,
+                       {RepeatedFailureColumns(s)}
                   FROM unnest($4::integer[], $5::text[], $6::bytea[], $7::boolean[], $8::text[]) AS u(ord, key, hash, is_partial, algorithm)
                   LEFT JOIN LATERAL (
-                        SELECT k.ctid AS tid, k.hash, k.hash_algorithm, k.max_version, k.latest_is_partial
+                        SELECT k.ctid AS tid, k.hash, k.hash_algorithm, k.max_version, k.latest_version, k.latest_is_partial, k.error_message, k.http_status_code
                           FROM {s}.record_keys k
                          WHERE k.source = $1 AND k.stream = $2 AND k.key = u.key
                          LIMIT 1) k ON true
@@ -64,7 +65,8 @@ internal sealed partial class PostgresRawStore : IRawStore
                    AND k.source = $1 AND k.stream = $2
                 RETURNING k.key
             )
-            SELECT b.ord, b.max_version, b.latest_is_partial, b.unchanged, b.other_algorithm, b.other_hash
+            SELECT b.ord, b.max_version, b.latest_is_partial, b.unchanged, b.other_algorithm, b.other_hash,
+                   b.failure_message, b.failure_status, b.failure_hash, b.failure_algorithm
               FROM b
              WHERE NOT b.unchanged OR b.key NOT IN (SELECT v.key FROM verified v)
             """;
@@ -178,6 +180,7 @@ internal sealed partial class PostgresRawStore : IRawStore
         var plans = new List<VersionPlan>();
         List<string>? moved = null;
         RehashedKeys? rehashed = null;
+        RepeatedFailures? repeated = null;
         await using (var classify = new NpgsqlBatch(connection, transaction) { Timeout = _context.CommandTimeoutSeconds })
         {
             // Writers of one stream take turns, so two batches never race for the same key's next version.
@@ -214,6 +217,12 @@ internal sealed partial class PostgresRawStore : IRawStore
                     continue;
                 }
 
+                if (record.IsPartial && RepeatsLastFailure(reader, record))
+                {
+                    (repeated ??= new RepeatedFailures()).Add(record);
+                    continue;
+                }
+
                 if (!reader.IsDBNull(4))
                 {
                     // The key's hash was made with another algorithm (a database hashed before the switch): compare in that one.
@@ -243,6 +252,11 @@ internal sealed partial class PostgresRawStore : IRawStore
             await verify.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
 
+        if (repeated is not null)
+        {
+            await VerifyRepeatedFailuresAsync(connection, transaction, batch, repeated, cancellationToken).ConfigureAwait(false);
+        }
+
         if (moved is not null)
         {
             // Only this stream's writers change a key's hash, and they hold its lock: a moved unchanged row is still unchanged.
@@ -253,7 +267,7 @@ internal sealed partial class PostgresRawStore : IRawStore
         }
 
         var changedKeys = new List<string>();
-        int created = 0, changed = 0, partial = 0;
+        int created = 0, changed = 0, partial = repeated?.Count ?? 0;
         plans.Sort(static (left, right) => left.Ordinal.CompareTo(right.Ordinal));
         foreach (var plan in plans)
         {
@@ -290,7 +304,7 @@ internal sealed partial class PostgresRawStore : IRawStore
             }
         }
 
-        var unchanged = records.Count - plans.Count;
+        var unchanged = records.Count - plans.Count - (repeated?.Count ?? 0);
         await using (var finish = new NpgsqlBatch(connection, transaction) { Timeout = _context.CommandTimeoutSeconds })
         {
             if (batch.State is { } state)
@@ -456,31 +470,6 @@ internal sealed partial class PostgresRawStore : IRawStore
 
         return inspections;
     }
-
-    private PayloadInspection[] Inspect(IReadOnlyList<RawRecordWrite> records, List<VersionPlan> plans, Dictionary<int, SyncIssue>? refused)
-    {
-        var inspections = new PayloadInspection[records.Count];
-        foreach (var plan in plans)
-        {
-            var index = plan.Ordinal;
-            var record = records[index];
-            if (refused is not null && refused.TryGetValue(index, out var refusal))
-            {
-                inspections[index] = new PayloadInspection(PayloadKind.Refused, refusal);
-                continue;
-            }
-
-            var kind = PayloadInspector.Inspect(record.Payload.Span, _context.Options.MaxPayloadBytes, out var detail);
-            var issue = RawBatchChecks.IssueFor(kind, detail, record.Key);
-            inspections[index] = new PayloadInspection(kind, issue);
-        }
-
-        return inspections;
-    }
-
-    private readonly record struct VersionPlan(int Ordinal, int Version, bool IsNew, bool BecomesLatest);
-
-    private readonly record struct PayloadInspection(PayloadKind Kind, SyncIssue? Issue);
 
     [LoggerMessage(EventId = 10, Level = LogLevel.Warning,
         Message = "PostgreSQL refused {Count} payload(s) of a batch of {Stream} (SQLSTATE {SqlState}); they are stored raw and flagged, and the batch is written again")]

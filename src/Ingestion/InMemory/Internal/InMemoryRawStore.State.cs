@@ -57,6 +57,9 @@ internal sealed partial class InMemoryRawStore
         Pending,
         Succeeded,
         Failed,
+
+        // A later complete run no longer met the partial record: what it stood for arrived another way.
+        Resolved,
     }
 
     /// <summary>The narrow per-key state (the PostgreSQL store's <c>record_keys</c>) and the key's versions.</summary>

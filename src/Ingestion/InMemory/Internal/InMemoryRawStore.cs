@@ -66,6 +66,22 @@ internal sealed partial class InMemoryRawStore(InMemoryStoreOptions options, InM
                     continue;
                 }
 
+                if (key is not null && record.IsPartial && RepeatsLastFailure(key, record))
+                {
+                    // The same failure again: the stored partial record is verified, not versioned, so a source that fails the
+                    // same way every run does not grow the store.
+                    key.LastSeenAt = at;
+                    if (key.LatestIsPartial)
+                    {
+                        key.LastVerifiedAt = at;
+                        key.DeletedAt = null;
+                    }
+
+                    SetRetryStatus(key, record, at);
+                    partial++;
+                    continue;
+                }
+
                 if (inspection.Issue is { } issue)
                 {
                     (flagged ??= []).Add(issue);
@@ -130,15 +146,7 @@ internal sealed partial class InMemoryRawStore(InMemoryStoreOptions options, InM
 
                 key.Versions.Add(stored);
                 key.LastSeenAt = at;
-                var stillPending = retryStatus == RetryStatus.Pending && key.RetryStatus == RetryStatus.Pending;
-                if (!stillPending)
-                {
-                    key.RetryCount = retryStatus == RetryStatus.Pending ? 0 : key.RetryCount;
-                    key.NextRetryAt = retryStatus == RetryStatus.Pending ? at : null;
-                }
-
-                key.RetryStatus = retryStatus;
-                SetFailure(key, record);
+                SetRetryStatus(key, record, at);
             }
 
             if (batch.State is { } state)
@@ -164,6 +172,28 @@ internal sealed partial class InMemoryRawStore(InMemoryStoreOptions options, InM
     private static bool SameContent(ContentHash stored, RawRecordWrite record, ContentHasher hasher) =>
         stored == record.Hash
         || (stored.Algorithm != record.Hash.Algorithm && hasher.WithAlgorithm(stored.Algorithm).Compute(record.Payload.Span) == stored);
+
+    // A failure is the same as the key's last one when its message, status and content are, and that failure is still the key's
+    // newest version (the latest, or a partial kept behind good data).
+    private static bool RepeatsLastFailure(KeyState key, RawRecordWrite record) =>
+        key.ErrorMessage is not null
+        && string.Equals(key.ErrorMessage, record.ErrorMessage, StringComparison.Ordinal)
+        && key.HttpStatusCode == record.HttpStatusCode
+        && (key.LatestIsPartial ? key.Hash == record.Hash : key.Versions.Count > key.LatestVersion && key.Versions[^1].Hash == record.Hash);
+
+    private static void SetRetryStatus(KeyState key, RawRecordWrite record, DateTimeOffset at)
+    {
+        var retryStatus = !record.IsPartial ? RetryStatus.None : record.IsRetryable ? RetryStatus.Pending : RetryStatus.Failed;
+        var stillPending = retryStatus == RetryStatus.Pending && key.RetryStatus == RetryStatus.Pending;
+        if (!stillPending)
+        {
+            key.RetryCount = retryStatus == RetryStatus.Pending ? 0 : key.RetryCount;
+            key.NextRetryAt = retryStatus == RetryStatus.Pending ? at : null;
+        }
+
+        key.RetryStatus = retryStatus;
+        SetFailure(key, record);
+    }
 
     private static void SetFailure(KeyState key, RawRecordWrite record)
     {
@@ -310,6 +340,30 @@ internal sealed partial class InMemoryRawStore(InMemoryStoreOptions options, InM
         }
 
         return ValueTask.FromResult(count);
+    }
+
+    public ValueTask<IReadOnlyList<string>> ResolveMissingPartialsAsync(StreamId stream, DateTimeOffset seenSince, DateTimeOffset resolvedAt, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        var resolved = new List<string>();
+        lock (_gate)
+        {
+            if (Keys(stream, create: false) is { } keys)
+            {
+                foreach (var (key, state) in keys)
+                {
+                    if (state.DeletedAt is null && state.LatestIsPartial && state.LastSeenAt < seenSince)
+                    {
+                        state.DeletedAt = resolvedAt;
+                        state.RetryStatus = RetryStatus.Resolved;
+                        state.NextRetryAt = null;
+                        resolved.Add(key);
+                    }
+                }
+            }
+        }
+
+        return ValueTask.FromResult<IReadOnlyList<string>>(resolved);
     }
 
     public ValueTask<long> CountLatestAsync(StreamId stream, CancellationToken cancellationToken)

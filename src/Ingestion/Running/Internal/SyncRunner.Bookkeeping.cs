@@ -120,6 +120,11 @@ internal sealed partial class SyncRunner
         {
             if (guard.SoftDeleteMissing)
             {
+                foreach (var key in await _rawStore.ResolveMissingPartialsAsync(run.Id, run.StartedAt, now, run.UserCancellation).ConfigureAwait(false))
+                {
+                    run.AddIssue(new SyncIssue(IssueKind.PartialResolved, $"The partial record '{key}' of an earlier run was not met by this complete run, which fetched what it stood for: resolved.", key));
+                }
+
                 deleted = await _rawStore.MarkMissingDeletedAsync(run.Id, run.StartedAt, now, run.UserCancellation).ConfigureAwait(false);
                 if (deleted > 0)
                 {
