@@ -30,6 +30,19 @@ public abstract class DerivedStoreConformance : StoreConformance
     }
 
     [Fact]
+    public async Task Input_and_output_keys_of_any_length_are_stored_and_read_back()
+    {
+        var longInput = "page:/items?$filter=" + new string('x', 100_000);
+        var longOutput = "session:" + new string('y', 50_000);
+        await Derived.ReplaceAsync("timeline", 1, longInput, [Event(longOutput, 1), Event("short", 2)], Cancel);
+
+        var output = await Derived.GetAsync("timeline", longInput, Cancel);
+        Assert.Equal([longOutput, "short"], output.Select(record => record.Record.Key).Order(StringComparer.Ordinal));
+        Assert.All(output, record => Assert.Equal(longInput, record.InputKey));
+        Assert.Equal([longInput], await Derived.GetStaleInputKeysAsync("timeline", 2, Cancel));
+    }
+
+    [Fact]
     public async Task Replacing_with_the_same_output_is_idempotent()
     {
         DerivedRecord[] output = [Event("e1", 1), Event("e2", 2)];

@@ -8,7 +8,8 @@ namespace Ingestion.Postgres.Storage.Internal;
 /// <summary>Derivers' output: one transaction replaces an input key's whole output and records the deriver version that wrote it.</summary>
 internal sealed class PostgresDerivedStore(PostgresStoreContext context) : IDerivedStore
 {
-    private const string Columns = "deriver, deriver_version, input_key, key, kind, payload, effective_at, derived_at";
+    // Long keys are stored by digest with the full key beside them (see PostgresKey); reads take the full one.
+    private const string Columns = "deriver, deriver_version, coalesce(full_input_key, input_key), coalesce(full_key, key), kind, payload, effective_at, derived_at";
 
     public async ValueTask ReplaceAsync(string deriver, int deriverVersion, string inputKey, IReadOnlyList<DerivedRecord> records, CancellationToken cancellationToken)
     {
@@ -16,6 +17,7 @@ internal sealed class PostgresDerivedStore(PostgresStoreContext context) : IDeri
         ArgumentNullException.ThrowIfNull(inputKey);
         ArgumentNullException.ThrowIfNull(records);
         var keys = new string[records.Count];
+        var fullKeys = new string?[records.Count];
         var kinds = new string[records.Count];
         var payloads = new ReadOnlyMemory<byte>[records.Count];
         var effective = new DateTimeOffset?[records.Count];
@@ -28,7 +30,8 @@ internal sealed class PostgresDerivedStore(PostgresStoreContext context) : IDeri
                 throw new ArgumentException($"Deriver '{deriver}' produced the key '{record.Key}' twice for input '{inputKey}'; derived keys must be unique.", nameof(records));
             }
 
-            keys[index] = PostgresText.Clean(record.Key);
+            keys[index] = PostgresKey.Stored(record.Key);
+            fullKeys[index] = PostgresKey.FullOrNull(record.Key);
             kinds[index] = PostgresText.Clean(record.Kind);
             payloads[index] = record.Payload;
             effective[index] = record.EffectiveAt;
@@ -42,37 +45,40 @@ internal sealed class PostgresDerivedStore(PostgresStoreContext context) : IDeri
 
         var delete = new NpgsqlBatchCommand($"DELETE FROM {s}.derived_records WHERE deriver = $1 AND input_key = $2");
         delete.Parameters.Add(new NpgsqlParameter<string> { TypedValue = deriver });
-        delete.Parameters.Add(new NpgsqlParameter<string> { TypedValue = PostgresText.Clean(inputKey) });
+        delete.Parameters.Add(new NpgsqlParameter<string> { TypedValue = PostgresKey.Stored(inputKey) });
         batch.BatchCommands.Add(delete);
 
         if (records.Count > 0)
         {
             var insert = new NpgsqlBatchCommand(
                 $"""
-                INSERT INTO {s}.derived_records (deriver, input_key, key, kind, payload, effective_at, deriver_version, derived_at)
-                SELECT $1, $2, u.key, u.kind, u.payload, u.effective_at, $3, $4
-                  FROM unnest($5::text[], $6::text[], $7::jsonb[], $8::timestamptz[]) AS u(key, kind, payload, effective_at)
+                INSERT INTO {s}.derived_records (deriver, input_key, key, kind, payload, effective_at, deriver_version, derived_at, full_input_key, full_key)
+                SELECT $1, $2, u.key, u.kind, u.payload, u.effective_at, $3, $4, $9, u.full_key
+                  FROM unnest($5::text[], $6::text[], $7::jsonb[], $8::timestamptz[], $10::text[]) AS u(key, kind, payload, effective_at, full_key)
                 """);
             insert.Parameters.Add(new NpgsqlParameter<string> { TypedValue = deriver });
-            insert.Parameters.Add(new NpgsqlParameter<string> { TypedValue = PostgresText.Clean(inputKey) });
+            insert.Parameters.Add(new NpgsqlParameter<string> { TypedValue = PostgresKey.Stored(inputKey) });
             insert.Parameters.Add(new NpgsqlParameter<int> { TypedValue = deriverVersion });
             insert.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = now });
             insert.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = keys });
             insert.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = kinds });
             insert.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Jsonb, Value = payloads.Select(p => p.ToArray()).ToArray() });
             insert.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.TimestampTz, Value = effective.Select(e => (object?)e ?? DBNull.Value).ToArray() });
+            insert.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Text, Value = (object?)PostgresKey.FullOrNull(inputKey) ?? DBNull.Value });
+            insert.Parameters.Add(new NpgsqlParameter<string?[]> { TypedValue = fullKeys });
             batch.BatchCommands.Add(insert);
         }
 
         var input = new NpgsqlBatchCommand(
             $"""
-            INSERT INTO {s}.derived_inputs (deriver, input_key, deriver_version, derived_at) VALUES ($1, $2, $3, $4)
+            INSERT INTO {s}.derived_inputs (deriver, input_key, deriver_version, derived_at, full_input_key) VALUES ($1, $2, $3, $4, $5)
             ON CONFLICT (deriver, input_key) DO UPDATE SET deriver_version = excluded.deriver_version, derived_at = excluded.derived_at
             """);
         input.Parameters.Add(new NpgsqlParameter<string> { TypedValue = deriver });
-        input.Parameters.Add(new NpgsqlParameter<string> { TypedValue = PostgresText.Clean(inputKey) });
+        input.Parameters.Add(new NpgsqlParameter<string> { TypedValue = PostgresKey.Stored(inputKey) });
         input.Parameters.Add(new NpgsqlParameter<int> { TypedValue = deriverVersion });
         input.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = now });
+        input.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Text, Value = (object?)PostgresKey.FullOrNull(inputKey) ?? DBNull.Value });
         batch.BatchCommands.Add(input);
 
         await batch.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
@@ -89,7 +95,7 @@ internal sealed class PostgresDerivedStore(PostgresStoreContext context) : IDeri
             command =>
             {
                 command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = deriver });
-                command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = PostgresText.Clean(inputKey) });
+                command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = PostgresKey.Stored(inputKey) });
             },
             cancellationToken).ConfigureAwait(false))
         {
@@ -113,7 +119,7 @@ internal sealed class PostgresDerivedStore(PostgresStoreContext context) : IDeri
         ArgumentNullException.ThrowIfNull(deriver);
         await using var connection = await context.OpenAsync(cancellationToken).ConfigureAwait(false);
         await using var command = context.Command(
-            $"SELECT input_key FROM {context.Schema}.derived_inputs WHERE deriver = $1 AND deriver_version < $2 ORDER BY input_key COLLATE \"C\"",
+            $"SELECT coalesce(full_input_key, input_key) FROM {context.Schema}.derived_inputs WHERE deriver = $1 AND deriver_version < $2 ORDER BY input_key COLLATE \"C\"",
             connection);
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = deriver });
         command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = currentVersion });

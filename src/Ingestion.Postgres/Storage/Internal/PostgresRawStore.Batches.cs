@@ -81,7 +81,7 @@ internal sealed partial class PostgresRawStore
         await copy.StartRowAsync(cancellationToken).ConfigureAwait(false);
         await copy.WriteAsync(source, NpgsqlDbType.Text, cancellationToken).ConfigureAwait(false);
         await copy.WriteAsync(stream, NpgsqlDbType.Text, cancellationToken).ConfigureAwait(false);
-        await copy.WriteAsync(PostgresText.Clean(record.Key), NpgsqlDbType.Text, cancellationToken).ConfigureAwait(false);
+        await copy.WriteAsync(PostgresKey.Stored(record.Key), NpgsqlDbType.Text, cancellationToken).ConfigureAwait(false);
         await copy.WriteAsync(hash, NpgsqlDbType.Bytea, cancellationToken).ConfigureAwait(false);
         await copy.WriteAsync(1, NpgsqlDbType.Integer, cancellationToken).ConfigureAwait(false);
         await copy.WriteAsync(1, NpgsqlDbType.Integer, cancellationToken).ConfigureAwait(false);
@@ -118,6 +118,7 @@ internal sealed partial class PostgresRawStore
         }
 
         await copy.WriteAsync(AlgorithmName(record.Hash.Algorithm), NpgsqlDbType.Text, cancellationToken).ConfigureAwait(false);
+        await WriteNullableAsync(copy, PostgresKey.FullOrNull(record.Key), cancellationToken).ConfigureAwait(false);
     }
 
     private static void AddStreamAt(NpgsqlParameterCollection parameters, string source, string stream, DateTimeOffset at, bool withTime = true)
@@ -165,7 +166,7 @@ internal sealed partial class PostgresRawStore
         for (var index = 0; index < order.Length; index++)
         {
             order[index] = index;
-            keys[index] = PostgresText.Clean(records[index].Key);
+            keys[index] = PostgresKey.Stored(records[index].Key);
         }
 
         Array.Sort(keys, order, StringComparer.Ordinal);
@@ -245,7 +246,7 @@ internal sealed partial class PostgresRawStore
 
         public void Add(RawRecordWrite record, VersionPlan plan)
         {
-            _keys.Add(PostgresText.Clean(record.Key));
+            _keys.Add(PostgresKey.Stored(record.Key));
             _hashes.Add(record.Hash.ToArray());
             _partial.Add(record.IsPartial);
             _retryStatus.Add(record.IsPartial ? (record.IsRetryable ? "pending" : "failed") : null);
@@ -284,7 +285,7 @@ internal sealed partial class PostgresRawStore
 
         public void Add(RawRecordWrite record)
         {
-            _keys.Add(PostgresText.Clean(record.Key));
+            _keys.Add(PostgresKey.Stored(record.Key));
             _hashes.Add(record.Hash.ToArray());
             _algorithms.Add(AlgorithmName(record.Hash.Algorithm));
         }

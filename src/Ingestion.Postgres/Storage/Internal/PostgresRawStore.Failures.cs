@@ -66,7 +66,7 @@ internal sealed partial class PostgresRawStore
 
         public void Add(RawRecordWrite record)
         {
-            _keys.Add(Postgres.Internal.PostgresText.Clean(record.Key));
+            _keys.Add(Postgres.Internal.PostgresKey.Stored(record.Key));
             _retryStatus.Add(record.IsRetryable ? "pending" : "failed");
             _retryRequest.Add(Postgres.Internal.PostgresText.CleanOrNull(record.RetryRequest));
         }

@@ -14,7 +14,7 @@ internal sealed partial class PostgresRawStore
         await using var connection = await _context.OpenAsync(cancellationToken).ConfigureAwait(false);
         await using var command = _context.Command(_selectRecordSql + " WHERE r.source = $1 AND r.stream = $2 AND r.key = $3 AND r.is_latest", connection);
         AddStream(command, stream);
-        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = PostgresText.Clean(key) });
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = PostgresKey.Stored(key) });
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         return await reader.ReadAsync(cancellationToken).ConfigureAwait(false) ? ReadRecord(reader, stream) : null;
     }
@@ -25,7 +25,7 @@ internal sealed partial class PostgresRawStore
         return QueryAsync(
             _selectRecordSql + " WHERE r.source = $1 AND r.stream = $2 AND r.key = $3 ORDER BY r.version",
             stream,
-            command => command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = PostgresText.Clean(key) }),
+            command => command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = PostgresKey.Stored(key) }),
             cancellationToken);
     }
 
@@ -83,7 +83,7 @@ internal sealed partial class PostgresRawStore
             $"""
             UPDATE {_context.Schema}.record_keys SET deleted_at = $4, retry_status = 'resolved', next_retry_at = NULL
              WHERE source = $1 AND stream = $2 AND deleted_at IS NULL AND latest_is_partial AND last_seen_at < $3
-            RETURNING key
+            RETURNING coalesce(full_key, key)
             """,
             connection);
         AddStream(command, stream);
@@ -115,7 +115,7 @@ internal sealed partial class PostgresRawStore
         await using var connection = await _context.OpenAsync(cancellationToken).ConfigureAwait(false);
         await using var command = _context.Command(
             $"""
-            SELECT source, stream, key, retry_count, last_retry_at, retry_request, error_message, http_status_code, next_retry_at
+            SELECT source, stream, coalesce(full_key, key), retry_count, last_retry_at, retry_request, error_message, http_status_code, next_retry_at
               FROM {_context.Schema}.record_keys
              WHERE retry_status = 'pending' AND next_retry_at <= $1
              ORDER BY next_retry_at, source COLLATE "C", stream COLLATE "C", key COLLATE "C"
@@ -191,7 +191,7 @@ internal sealed partial class PostgresRawStore
     {
         parameters.Add(new NpgsqlParameter<string> { TypedValue = attempt.Stream.Source });
         parameters.Add(new NpgsqlParameter<string> { TypedValue = attempt.Stream.Stream });
-        parameters.Add(new NpgsqlParameter<string> { TypedValue = PostgresText.Clean(attempt.Key) });
+        parameters.Add(new NpgsqlParameter<string> { TypedValue = PostgresKey.Stored(attempt.Key) });
         parameters.Add(new NpgsqlParameter<int> { TypedValue = attempt.Attempt });
         parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = attempt.AttemptedAt });
         parameters.Add(new NpgsqlParameter<bool> { TypedValue = attempt.Succeeded });
@@ -219,7 +219,7 @@ internal sealed partial class PostgresRawStore
             """,
             connection);
         AddStream(command, stream);
-        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = PostgresText.Clean(key) });
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = PostgresKey.Stored(key) });
         var attempts = new List<RetryAttempt>();
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))

@@ -15,7 +15,7 @@ namespace Ingestion.Postgres.Storage.Internal;
 internal sealed partial class PostgresRawStore : IRawStore
 {
     private const string RecordColumns =
-        "r.key, r.version, r.is_latest, r.payload, r.payload_raw, r.is_json, r.hash, r.fetched_at, r.run_id, r.is_partial, " +
+        "coalesce(k.full_key, r.key), r.version, r.is_latest, r.payload, r.payload_raw, r.is_json, r.hash, r.fetched_at, r.run_id, r.is_partial, " +
         "r.collection_issues::text, r.http_status_code, r.error_message, k.first_seen_at, " +
         "CASE WHEN r.is_latest THEN k.last_verified_at ELSE coalesce(r.superseded_verified_at, r.fetched_at) END, k.deleted_at, r.hash_algorithm";
 
@@ -98,7 +98,7 @@ internal sealed partial class PostgresRawStore : IRawStore
         _copyKeysSql = $"""
             COPY {s}.record_keys (source, stream, key, hash, latest_version, max_version, latest_is_partial, first_seen_at, last_seen_at,
                                   last_verified_at, last_written_at, retry_status, retry_request, next_retry_at, error_message, http_status_code,
-                                  hash_algorithm)
+                                  hash_algorithm, full_key)
             FROM STDIN (FORMAT BINARY)
             """;
         _updateKeysSql = $"""
@@ -207,7 +207,7 @@ internal sealed partial class PostgresRawStore : IRawStore
                 var record = records[ordinal];
                 if (reader.GetBoolean(3))
                 {
-                    (moved ??= []).Add(PostgresText.Clean(record.Key));
+                    (moved ??= []).Add(PostgresKey.Stored(record.Key));
                     continue;
                 }
 
@@ -349,7 +349,7 @@ internal sealed partial class PostgresRawStore : IRawStore
         {
             if (!plan.IsNew && plan.BecomesLatest)
             {
-                supersede.Add(PostgresText.Clean(records[plan.Ordinal].Key));
+                supersede.Add(PostgresKey.Stored(records[plan.Ordinal].Key));
             }
         }
 
@@ -413,7 +413,7 @@ internal sealed partial class PostgresRawStore : IRawStore
                 await copy.StartRowAsync(cancellationToken).ConfigureAwait(false);
                 await copy.WriteAsync(source, NpgsqlDbType.Text, cancellationToken).ConfigureAwait(false);
                 await copy.WriteAsync(stream, NpgsqlDbType.Text, cancellationToken).ConfigureAwait(false);
-                await copy.WriteAsync(PostgresText.Clean(record.Key), NpgsqlDbType.Text, cancellationToken).ConfigureAwait(false);
+                await copy.WriteAsync(PostgresKey.Stored(record.Key), NpgsqlDbType.Text, cancellationToken).ConfigureAwait(false);
                 await copy.WriteAsync(plan.Version, NpgsqlDbType.Integer, cancellationToken).ConfigureAwait(false);
                 await copy.WriteAsync(plan.BecomesLatest, NpgsqlDbType.Boolean, cancellationToken).ConfigureAwait(false);
                 if (inspection.Kind == PayloadKind.Json)
