@@ -98,12 +98,28 @@ public sealed class JibbleFaultTests(ConnectorTestFixture database)
     }
 
     [Fact]
-    public async Task A_malformed_page_is_flagged_and_the_next_run_fetches_it_again()
+    public async Task A_page_malformed_once_is_retried_within_the_run()
     {
-        await using var harness = await JibbleHarness.StartAsync(database, nameof(A_malformed_page_is_flagged_and_the_next_run_fetches_it_again));
-        harness.Simulator.Faults.Add(new FaultRule(Vendor.Jibble, "/v1/TimeEntries", FaultKind.MalformedBody) { Skip = 1 });
+        await using var harness = await JibbleHarness.StartAsync(database, nameof(A_page_malformed_once_is_retried_within_the_run));
+        var rule = harness.Simulator.Faults.Add(new FaultRule(Vendor.Jibble, "/v1/TimeEntries", FaultKind.MalformedBody) { Skip = 1 });
+
+        var reports = await harness.SyncAsync();
+
+        Assert.Equal(1, rule.Fired);
+        var entries = reports.For(JibbleStreams.TimeEntries);
+        Assert.Equal(RunStatus.Succeeded, entries.Status);
+        Assert.Contains(entries.Issues, i => i.Kind == IssueKind.RetrySucceeded);
+        await AssertNothingLostAsync(harness);
+    }
+
+    [Fact]
+    public async Task A_page_malformed_on_every_attempt_is_flagged_and_the_next_run_fetches_it_again()
+    {
+        await using var harness = await JibbleHarness.StartAsync(database, nameof(A_page_malformed_on_every_attempt_is_flagged_and_the_next_run_fetches_it_again));
+        var rule = harness.Simulator.Faults.Add(new FaultRule(Vendor.Jibble, "/v1/TimeEntries", FaultKind.MalformedBody, Times: int.MaxValue) { Skip = 1 });
 
         var first = await harness.SyncAsync();
+        harness.Simulator.Faults.Remove(rule);
 
         var entries = first.For(JibbleStreams.TimeEntries);
         Assert.Equal(RunStatus.Partial, entries.Status);

@@ -84,6 +84,19 @@ internal sealed partial class JobNotifications : IAsyncDisposable
         }
     }
 
+    /// <summary>Stops listening without waiting for the listener to finish.</summary>
+    public void Stop()
+    {
+        try
+        {
+            _stop.Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
+            // Already disposed asynchronously: the listener is stopped.
+        }
+    }
+
     public async ValueTask DisposeAsync()
     {
         await _stop.CancelAsync().ConfigureAwait(false);

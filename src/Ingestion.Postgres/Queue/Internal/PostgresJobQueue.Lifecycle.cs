@@ -49,5 +49,6 @@ internal sealed partial class PostgresJobQueue
 
     public ValueTask DisposeAsync() => _notifications.DisposeAsync();
 
-    public void Dispose() => _notifications.DisposeAsync().AsTask().GetAwaiter().GetResult();
+    // A container disposing synchronously stops the listener without waiting for it: it ends on its own once cancelled.
+    public void Dispose() => _notifications.Stop();
 }

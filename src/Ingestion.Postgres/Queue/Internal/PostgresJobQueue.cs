@@ -343,20 +343,7 @@ internal sealed partial class PostgresJobQueue : IJobQueue, IAsyncDisposable, ID
     }
 
     /// <summary>The delay before the next attempt after <paramref name="attempt"/> failed.</summary>
-    internal TimeSpan Backoff(int attempt)
-    {
-        if (_options.Backoff is { } custom)
-        {
-            return custom(attempt);
-        }
-
-        var exponent = Math.Min(Math.Max(attempt - 1, 0), 30);
-        var delay = Math.Min(_options.BackoffBase.TotalMilliseconds * Math.Pow(2, exponent), _options.MaxBackoff.TotalMilliseconds);
-#pragma warning disable CA5394 // Jitter spreads retries; it needs no cryptographic randomness.
-        var jitter = 1 + ((Random.Shared.NextDouble() * 0.4) - 0.2);
-#pragma warning restore CA5394
-        return TimeSpan.FromMilliseconds(delay * jitter);
-    }
+    internal TimeSpan Backoff(int attempt) => JobBackoff.Delay(attempt, _options.BackoffBase, _options.MaxBackoff, _options.Backoff);
 
     public async ValueTask<bool> ReleaseAsync(long jobId, Guid leaseToken, CancellationToken cancellationToken)
     {

@@ -193,20 +193,7 @@ internal sealed class InMemoryJobQueue(InMemoryStoreOptions options, TimeProvide
     }
 
     /// <summary>The delay before the next attempt after <paramref name="attempt"/> failed.</summary>
-    private TimeSpan Backoff(int attempt)
-    {
-        if (options.JobBackoff is { } custom)
-        {
-            return custom(attempt);
-        }
-
-        var exponent = Math.Min(Math.Max(attempt - 1, 0), 30);
-        var delay = Math.Min(options.BackoffBase.TotalMilliseconds * Math.Pow(2, exponent), options.MaxBackoff.TotalMilliseconds);
-#pragma warning disable CA5394 // Jitter spreads retries; it needs no cryptographic randomness.
-        var jitter = 1 + ((Random.Shared.NextDouble() * 0.4) - 0.2);
-#pragma warning restore CA5394
-        return TimeSpan.FromMilliseconds(delay * jitter);
-    }
+    private TimeSpan Backoff(int attempt) => JobBackoff.Delay(attempt, options.BackoffBase, options.MaxBackoff, options.JobBackoff);
 
     public ValueTask<bool> ReleaseAsync(long jobId, Guid leaseToken, CancellationToken cancellationToken)
     {

@@ -28,7 +28,7 @@ internal enum PayloadKind
 /// <summary>
 /// Decides in C#, before anything is sent, whether PostgreSQL will accept a payload as JSONB, so one bad record never fails
 /// a COPY (and with it the batch). The in-memory store applies the same rules, so it flags exactly the payloads PostgreSQL
-/// would. Errs on the side of storing raw. Compiled into both packages from this one file.
+/// would. Errs on the side of storing raw.
 /// </summary>
 internal static class PayloadInspector
 {

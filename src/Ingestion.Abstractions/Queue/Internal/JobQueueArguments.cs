@@ -2,7 +2,7 @@ namespace Ingestion.Queue.Internal;
 
 /// <summary>
 /// The argument checks every <see cref="IJobQueue"/> makes, so the in-memory and PostgreSQL queues refuse the same requests
-/// with the same messages. Compiled into both packages from this one file.
+/// with the same messages.
 /// </summary>
 internal static class JobQueueArguments
 {

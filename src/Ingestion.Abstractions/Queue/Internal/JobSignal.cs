@@ -2,8 +2,8 @@ namespace Ingestion.Queue.Internal;
 
 /// <summary>
 /// Wakes workers waiting for jobs: a signal wakes every current waiter, or, when nobody waits, the next one to wait, so a
-/// job enqueued just before a wait is not missed. The caller's maximum wait is the polling fallback. Compiled into both
-/// the engine (in-memory queue) and the PostgreSQL package (<c>LISTEN/NOTIFY</c>) from this one file.
+/// job enqueued just before a wait is not missed. The caller's maximum wait is the polling fallback. Used by
+/// the engine's in-memory queue and the PostgreSQL queue (<c>LISTEN/NOTIFY</c>) alike.
 /// </summary>
 internal sealed class JobSignal(TimeProvider time)
 {

@@ -2,8 +2,8 @@ namespace Ingestion.Storage.Internal;
 
 /// <summary>
 /// What every raw store checks in a batch before writing it: keys present and unique, and the issue a payload that cannot be
-/// stored as JSON is flagged with. Compiled into the engine (in-memory store) and the PostgreSQL package from this one file,
-/// so both refuse and flag the same records the same way.
+/// stored as JSON is flagged with. The in-memory and PostgreSQL stores both use it, so both refuse and flag the same records
+/// the same way.
 /// </summary>
 internal static class RawBatchChecks
 {

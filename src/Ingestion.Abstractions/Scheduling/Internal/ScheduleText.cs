@@ -3,8 +3,7 @@ using System.Globalization;
 namespace Ingestion.Scheduling.Internal;
 
 /// <summary>
-/// The texts schedule stores record, shared so every store says the same thing. Compiled into both the engine and
-/// the PostgreSQL store (src/Shared).
+/// The texts schedule stores record, shared so every store says the same thing.
 /// </summary>
 internal static class ScheduleText
 {
