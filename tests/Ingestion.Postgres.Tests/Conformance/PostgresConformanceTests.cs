@@ -1,12 +1,14 @@
 using Ingestion.Conformance;
-using Ingestion.Postgres.Queue.Internal;
-using Ingestion.Postgres.Storage.Internal;
 using Ingestion.Postgres.Tests.Support;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
 
 namespace Ingestion.Postgres.Tests.Conformance;
 
-/// <summary>The PostgreSQL stores over a freshly migrated schema of their own, in the test class's database.</summary>
+/// <summary>
+/// The PostgreSQL stores over a schema of their own in the test class's database, as a host's container resolves them (the
+/// way a store author runs the conformance kit); the stores migrate the schema on first use.
+/// </summary>
 internal static class PostgresStoreSet
 {
     private static int _schemas;
@@ -14,22 +16,10 @@ internal static class PostgresStoreSet
     public static async Task<StoreSet> CreateAsync(PostgresServerFixture server, string owner, FakeTimeProvider time)
     {
         var schema = $"conformance_{Interlocked.Increment(ref _schemas)}";
-        var db = await PostgresTestContext.CreateAsync(await server.GetDatabaseAsync(owner), time, options => options.Schema = schema);
-        var queue = new PostgresJobQueue(db.Context);
-        return new StoreSet
-        {
-            Raw = new PostgresRawStore(db.Context),
-            Derived = new PostgresDerivedStore(db.Context),
-            SyncState = new PostgresSyncStateStore(db.Context),
-            Health = new PostgresHealthStore(db.Context),
-            RunLog = new PostgresRunLog(db.Context),
-            Queue = queue,
-            Cleanup = async () =>
-            {
-                await queue.DisposeAsync();
-                await db.DisposeAsync();
-            },
-        };
+        var connectionString = await server.GetDatabaseAsync(owner);
+        var services = new ServiceCollection().AddSingleton<TimeProvider>(time);
+        services.AddIngestion().UsePostgres(connectionString, options => options.Schema = schema);
+        return StoreSet.FromServices(services.BuildServiceProvider());
     }
 }
 

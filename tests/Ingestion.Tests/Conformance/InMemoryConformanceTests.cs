@@ -1,23 +1,17 @@
 using Ingestion.Conformance;
-using Ingestion.InMemory.Internal;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
 
 namespace Ingestion.Tests.Conformance;
 
+/// <summary>The in-memory stores as a host's container resolves them, the way a store author runs the conformance kit.</summary>
 internal static class InMemoryStoreSet
 {
     public static Task<StoreSet> CreateAsync(FakeTimeProvider time)
     {
-        var stores = new InMemoryStores(new InMemoryStoreOptions(), time);
-        return Task.FromResult(new StoreSet
-        {
-            Raw = stores.Raw,
-            Derived = stores.Derived,
-            SyncState = stores.SyncState,
-            Health = stores.Health,
-            RunLog = stores.RunLog,
-            Queue = stores.Queue,
-        });
+        var services = new ServiceCollection().AddSingleton<TimeProvider>(time);
+        services.AddIngestion().UseInMemoryStores();
+        return Task.FromResult(StoreSet.FromServices(services.BuildServiceProvider()));
     }
 }
 

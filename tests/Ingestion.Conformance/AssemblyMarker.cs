@@ -1,5 +1,0 @@
-namespace Ingestion.Conformance;
-
-internal static class AssemblyMarker
-{
-}
