@@ -9,7 +9,7 @@
 # and fixes applied to a whole solution at once do not all keep their PublicAPI file edits; hence one project at a time
 # and a full listing.) Then the packages are built, which fails if anything is still unrecorded.
 #
-# Usage: eng/update-public-api.sh        then review the PublicAPI.Unshipped.txt diffs and commit them with the change.
+# Usage: eng/update-public-api.sh [project.csproj ...]   (default: every package in src/), then review the PublicAPI.Unshipped.txt diffs and commit them with the change.
 # At a release, move the Unshipped lines into PublicAPI.Shipped.txt (dropping each *REMOVED* line and the line it names).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -25,8 +25,10 @@ restore_shipped() {
 }
 trap restore_shipped EXIT
 
+if [ $# -gt 0 ]; then projects=("$@"); else projects=(src/*/*.csproj); fi
+
 dotnet restore Ingestion.sln --nologo -v q
-for project in src/*/*.csproj; do
+for project in "${projects[@]}"; do
   dir=$(dirname "$project")
   name=$(basename "$dir")
   shipped="$dir/PublicAPI.Shipped.txt"
@@ -52,7 +54,7 @@ for project in src/*/*.csproj; do
 done
 
 echo "Building the packages to check the recorded API"
-for project in src/*/*.csproj; do
+for project in "${projects[@]}"; do
   dotnet build "$project" --no-restore --nologo -v q
 done
 echo "Public API files are up to date; review and commit the PublicAPI.Unshipped.txt changes."

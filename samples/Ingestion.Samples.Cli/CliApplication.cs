@@ -6,7 +6,7 @@ using Spectre.Console;
 namespace Ingestion.Samples.Cli;
 
 /// <summary>
-/// The command tree (<c>backfill</c>, <c>sync</c>, <c>runs</c>, <c>health</c>, <c>retry-partials</c>) and how each outcome maps to an
+/// The command tree (<c>backfill</c>, <c>sync</c>, <c>runs</c>, <c>health</c>, <c>retry-partials</c>, <c>retention</c>) and how each outcome maps to an
 /// exit code (see <see cref="ExitCodes"/>). Arguments are checked before anything connects: a bad one ends with exit code 64 and a
 /// message naming the argument and saying why.
 /// </summary>
@@ -36,6 +36,7 @@ internal sealed partial class CliApplication
         _root.Add(RunsCommand());
         _root.Add(HealthCommand());
         _root.Add(RetryPartialsCommand());
+        _root.Add(RetentionCommand());
     }
 
     /// <summary>The application on the process's console, with configuration from files and the environment.</summary>

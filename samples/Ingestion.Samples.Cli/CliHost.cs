@@ -92,6 +92,11 @@ internal sealed class CliHostFactory(IReadOnlyDictionary<string, string?>? overr
                 ingestion.AddRestSources(section.GetSection("Sources"));
             }
 
+            if (section.GetSection("Retention").Exists())
+            {
+                ingestion.ConfigureRetention(section.GetSection("Retention"));
+            }
+
             ingestion.Services.AddOptions<SyncRunnerOptions>().Bind(section.GetSection("Runner"));
         });
 

@@ -23,6 +23,9 @@ public sealed class StoreSet : IAsyncDisposable
     /// <summary>The job queue.</summary>
     public required IJobQueue Queue { get; init; }
 
+    /// <summary>The store's retention, when it supports one; <see cref="RetentionConformance"/> needs it.</summary>
+    public IStoreRetention? Retention { get; init; }
+
     /// <summary>Releases what the implementation holds (connections, listeners), if anything.</summary>
     public Func<ValueTask>? Cleanup { get; init; }
 
@@ -43,6 +46,7 @@ public sealed class StoreSet : IAsyncDisposable
             Health = services.GetRequiredService<IHealthStore>(),
             RunLog = services.GetRequiredService<IRunLog>(),
             Queue = services.GetRequiredService<IJobQueue>(),
+            Retention = services.GetService<IStoreRetention>(),
             Cleanup = services switch
             {
                 IAsyncDisposable disposable => disposable.DisposeAsync,

@@ -107,6 +107,7 @@ public static class PostgresIngestionBuilderExtensions
         Replace<IScheduleStore>(services, provider => new PostgresScheduleStore(provider.GetRequiredService<PostgresStoreContext>()));
         Replace<ISourceDefinitionStore>(services, provider => new PostgresSourceDefinitionStore(provider.GetRequiredService<PostgresStoreContext>()));
         Replace<IWebhookInbox>(services, provider => new PostgresWebhookInbox(provider.GetRequiredService<PostgresStoreContext>()));
+        Replace<IStoreRetention>(services, provider => new PostgresRetention(provider.GetRequiredService<PostgresStoreContext>()));
         services.TryAddSingleton<PostgresMigrationHostedService>();
 
         // First among hosted services, so workers and schedulers start on a migrated schema (stores also wait for it).

@@ -56,4 +56,7 @@ public static class IngestionJobTypes
 
     /// <summary>Processes one verified webhook delivery from the inbox.</summary>
     public const string Webhook = "ingestion.webhook";
+
+    /// <summary>Removes what the store no longer needs to keep, by the <see cref="RetentionOptions"/> (see <see cref="IStoreRetention"/>).</summary>
+    public const string Retention = "ingestion.retention";
 }

@@ -48,6 +48,7 @@ public static class IngestionServiceCollectionExtensions
         services.AddHttpFetching();
         services.AddIngestionClient();
         services.AddPartialRetry();
+        services.AddRetention();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<Microsoft.Extensions.Hosting.IHostedService, Ingestion.Telemetry.Internal.QueueStatsSampler>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<IngestionStartupCheck>, IngestionStartupValidator>());
         services.AddOptions<IngestionStartupCheck>().ValidateOnStart();

@@ -33,6 +33,7 @@ public static class InMemoryIngestionBuilderExtensions
         services.TryAddSingleton<IRunLog>(provider => provider.GetRequiredService<InMemoryStores>().RunLog);
         services.TryAddSingleton<IDerivedStore>(provider => provider.GetRequiredService<InMemoryStores>().Derived);
         services.TryAddSingleton<IJobQueue>(provider => provider.GetRequiredService<InMemoryStores>().Queue);
+        services.TryAddSingleton<IStoreRetention>(provider => provider.GetRequiredService<InMemoryStores>().Retention);
         return builder;
     }
 }

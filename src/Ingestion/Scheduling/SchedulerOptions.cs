@@ -36,4 +36,10 @@ public sealed class SchedulerOptions
     /// waits at a time. Defaults to 1 hour; <see cref="TimeSpan.Zero"/> turns it off.
     /// </summary>
     public TimeSpan RederiveDueInterval { get; set; } = TimeSpan.FromHours(1);
+
+    /// <summary>
+    /// How often the scheduler queues a retention pass (<see cref="IngestionJobTypes.Retention"/>), which removes what the
+    /// <see cref="RetentionOptions"/> allow. At most one such job waits at a time. Defaults to 1 day; <see cref="TimeSpan.Zero"/> turns it off.
+    /// </summary>
+    public TimeSpan RetentionInterval { get; set; } = TimeSpan.FromDays(1);
 }

@@ -20,6 +20,7 @@ internal static class IngestionTelemetry
     public const string JobStatusTag = "ingestion.job.status";
     public const string ModeTag = "ingestion.mode";
     public const string DeriverTag = "ingestion.deriver";
+    public const string KindTag = "ingestion.kind";
 
     public static readonly ActivitySource ActivitySource = new(Name);
 
@@ -54,6 +55,9 @@ internal static class IngestionTelemetry
 
     /// <summary>Webhook deliveries received, tagged with the source, the outcome (accepted, duplicate, rejected, unknown_source) and the rejection reason.</summary>
     public static readonly Counter<long> WebhookDeliveries = Meter.CreateCounter<long>("ingestion.webhook.deliveries", unit: "{delivery}", description: "Webhook deliveries received, by outcome.");
+
+    /// <summary>Rows removed by retention, by kind (superseded_versions, deleted_keys, runs, retry_log, webhook_inbox).</summary>
+    public static readonly Counter<long> RetentionRemoved = Meter.CreateCounter<long>("ingestion.retention.removed", unit: "{row}", description: "Rows removed by retention, by kind.");
 
     /// <summary>The latest queue statistics sampled by <see cref="Internal.QueueStatsSampler"/>; read by the observable gauges.</summary>
     private static QueueStats? s_queueStats;

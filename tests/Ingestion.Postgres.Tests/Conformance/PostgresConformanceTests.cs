@@ -52,3 +52,8 @@ public sealed class PostgresJobQueueConformanceTests(PostgresServerFixture serve
 {
     protected override Task<StoreSet> CreateAsync(FakeTimeProvider time) => PostgresStoreSet.CreateAsync(server, nameof(PostgresJobQueueConformanceTests), time);
 }
+
+public sealed class PostgresRetentionConformanceTests(PostgresServerFixture server) : RetentionConformance
+{
+    protected override Task<StoreSet> CreateAsync(FakeTimeProvider time) => PostgresStoreSet.CreateAsync(server, nameof(PostgresRetentionConformanceTests), time);
+}

@@ -44,3 +44,8 @@ public sealed class InMemoryJobQueueTests : JobQueueConformance
 {
     protected override Task<StoreSet> CreateAsync(FakeTimeProvider time) => InMemoryStoreSet.CreateAsync(time);
 }
+
+public sealed class InMemoryRetentionTests : RetentionConformance
+{
+    protected override Task<StoreSet> CreateAsync(FakeTimeProvider time) => InMemoryStoreSet.CreateAsync(time);
+}

@@ -17,8 +17,10 @@ public sealed class SchedulerTests
 
     private sealed record Harness(ServiceProvider Provider, ScheduleRunner Runner, IScheduleStore Store, RecordingJobQueue Queue, FakeTimeProvider Time);
 
-    // The partial-retry and due re-derivation triggers are off unless a test asks for them, so the other tests see only their schedules' jobs.
-    private static Harness Create(Action<IIngestionBuilder> configure, FakeTimeProvider? time = null, TimeSpan? partialRetryInterval = null, TimeSpan? rederiveDueInterval = null)
+    // The maintenance triggers (partial retries, due re-derivation, retention) are off unless a test asks for them, so the other
+    // tests see only their schedules' jobs.
+    private static Harness Create(
+        Action<IIngestionBuilder> configure, FakeTimeProvider? time = null, TimeSpan? partialRetryInterval = null, TimeSpan? rederiveDueInterval = null, TimeSpan? retentionInterval = null)
     {
         time ??= new FakeTimeProvider(Utc(2025, 3, 1, 8, 0));
         var queue = new RecordingJobQueue();
@@ -30,6 +32,7 @@ public sealed class SchedulerTests
         {
             options.PartialRetryInterval = partialRetryInterval ?? TimeSpan.Zero;
             options.RederiveDueInterval = rederiveDueInterval ?? TimeSpan.Zero;
+            options.RetentionInterval = retentionInterval ?? TimeSpan.Zero;
         });
         var provider = services.BuildServiceProvider();
         var runner = provider.GetServices<IHostedService>().OfType<ScheduleRunner>().Single();
@@ -69,6 +72,22 @@ public sealed class SchedulerTests
 
         // The first job still waits, so the second enqueue is absorbed by its dedup key: one waits at a time.
         Assert.Single(h.Queue.Enqueued);
+    }
+
+    [Fact]
+    public async Task The_retention_job_is_queued_once_per_interval_with_one_dedup_key()
+    {
+        var h = Create(ingestion => ingestion.AddScheduler(), retentionInterval: TimeSpan.FromDays(1));
+        await using var _ = h.Provider;
+
+        Assert.Equal(Utc(2025, 3, 2, 8, 0), await h.Runner.CheckAsync(Cancel));
+        h.Time.Advance(TimeSpan.FromHours(23));
+        Assert.Equal(Utc(2025, 3, 2, 8, 0), await h.Runner.CheckAsync(Cancel));
+
+        var job = Assert.Single(h.Queue.Enqueued);
+        Assert.Equal((IngestionJobTypes.Retention, IngestionJobTypes.Retention), (job.JobType, job.DedupKey));
+        h.Time.Advance(TimeSpan.FromHours(1));
+        Assert.Equal(Utc(2025, 3, 3, 8, 0), await h.Runner.CheckAsync(Cancel));
     }
 
     [Fact]

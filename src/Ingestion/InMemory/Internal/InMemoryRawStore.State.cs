@@ -95,7 +95,28 @@ internal sealed partial class InMemoryRawStore
 
         public int? HttpStatusCode { get; set; }
 
+        /// <summary>The stored versions in ascending order; retention may have removed old ones, so a version's index is not its number.</summary>
         public List<StoredVersion> Versions { get; } = [];
+
+        /// <summary>The highest version; it is never removed, being the latest or above it.</summary>
+        public int MaxVersion => Versions[^1].Version;
+
+        public StoredVersion Latest
+        {
+            get
+            {
+                // The latest is the last version or close to it: search from the end.
+                for (var index = Versions.Count - 1; index >= 0; index--)
+                {
+                    if (Versions[index].Version == LatestVersion)
+                    {
+                        return Versions[index];
+                    }
+                }
+
+                throw new InvalidOperationException($"The latest version {LatestVersion} is missing.");
+            }
+        }
     }
 
     private sealed class StoredVersion

@@ -123,11 +123,11 @@ internal sealed partial class InMemoryRawStore(InMemoryStoreOptions options, InM
                 }
 
                 // A partial record never hides good data: behind a complete latest version it is kept, not made latest.
-                var version = key.Versions.Count + 1;
+                var version = key.MaxVersion + 1;
                 var becomesLatest = !record.IsPartial || key.LatestIsPartial;
                 if (becomesLatest)
                 {
-                    var previous = key.Versions[key.LatestVersion - 1];
+                    var previous = key.Latest;
                     previous.IsLatest = false;
                     previous.SupersededVerifiedAt = key.LastVerifiedAt;
                     key.Hash = record.Hash;
@@ -179,7 +179,7 @@ internal sealed partial class InMemoryRawStore(InMemoryStoreOptions options, InM
         key.ErrorMessage is not null
         && string.Equals(key.ErrorMessage, record.ErrorMessage, StringComparison.Ordinal)
         && key.HttpStatusCode == record.HttpStatusCode
-        && (key.LatestIsPartial ? key.Hash == record.Hash : key.Versions.Count > key.LatestVersion && key.Versions[^1].Hash == record.Hash);
+        && (key.LatestIsPartial ? key.Hash == record.Hash : key.MaxVersion > key.LatestVersion && key.Versions[^1].Hash == record.Hash);
 
     private static void SetRetryStatus(KeyState key, RawRecordWrite record, DateTimeOffset at)
     {
@@ -228,7 +228,7 @@ internal sealed partial class InMemoryRawStore(InMemoryStoreOptions options, InM
         lock (_gate)
         {
             return ValueTask.FromResult(Keys(stream, create: false) is { } keys && keys.TryGetValue(key, out var state)
-                ? ToRecord(stream, key, state, state.Versions[state.LatestVersion - 1])
+                ? ToRecord(stream, key, state, state.Latest)
                 : null);
         }
     }
@@ -258,7 +258,7 @@ internal sealed partial class InMemoryRawStore(InMemoryStoreOptions options, InM
             {
                 foreach (var (key, state) in keys)
                 {
-                    var version = state.Versions[state.LatestVersion - 1];
+                    var version = state.Latest;
                     if ((includeDeleted || state.DeletedAt is null) && (field is null || Matches(version, field, query!.FieldValue)))
                     {
                         latest.Add(ToRecord(stream, key, state, version));
@@ -303,7 +303,7 @@ internal sealed partial class InMemoryRawStore(InMemoryStoreOptions options, InM
             {
                 foreach (var (key, state) in keys)
                 {
-                    var version = state.Versions[state.LatestVersion - 1];
+                    var version = state.Latest;
                     if (version.FetchedAt > since)
                     {
                         changed.Add(ToRecord(stream, key, state, version));

@@ -63,4 +63,19 @@ internal sealed class InMemoryRunLog : IRunLog
             }
         }
     }
+
+    /// <summary>Removes (or counts) the finished runs that started before <paramref name="before"/>.</summary>
+    public long RemoveFinishedBefore(DateTimeOffset before, bool dryRun)
+    {
+        lock (_gate)
+        {
+            var old = _runs.Where(run => run.Value.CompletedAt is not null && run.Value.StartedAt < before).Select(run => run.Key).ToList();
+            if (!dryRun)
+            {
+                old.ForEach(runId => _runs.Remove(runId));
+            }
+
+            return old.Count;
+        }
+    }
 }

@@ -13,6 +13,7 @@ internal sealed class InMemoryStores
         Raw = new InMemoryRawStore(options, SyncState, RunLog);
         Derived = new InMemoryDerivedStore(time);
         Queue = new InMemoryJobQueue(options, time);
+        Retention = new InMemoryRetention(Raw, RunLog, time);
     }
 
     public InMemoryRawStore Raw { get; }
@@ -26,4 +27,6 @@ internal sealed class InMemoryStores
     public InMemoryDerivedStore Derived { get; }
 
     public InMemoryJobQueue Queue { get; }
+
+    public InMemoryRetention Retention { get; }
 }

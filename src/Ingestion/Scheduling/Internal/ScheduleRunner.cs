@@ -23,8 +23,8 @@ internal sealed partial class ScheduleRunner : BackgroundService
     private readonly ILogger _logger;
     private readonly ConcurrentDictionary<(string Cron, string TimeZone), CronExpression> _parsed = new();
     private bool _registered;
-    private DateTimeOffset? _lastPartialRetry;
-    private DateTimeOffset? _lastRederiveDue;
+    // When this host last queued each maintenance job (partial retries, due re-derivation, retention).
+    private readonly Dictionary<string, DateTimeOffset> _lastMaintenance = new(StringComparer.Ordinal);
 
     public ScheduleRunner(
         IScheduleStore store,
@@ -123,29 +123,9 @@ internal sealed partial class ScheduleRunner : BackgroundService
 
         var now = _time.GetUtcNow();
         DateTimeOffset? earliest = null;
-        if (_options.PartialRetryInterval > TimeSpan.Zero)
-        {
-            if (_lastPartialRetry is not { } last || now - last >= _options.PartialRetryInterval)
-            {
-                // The dedup key keeps one retry job waiting at most, however many hosts run the scheduler.
-                await _queue.EnqueueAsync(new JobRequest { JobType = IngestionJobTypes.RetryPartials, DedupKey = IngestionJobTypes.RetryPartials }, cancellationToken).ConfigureAwait(false);
-                _lastPartialRetry = now;
-            }
-
-            earliest = _lastPartialRetry + _options.PartialRetryInterval;
-        }
-
-        if (_options.RederiveDueInterval > TimeSpan.Zero)
-        {
-            if (_lastRederiveDue is not { } last || now - last >= _options.RederiveDueInterval)
-            {
-                await _queue.EnqueueAsync(new JobRequest { JobType = IngestionJobTypes.RederiveDue, DedupKey = IngestionJobTypes.RederiveDue }, cancellationToken).ConfigureAwait(false);
-                _lastRederiveDue = now;
-            }
-
-            var next = _lastRederiveDue + _options.RederiveDueInterval;
-            earliest = earliest is { } e && e < next ? e : next;
-        }
+        earliest = await QueueMaintenanceAsync(IngestionJobTypes.RetryPartials, _options.PartialRetryInterval, now, earliest, cancellationToken).ConfigureAwait(false);
+        earliest = await QueueMaintenanceAsync(IngestionJobTypes.RederiveDue, _options.RederiveDueInterval, now, earliest, cancellationToken).ConfigureAwait(false);
+        earliest = await QueueMaintenanceAsync(IngestionJobTypes.Retention, _options.RetentionInterval, now, earliest, cancellationToken).ConfigureAwait(false);
 
         foreach (var schedule in await _store.GetAllAsync(cancellationToken).ConfigureAwait(false))
         {
@@ -219,6 +199,26 @@ internal sealed partial class ScheduleRunner : BackgroundService
     /// <summary>The dedup key of the job a schedule's slot enqueues.</summary>
     internal static string DedupKey(string schedule, DateTimeOffset due) =>
         string.Concat("schedule:", schedule, "@", due.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", System.Globalization.CultureInfo.InvariantCulture));
+
+    // Queues a maintenance job when its interval has passed on this host; the dedup key keeps at most one waiting, however many
+    // hosts run the scheduler. Returns the earlier of earliest and this job's next time (interval zero: off).
+    private async Task<DateTimeOffset?> QueueMaintenanceAsync(
+        string jobType, TimeSpan interval, DateTimeOffset now, DateTimeOffset? earliest, CancellationToken cancellationToken)
+    {
+        if (interval <= TimeSpan.Zero)
+        {
+            return earliest;
+        }
+
+        if (!_lastMaintenance.TryGetValue(jobType, out var last) || now - last >= interval)
+        {
+            await _queue.EnqueueAsync(new JobRequest { JobType = jobType, DedupKey = jobType }, cancellationToken).ConfigureAwait(false);
+            _lastMaintenance[jobType] = last = now;
+        }
+
+        var next = last + interval;
+        return earliest is { } e && e < next ? e : next;
+    }
 
     private async Task RegisterAsync(CancellationToken cancellationToken)
     {

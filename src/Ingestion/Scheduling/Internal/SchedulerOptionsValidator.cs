@@ -14,6 +14,11 @@ internal sealed class SchedulerOptionsValidator(IEnumerable<ScheduleRegistration
             failures.Add($"Scheduler:RederiveDueInterval must not be negative (was {options.RederiveDueInterval}); use 00:00:00 to turn it off.");
         }
 
+        if (options.RetentionInterval < TimeSpan.Zero)
+        {
+            failures.Add($"Scheduler:RetentionInterval must not be negative (was {options.RetentionInterval}); use 00:00:00 to turn it off.");
+        }
+
         if (options.PartialRetryInterval < TimeSpan.Zero)
         {
             failures.Add($"Scheduler:PartialRetryInterval must not be negative (was {options.PartialRetryInterval}); use 00:00:00 to turn it off.");
