@@ -104,4 +104,22 @@ public sealed class EndToEndTests(PostgresFixture postgres)
         Assert.True(retry.ExitCode is ExitCodes.Ok or ExitCodes.CompletedWithIssues, retry.ToString());
         Assert.Matches(@"shop/flaky\s*│\s*1\s*│", retry.Output);
     }
+
+    [Fact]
+    public async Task Retention_with_dry_run_counts_what_its_rules_would_remove_and_removes_nothing()
+    {
+        await using var api = await FakeShopApi.StartAsync();
+        var configuration = api.Configuration(await postgres.CreateDatabaseAsync("cli_retention"));
+        var sync = await CliRunner.RunAsync(configuration, "sync", "--source", "shop");
+        Assert.True(sync.ExitCode == ExitCodes.Ok, sync.ToString());
+
+        var dry = await CliRunner.RunAsync(configuration, "retention", "--dry-run");
+
+        Assert.True(dry.ExitCode == ExitCodes.Ok, dry.ToString());
+        Assert.Contains("Retention, dry run: would remove", dry.Output, StringComparison.Ordinal);
+        Assert.Matches(@"Superseded raw versions\s*│\s*0", dry.Output);
+        Assert.Matches(@"Runs\s*│\s*0", dry.Output);
+        var runs = await CliRunner.RunAsync(configuration, "runs", "--source", "shop");
+        Assert.Contains("shop/products", runs.Output, StringComparison.Ordinal);
+    }
 }

@@ -70,4 +70,41 @@ public sealed class PostgresWebhookInboxTests(PostgresServerFixture server)
         await inbox.MarkProcessedAsync(entry.Id, time.GetUtcNow(), null, Cancel);
         Assert.Equal(time.GetUtcNow(), (await inbox.GetAsync(entry.Id, Cancel))!.ProcessedAt);
     }
+
+    [Fact]
+    public async Task Retention_removes_processed_deliveries_older_than_its_rule_and_keeps_unprocessed_and_recent_ones()
+    {
+        var connectionString = await server.GetDatabaseAsync(nameof(PostgresWebhookInboxTests));
+        var t0 = new DateTimeOffset(2025, 6, 1, 12, 0, 0, TimeSpan.Zero);
+        var time = new FakeTimeProvider(t0);
+        var services = new ServiceCollection();
+        services.AddSingleton<TimeProvider>(time);
+        services.AddIngestion(ingestion => ingestion.UsePostgres(connectionString, o => o.Schema = "webhook_retention"));
+        await using var provider = services.BuildServiceProvider();
+        var inbox = provider.GetRequiredService<IWebhookInbox>();
+        async Task<long> AddAsync(string id, DateTimeOffset receivedAt, bool processed)
+        {
+            var added = await inbox.AddAsync(new WebhookInboxWrite { Source = "shop", DeliveryId = id, Body = "{}"u8.ToArray(), SignatureValid = true, ReceivedAt = receivedAt }, Cancel);
+            if (processed)
+            {
+                await inbox.MarkProcessedAsync(added.Entry.Id, receivedAt.AddMinutes(1), error: null, Cancel);
+            }
+
+            return added.Entry.Id;
+        }
+
+        var old = await AddAsync("old", t0, processed: true);
+        var waiting = await AddAsync("waiting", t0, processed: false);
+        var recent = await AddAsync("recent", t0.AddDays(50), processed: true);
+        time.Advance(TimeSpan.FromDays(60));
+        var options = new RetentionOptions { WebhookInboxMaxAge = TimeSpan.FromDays(30), BatchSize = 1 };
+
+        var dry = await provider.GetRequiredService<IStoreRetention>().ApplyRetentionAsync(options, dryRun: true, Cancel);
+        var removed = await provider.GetRequiredService<IStoreRetention>().ApplyRetentionAsync(options, dryRun: false, Cancel);
+
+        Assert.Equal((1L, 1L), (dry.WebhookDeliveries, removed.WebhookDeliveries));
+        Assert.Null(await inbox.GetAsync(old, Cancel));
+        Assert.NotNull(await inbox.GetAsync(waiting, Cancel));
+        Assert.NotNull(await inbox.GetAsync(recent, Cancel));
+    }
 }
