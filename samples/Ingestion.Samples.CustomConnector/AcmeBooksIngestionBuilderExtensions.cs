@@ -1,8 +1,6 @@
 using Acme.Books.Ingestion;
 using Acme.Books.Ingestion.Internal;
 using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Options;
 
 namespace Ingestion;
 
@@ -26,44 +24,24 @@ public static class AcmeBooksIngestionBuilderExtensions
     /// <param name="name">The source name, unique within the host.</param>
     /// <param name="configuration">The account's configuration section.</param>
     /// <returns>The same builder.</returns>
-    public static IIngestionBuilder AddAcmeBooks(this IIngestionBuilder builder, string name, IConfiguration configuration)
-    {
-        ArgumentNullException.ThrowIfNull(builder);
-        ArgumentException.ThrowIfNullOrWhiteSpace(name);
-        ArgumentNullException.ThrowIfNull(configuration);
-        builder.Services.AddOptions<AcmeBooksOptions>(name).Bind(configuration);
-        var prefix = configuration is IConfigurationSection section ? section.Path + ":" : string.Empty;
-        return builder.AddAcmeBooksCore(name, prefix);
-    }
+    public static IIngestionBuilder AddAcmeBooks(this IIngestionBuilder builder, string name, IConfiguration configuration) =>
+        builder.AddConnector(name, configuration, Connector);
 
     /// <summary>Registers an Acme Books account as the source <paramref name="name"/>, with options set in code and validated when the host starts.</summary>
     /// <param name="builder">The ingestion builder.</param>
     /// <param name="name">The source name, unique within the host.</param>
     /// <param name="configure">Sets the options.</param>
     /// <returns>The same builder.</returns>
-    public static IIngestionBuilder AddAcmeBooks(this IIngestionBuilder builder, string name, Action<AcmeBooksOptions> configure)
+    public static IIngestionBuilder AddAcmeBooks(this IIngestionBuilder builder, string name, Action<AcmeBooksOptions> configure) =>
+        builder.AddConnector(name, configure, Connector);
+
+    // Everything the library needs to register an account: how to build its source, check its options, and what else it adds.
+    // AddConnector gives every account named options, strict binding (a misspelt key stops the host), validation at start-up
+    // and idempotent registration.
+    private static readonly Connector<AcmeBooksOptions> Connector = new()
     {
-        ArgumentNullException.ThrowIfNull(builder);
-        ArgumentException.ThrowIfNullOrWhiteSpace(name);
-        ArgumentNullException.ThrowIfNull(configure);
-        builder.Services.AddOptions<AcmeBooksOptions>(name).Configure(configure);
-        return builder.AddAcmeBooksCore(name, string.Empty);
-    }
-
-    private static IIngestionBuilder AddAcmeBooksCore(this IIngestionBuilder builder, string name, string keyPrefix)
-    {
-        var services = builder.Services;
-
-        // Bad options stop the host at start-up, not at the first sync.
-        services.AddOptions<AcmeBooksOptions>(name).ValidateOnStart();
-        services.AddSingleton<IValidateOptions<AcmeBooksOptions>>(new AcmeBooksOptionsValidator(name, keyPrefix));
-        builder.AddDeriver(new BookRatingsDeriver(name));
-
-        // The definition is built once, when the engine starts, from the validated options of this account.
-        return builder.AddSource(name, provider =>
-        {
-            var options = provider.GetRequiredService<IOptionsMonitor<AcmeBooksOptions>>().Get(name);
-            return AcmeBooksSource.Build(name, options);
-        });
-    }
+        BuildSource = (name, options, _) => AcmeBooksSource.Build(name, options),
+        CreateValidator = (name, keyPrefix) => new AcmeBooksOptionsValidator(name, keyPrefix),
+        AddAccountParts = (builder, name) => builder.AddDeriver(new BookRatingsDeriver(name)),
+    };
 }
