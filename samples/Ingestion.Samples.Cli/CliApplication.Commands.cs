@@ -342,7 +342,7 @@ internal sealed partial class CliApplication
             async host =>
             {
                 var time = host.Services.GetRequiredService<TimeProvider>();
-                var candidates = await host.Services.GetRequiredService<IRawStore>()
+                var candidates = await host.Services.GetRequiredService<IRetryLog>()
                     .GetRecordsNeedingRetryAsync(time.GetUtcNow(), parse.GetValue(limit), cancellationToken).ConfigureAwait(false);
                 if (candidates.Count == 0)
                 {

@@ -34,14 +34,14 @@ public abstract partial class RawStoreConformance
         Assert.Equal([(1, false), (2, true)], history.Select(version => (version.Version, version.IsPartial)));
         var latest = await Raw.GetLatestAsync(Items, "a", Cancel);
         Assert.Equal((1, false), (latest!.Version, latest.IsPartial));
-        Assert.Single(await Raw.GetRecordsNeedingRetryAsync(T0.AddHours(2), 10, Cancel));
+        Assert.Single(await Stores.RetryLog.GetRecordsNeedingRetryAsync(T0.AddHours(2), 10, Cancel));
     }
 
     [Fact]
     public async Task A_repeated_failure_keeps_the_retry_schedule_it_already_has()
     {
         await Raw.WriteBatchAsync(Batch(Items, T0, Partial("a", 503)), Cancel);
-        await Raw.RecordRetryAttemptAsync(new RetryAttempt
+        await Stores.RetryLog.RecordRetryAttemptAsync(new RetryAttempt
         {
             Stream = Items, Key = "a", Attempt = 1, AttemptedAt = T0.AddMinutes(1), Succeeded = false,
             HttpStatusCode = 503, ErrorMessage = "HTTP 503 fetching a", NextRetryAt = T0.AddMinutes(30),
@@ -50,8 +50,8 @@ public abstract partial class RawStoreConformance
         await Raw.WriteBatchAsync(Batch(Items, T0.AddMinutes(5), Partial("a", 503)), Cancel);
 
         Assert.Single(await ToListAsync(Raw.GetHistoryAsync(Items, "a", Cancel)));
-        Assert.Empty(await Raw.GetRecordsNeedingRetryAsync(T0.AddMinutes(29), 10, Cancel));
-        var due = Assert.Single(await Raw.GetRecordsNeedingRetryAsync(T0.AddMinutes(30), 10, Cancel));
+        Assert.Empty(await Stores.RetryLog.GetRecordsNeedingRetryAsync(T0.AddMinutes(29), 10, Cancel));
+        var due = Assert.Single(await Stores.RetryLog.GetRecordsNeedingRetryAsync(T0.AddMinutes(30), 10, Cancel));
         Assert.Equal(1, due.RetryCount);
     }
 
@@ -68,7 +68,7 @@ public abstract partial class RawStoreConformance
 
         Assert.Equal(["page:/items?page=2"], resolved);
         Assert.Equal(0, deleted);
-        Assert.Empty(await Raw.GetRecordsNeedingRetryAsync(T0.AddDays(1), 10, Cancel));
+        Assert.Empty(await Stores.RetryLog.GetRecordsNeedingRetryAsync(T0.AddDays(1), 10, Cancel));
         Assert.Equal(2L, await Raw.CountLatestAsync(Items, Cancel));
         Assert.Equal(["a", "b"], (await ToListAsync(Raw.QueryLatestAsync(Items, null, Cancel))).Select(record => record.Key));
 

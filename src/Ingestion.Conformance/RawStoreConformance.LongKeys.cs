@@ -19,15 +19,15 @@ public abstract partial class RawStoreConformance
         Assert.True(latest.IsPartial);
         Assert.Contains(HugeKey, (await ToListAsync(Raw.QueryLatestAsync(Items, new RawRecordQuery { IncludeDeleted = true }, Cancel))).Select(record => record.Key));
 
-        var candidate = Assert.Single(await Raw.GetRecordsNeedingRetryAsync(T0, 10, Cancel));
+        var candidate = Assert.Single(await Stores.RetryLog.GetRecordsNeedingRetryAsync(T0, 10, Cancel));
         Assert.Equal(HugeKey, candidate.Key);
-        await Raw.RecordRetryAttemptAsync(new RetryAttempt
+        await Stores.RetryLog.RecordRetryAttemptAsync(new RetryAttempt
         {
             Stream = Items, Key = HugeKey, Attempt = 1, AttemptedAt = T0.AddMinutes(1), Succeeded = false,
             HttpStatusCode = 414, ErrorMessage = "HTTP 414", NextRetryAt = T0.AddMinutes(10),
         }, Cancel);
-        Assert.Equal(1, Assert.Single(await Raw.GetRetryLogAsync(Items, HugeKey, Cancel)).Attempt);
-        Assert.Equal(1, Assert.Single(await Raw.GetRecordsNeedingRetryAsync(T0.AddMinutes(10), 10, Cancel)).RetryCount);
+        Assert.Equal(1, Assert.Single(await Stores.RetryLog.GetRetryLogAsync(Items, HugeKey, Cancel)).Attempt);
+        Assert.Equal(1, Assert.Single(await Stores.RetryLog.GetRecordsNeedingRetryAsync(T0.AddMinutes(10), 10, Cancel)).RetryCount);
 
         // The retry fetched it: a complete version replaces the partial one, and the same content again is unchanged.
         var fetched = await Raw.WriteBatchAsync(Batch(Items, T0.AddMinutes(11), Record(HugeKey, """{"v":2}""")), Cancel);

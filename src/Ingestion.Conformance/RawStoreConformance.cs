@@ -155,7 +155,7 @@ public abstract partial class RawStoreConformance : StoreConformance
         Assert.Contains(kept.Issues, issue => issue.Kind == IssueKind.Transient && issue.HttpStatusCode == 503);
         Assert.Equal(1L, await Raw.CountLatestAsync(Items, Cancel));
 
-        var candidate = Assert.Single(await Raw.GetRecordsNeedingRetryAsync(T0.AddHours(1), 10, Cancel));
+        var candidate = Assert.Single(await Stores.RetryLog.GetRecordsNeedingRetryAsync(T0.AddHours(1), 10, Cancel));
         Assert.Equal((Items, "a", 0, 503), (candidate.Stream, candidate.Key, candidate.RetryCount, candidate.HttpStatusCode));
         Assert.Equal("""{"path":"/items/a"}""", candidate.RetryRequest);
         Assert.Equal("HTTP 503 fetching a", candidate.ErrorMessage);
@@ -171,7 +171,7 @@ public abstract partial class RawStoreConformance : StoreConformance
         Assert.NotNull(latest);
         Assert.Equal((1, true, true), (latest.Version, latest.IsLatest, latest.IsPartial));
         Assert.Equal(0L, await Raw.CountLatestAsync(Items, Cancel));
-        Assert.Single(await Raw.GetRecordsNeedingRetryAsync(T0, 10, Cancel));
+        Assert.Single(await Stores.RetryLog.GetRecordsNeedingRetryAsync(T0, 10, Cancel));
 
         var second = await Raw.WriteBatchAsync(Batch(Items, T0.AddHours(1), Record("a", """{"v":1}""")), Cancel);
         Assert.Equal(1, second.New + second.Changed);
@@ -180,7 +180,7 @@ public abstract partial class RawStoreConformance : StoreConformance
         Assert.NotNull(latest);
         Assert.Equal((2, false), (latest.Version, latest.IsPartial));
         Assert.Equal(1L, await Raw.CountLatestAsync(Items, Cancel));
-        Assert.Empty(await Raw.GetRecordsNeedingRetryAsync(T0.AddDays(1), 10, Cancel));
+        Assert.Empty(await Stores.RetryLog.GetRecordsNeedingRetryAsync(T0.AddDays(1), 10, Cancel));
     }
 
     [Fact]
@@ -188,55 +188,55 @@ public abstract partial class RawStoreConformance : StoreConformance
     {
         await Raw.WriteBatchAsync(Batch(Items, T0, Record("a", """{"v":1}""")), Cancel);
         await Raw.WriteBatchAsync(Batch(Items, T0.AddHours(1), Partial("a")), Cancel);
-        Assert.Single(await Raw.GetRecordsNeedingRetryAsync(T0.AddHours(1), 10, Cancel));
+        Assert.Single(await Stores.RetryLog.GetRecordsNeedingRetryAsync(T0.AddHours(1), 10, Cancel));
 
         var result = await Raw.WriteBatchAsync(Batch(Items, T0.AddHours(2), Record("a", """{"v":1}""")), Cancel);
 
         Assert.Equal(1, result.Unchanged);
-        Assert.Empty(await Raw.GetRecordsNeedingRetryAsync(T0.AddDays(1), 10, Cancel));
+        Assert.Empty(await Stores.RetryLog.GetRecordsNeedingRetryAsync(T0.AddDays(1), 10, Cancel));
     }
 
     [Fact]
     public async Task Retry_candidates_follow_the_backoff_of_the_retry_log_until_success()
     {
         await Raw.WriteBatchAsync(Batch(Items, T0, Partial("a", 503), Partial("forbidden", 403, retryable: false)), Cancel);
-        var due = await Raw.GetRecordsNeedingRetryAsync(T0, 10, Cancel);
+        var due = await Stores.RetryLog.GetRecordsNeedingRetryAsync(T0, 10, Cancel);
         Assert.Equal(["a"], due.Select(candidate => candidate.Key));
 
-        await Raw.RecordRetryAttemptAsync(new RetryAttempt
+        await Stores.RetryLog.RecordRetryAttemptAsync(new RetryAttempt
         {
             Stream = Items, Key = "a", Attempt = 1, AttemptedAt = T0.AddMinutes(1), Succeeded = false,
             HttpStatusCode = 502, ErrorMessage = "HTTP 502", NextRetryAt = T0.AddMinutes(10),
         }, Cancel);
-        Assert.Empty(await Raw.GetRecordsNeedingRetryAsync(T0.AddMinutes(9), 10, Cancel));
-        var again = Assert.Single(await Raw.GetRecordsNeedingRetryAsync(T0.AddMinutes(10), 10, Cancel));
+        Assert.Empty(await Stores.RetryLog.GetRecordsNeedingRetryAsync(T0.AddMinutes(9), 10, Cancel));
+        var again = Assert.Single(await Stores.RetryLog.GetRecordsNeedingRetryAsync(T0.AddMinutes(10), 10, Cancel));
         Assert.Equal((1, T0.AddMinutes(1), 502, "HTTP 502"), (again.RetryCount, again.LastRetryAt, again.HttpStatusCode, again.ErrorMessage));
 
-        await Raw.RecordRetryAttemptAsync(new RetryAttempt
+        await Stores.RetryLog.RecordRetryAttemptAsync(new RetryAttempt
         {
             Stream = Items, Key = "a", Attempt = 2, AttemptedAt = T0.AddMinutes(11), Succeeded = true,
         }, Cancel);
-        Assert.Empty(await Raw.GetRecordsNeedingRetryAsync(T0.AddDays(30), 10, Cancel));
+        Assert.Empty(await Stores.RetryLog.GetRecordsNeedingRetryAsync(T0.AddDays(30), 10, Cancel));
 
-        var log = await Raw.GetRetryLogAsync(Items, "a", Cancel);
+        var log = await Stores.RetryLog.GetRetryLogAsync(Items, "a", Cancel);
         Assert.Equal([1, 2], log.Select(attempt => attempt.Attempt));
         Assert.Equal([false, true], log.Select(attempt => attempt.Succeeded));
         Assert.Equal((502, "HTTP 502", T0.AddMinutes(10)), (log[0].HttpStatusCode, log[0].ErrorMessage, log[0].NextRetryAt));
         Assert.Equal(T0.AddMinutes(11), log[1].AttemptedAt);
-        Assert.Empty(await Raw.GetRetryLogAsync(Items, "forbidden", Cancel));
+        Assert.Empty(await Stores.RetryLog.GetRetryLogAsync(Items, "forbidden", Cancel));
     }
 
     [Fact]
     public async Task A_key_given_up_on_is_no_longer_a_retry_candidate()
     {
         await Raw.WriteBatchAsync(Batch(Items, T0, Partial("a")), Cancel);
-        await Raw.RecordRetryAttemptAsync(new RetryAttempt
+        await Stores.RetryLog.RecordRetryAttemptAsync(new RetryAttempt
         {
             Stream = Items, Key = "a", Attempt = 1, AttemptedAt = T0.AddMinutes(1), Succeeded = false, ErrorMessage = "HTTP 503", GaveUp = true,
         }, Cancel);
 
-        Assert.Empty(await Raw.GetRecordsNeedingRetryAsync(T0.AddDays(30), 10, Cancel));
-        Assert.True(Assert.Single(await Raw.GetRetryLogAsync(Items, "a", Cancel)).GaveUp);
+        Assert.Empty(await Stores.RetryLog.GetRecordsNeedingRetryAsync(T0.AddDays(30), 10, Cancel));
+        Assert.True(Assert.Single(await Stores.RetryLog.GetRetryLogAsync(Items, "a", Cancel)).GaveUp);
     }
 
     [Fact]
@@ -246,12 +246,12 @@ public abstract partial class RawStoreConformance : StoreConformance
         await Raw.WriteBatchAsync(Batch(Other, T0, Partial("early")), Cancel);
         await Raw.WriteBatchAsync(Batch(Items, T0.AddMinutes(1), Partial("middle")), Cancel);
 
-        var all = await Raw.GetRecordsNeedingRetryAsync(T0.AddHours(1), 10, Cancel);
+        var all = await Stores.RetryLog.GetRecordsNeedingRetryAsync(T0.AddHours(1), 10, Cancel);
         Assert.Equal(["early", "middle", "late"], all.Select(candidate => candidate.Key));
         Assert.Equal(Other, all[0].Stream);
-        var two = await Raw.GetRecordsNeedingRetryAsync(T0.AddHours(1), 2, Cancel);
+        var two = await Stores.RetryLog.GetRecordsNeedingRetryAsync(T0.AddHours(1), 2, Cancel);
         Assert.Equal(["early", "middle"], two.Select(candidate => candidate.Key));
-        Assert.Equal(["early"], (await Raw.GetRecordsNeedingRetryAsync(T0.AddSeconds(30), 10, Cancel)).Select(candidate => candidate.Key));
+        Assert.Equal(["early"], (await Stores.RetryLog.GetRecordsNeedingRetryAsync(T0.AddSeconds(30), 10, Cancel)).Select(candidate => candidate.Key));
     }
 
     [Fact]

@@ -107,7 +107,7 @@ public abstract class RetentionConformance : StoreConformance
     {
         await Stores.Raw.WriteBatchAsync(Batch(Items, T0, Record("old", """{"v":1}"""), Record("recent", """{"v":1}"""), Record("kept", """{"v":1}""")), Cancel);
         await Stores.Raw.WriteBatchAsync(Batch(Items, T0.AddDays(1), Record("old", """{"v":2}"""), Record("recent", """{"v":1}"""), Record("kept", """{"v":1}""")), Cancel);
-        await Stores.Raw.RecordRetryAttemptAsync(new RetryAttempt { Stream = Items, Key = "old", Attempt = 1, AttemptedAt = T0.AddDays(1), Succeeded = true }, Cancel);
+        await Stores.RetryLog.RecordRetryAttemptAsync(new RetryAttempt { Stream = Items, Key = "old", Attempt = 1, AttemptedAt = T0.AddDays(1), Succeeded = true }, Cancel);
         await Stores.Raw.WriteBatchAsync(Batch(Items, T0.AddDays(2), Record("recent", """{"v":1}"""), Record("kept", """{"v":1}""")), Cancel);
         Assert.Equal(1, await Stores.Raw.MarkMissingDeletedAsync(Items, T0.AddDays(2), T0.AddDays(2), Cancel));
         await Stores.Raw.WriteBatchAsync(Batch(Items, T0.AddDays(50), Record("kept", """{"v":1}""")), Cancel);
@@ -125,7 +125,7 @@ public abstract class RetentionConformance : StoreConformance
         Assert.Equal(1, result.DeletedKeys);
         Assert.Null(await Stores.Raw.GetLatestAsync(Items, "old", Cancel));
         Assert.Empty(await ToListAsync(Stores.Raw.GetHistoryAsync(Items, "old", Cancel)));
-        Assert.Empty(await Stores.Raw.GetRetryLogAsync(Items, "old", Cancel));
+        Assert.Empty(await Stores.RetryLog.GetRetryLogAsync(Items, "old", Cancel));
         Assert.NotNull((await Stores.Raw.GetLatestAsync(Items, "recent", Cancel))!.DeletedAt);
         Assert.Null((await Stores.Raw.GetLatestAsync(Items, "kept", Cancel))!.DeletedAt);
     }
@@ -151,8 +151,8 @@ public abstract class RetentionConformance : StoreConformance
         }
 
         await Stores.Raw.WriteBatchAsync(Batch(Items, T0, Partial("a")), Cancel);
-        await Stores.Raw.RecordRetryAttemptAsync(new RetryAttempt { Stream = Items, Key = "a", Attempt = 1, AttemptedAt = T0, Succeeded = false, NextRetryAt = T0.AddDays(1) }, Cancel);
-        await Stores.Raw.RecordRetryAttemptAsync(new RetryAttempt { Stream = Items, Key = "a", Attempt = 2, AttemptedAt = T0.AddDays(80), Succeeded = false, NextRetryAt = T0.AddDays(81) }, Cancel);
+        await Stores.RetryLog.RecordRetryAttemptAsync(new RetryAttempt { Stream = Items, Key = "a", Attempt = 1, AttemptedAt = T0, Succeeded = false, NextRetryAt = T0.AddDays(1) }, Cancel);
+        await Stores.RetryLog.RecordRetryAttemptAsync(new RetryAttempt { Stream = Items, Key = "a", Attempt = 2, AttemptedAt = T0.AddDays(80), Succeeded = false, NextRetryAt = T0.AddDays(81) }, Cancel);
         Time.Advance(TimeSpan.FromDays(90));
         var options = Nothing();
         options.RunLogMaxAge = TimeSpan.FromDays(30);
@@ -164,7 +164,7 @@ public abstract class RetentionConformance : StoreConformance
         Assert.Null(await Stores.RunLog.GetAsync(old.RunId, Cancel));
         Assert.NotNull(await Stores.RunLog.GetAsync(stuck.RunId, Cancel));
         Assert.NotNull(await Stores.RunLog.GetAsync(recent.RunId, Cancel));
-        Assert.Equal([2], (await Stores.Raw.GetRetryLogAsync(Items, "a", Cancel)).Select(attempt => attempt.Attempt));
+        Assert.Equal([2], (await Stores.RetryLog.GetRetryLogAsync(Items, "a", Cancel)).Select(attempt => attempt.Attempt));
         Assert.NotNull(await Stores.Raw.GetLatestAsync(Items, "a", Cancel));
     }
 }

@@ -8,6 +8,9 @@ public sealed class StoreSet : IAsyncDisposable
     /// <summary>The raw store.</summary>
     public required IRawStore Raw { get; init; }
 
+    /// <summary>The retry log of <see cref="Raw"/>'s partial records (often the same object).</summary>
+    public required IRetryLog RetryLog { get; init; }
+
     /// <summary>The derived store.</summary>
     public required IDerivedStore Derived { get; init; }
 
@@ -41,6 +44,7 @@ public sealed class StoreSet : IAsyncDisposable
         return new StoreSet
         {
             Raw = services.GetRequiredService<IRawStore>(),
+            RetryLog = services.GetRequiredService<IRetryLog>(),
             Derived = services.GetRequiredService<IDerivedStore>(),
             SyncState = services.GetRequiredService<ISyncStateStore>(),
             Health = services.GetRequiredService<IHealthStore>(),

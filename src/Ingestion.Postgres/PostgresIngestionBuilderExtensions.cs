@@ -98,7 +98,10 @@ public static class PostgresIngestionBuilderExtensions
             provider.GetService<ILoggerFactory>(),
             ownsDataSource));
 
-        Replace<IRawStore>(services, provider => new PostgresRawStore(provider.GetRequiredService<PostgresStoreContext>()));
+        services.RemoveAll<PostgresRawStore>();
+        services.AddSingleton(provider => new PostgresRawStore(provider.GetRequiredService<PostgresStoreContext>()));
+        Replace<IRawStore>(services, provider => provider.GetRequiredService<PostgresRawStore>());
+        Replace<IRetryLog>(services, provider => provider.GetRequiredService<PostgresRawStore>());
         Replace<ISyncStateStore>(services, provider => new PostgresSyncStateStore(provider.GetRequiredService<PostgresStoreContext>()));
         Replace<IHealthStore>(services, provider => new PostgresHealthStore(provider.GetRequiredService<PostgresStoreContext>()));
         Replace<IRunLog>(services, provider => new PostgresRunLog(provider.GetRequiredService<PostgresStoreContext>()));

@@ -52,7 +52,7 @@ public sealed class RawRecord
     public Guid RunId { get; init; }
 }
 
-/// <summary>The retry state of a partial record (see <see cref="IRawStore.GetRecordsNeedingRetryAsync"/>).</summary>
+/// <summary>The retry state of a partial record (see <see cref="IRetryLog.GetRecordsNeedingRetryAsync"/>).</summary>
 public sealed class RetryCandidate
 {
     /// <summary>The stream.</summary>

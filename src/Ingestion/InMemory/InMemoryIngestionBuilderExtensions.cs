@@ -28,6 +28,7 @@ public static class InMemoryIngestionBuilderExtensions
             provider.GetRequiredService<IOptions<InMemoryStoreOptions>>().Value,
             provider.GetRequiredService<TimeProvider>()));
         services.TryAddSingleton<IRawStore>(provider => provider.GetRequiredService<InMemoryStores>().Raw);
+        services.TryAddSingleton<IRetryLog>(provider => provider.GetRequiredService<InMemoryStores>().Raw);
         services.TryAddSingleton<ISyncStateStore>(provider => provider.GetRequiredService<InMemoryStores>().SyncState);
         services.TryAddSingleton<IHealthStore>(provider => provider.GetRequiredService<InMemoryStores>().Health);
         services.TryAddSingleton<IRunLog>(provider => provider.GetRequiredService<InMemoryStores>().RunLog);

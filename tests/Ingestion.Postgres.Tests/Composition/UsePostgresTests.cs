@@ -109,8 +109,5 @@ public sealed class UsePostgresTests(PostgresServerFixture server)
         public IAsyncEnumerable<RawRecord> GetChangedSinceAsync(StreamId stream, DateTimeOffset since, CancellationToken cancellationToken) => throw new NotSupportedException();
         public ValueTask<int> MarkMissingDeletedAsync(StreamId stream, DateTimeOffset seenSince, DateTimeOffset deletedAt, CancellationToken cancellationToken) => throw new NotSupportedException();
         public ValueTask<long> CountLatestAsync(StreamId stream, CancellationToken cancellationToken) => throw new NotSupportedException();
-        public ValueTask<IReadOnlyList<RetryCandidate>> GetRecordsNeedingRetryAsync(DateTimeOffset now, int limit, CancellationToken cancellationToken) => throw new NotSupportedException();
-        public ValueTask RecordRetryAttemptAsync(RetryAttempt attempt, CancellationToken cancellationToken) => throw new NotSupportedException();
-        public ValueTask<IReadOnlyList<RetryAttempt>> GetRetryLogAsync(StreamId stream, string key, CancellationToken cancellationToken) => throw new NotSupportedException();
     }
 }

@@ -40,7 +40,7 @@ public sealed class PartialRetryTests(PostgresServerFixture server)
         Assert.Equal(4, rig.Server.CountFor("/items"));
 
         var key = await rig.PartialKeyAsync();
-        var log = await rig.Raw.GetRetryLogAsync(Items, key, Cancel);
+        var log = await rig.RetryLog.GetRetryLogAsync(Items, key, Cancel);
         Assert.Equal([1, 2, 3], log.Select(a => a.Attempt));
         Assert.Equal([Start.AddMinutes(5), Start.AddMinutes(15), Start.AddMinutes(35)], log.Select(a => a.AttemptedAt));
         Assert.Equal([Start.AddMinutes(15), Start.AddMinutes(35), (DateTimeOffset?)null], log.Select(a => a.NextRetryAt));
@@ -61,7 +61,7 @@ public sealed class PartialRetryTests(PostgresServerFixture server)
         await rig.RetryAsync(TimeSpan.FromHours(2));
 
         Assert.Equal(2, rig.Server.CountFor("/items"));
-        var attempt = Assert.Single(await rig.Raw.GetRetryLogAsync(Items, await rig.PartialKeyAsync(), Cancel));
+        var attempt = Assert.Single(await rig.RetryLog.GetRetryLogAsync(Items, await rig.PartialKeyAsync(), Cancel));
         Assert.True(attempt.GaveUp);
         Assert.Equal(404, attempt.HttpStatusCode);
         Assert.Contains("Permanent", attempt.ErrorMessage, StringComparison.Ordinal);
@@ -92,7 +92,7 @@ public sealed class PartialRetryTests(PostgresServerFixture server)
 
         Assert.Equal(2, rig.Server.CountFor("/items"));
         var key = await rig.PartialKeyAsync();
-        var attempt = Assert.Single(await rig.Raw.GetRetryLogAsync(Items, key, Cancel));
+        var attempt = Assert.Single(await rig.RetryLog.GetRetryLogAsync(Items, key, Cancel));
         Assert.True(attempt.Succeeded);
         Assert.Equal(Start.AddMinutes(5), await rig.ScalarAsync<DateTime>($"SELECT retry_succeeded_at FROM record_keys WHERE key = '{key}'"));
         Assert.Equal("succeeded", await rig.ScalarAsync<string>($"SELECT retry_status FROM record_keys WHERE key = '{key}'"));
@@ -123,6 +123,8 @@ public sealed class PartialRetryTests(PostgresServerFixture server)
         public TestHttpServer Server { get; private set; } = null!;
 
         public IRawStore Raw => _provider.GetRequiredService<IRawStore>();
+
+        public IRetryLog RetryLog => _provider.GetRequiredService<IRetryLog>();
 
         public static async Task<Rig> StartAsync(PostgresServerFixture postgres, string name, Func<HttpContext, int> status, int maxRecordsPerRun = 10, int streams = 1)
         {

@@ -171,12 +171,6 @@ internal sealed class InTestStores : IRawStore, ISyncStateStore, IRunLog, IHealt
         }
     }
 
-    public ValueTask<IReadOnlyList<RetryCandidate>> GetRecordsNeedingRetryAsync(DateTimeOffset now, int limit, CancellationToken cancellationToken) => throw new NotSupportedException();
-
-    public ValueTask RecordRetryAttemptAsync(RetryAttempt attempt, CancellationToken cancellationToken) => throw new NotSupportedException();
-
-    public ValueTask<IReadOnlyList<RetryAttempt>> GetRetryLogAsync(StreamId stream, string key, CancellationToken cancellationToken) => throw new NotSupportedException();
-
     ValueTask<SyncState?> ISyncStateStore.GetAsync(StreamId stream, CancellationToken cancellationToken)
     {
         lock (_gate)

@@ -12,7 +12,7 @@ namespace Ingestion.Postgres.Storage.Internal;
 /// payloads are then shipped (binary COPY straight into <c>raw_records</c>, and the new keys straight into <c>record_keys</c>)
 /// only for new and changed keys.
 /// </summary>
-internal sealed partial class PostgresRawStore : IRawStore
+internal sealed partial class PostgresRawStore : IRawStore, IRetryLog
 {
     private const string RecordColumns =
         "coalesce(k.full_key, r.key), r.version, r.is_latest, r.payload, r.payload_raw, r.is_json, r.hash, r.fetched_at, r.run_id, r.is_partial, " +

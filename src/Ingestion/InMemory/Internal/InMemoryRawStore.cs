@@ -9,7 +9,7 @@ namespace Ingestion.InMemory.Internal;
 /// apart from the versions, so verifying an unchanged record touches only the key; a batch, its sync state and its run counts
 /// are applied under one lock, after every check, so they land together or not at all.
 /// </summary>
-internal sealed partial class InMemoryRawStore(InMemoryStoreOptions options, InMemorySyncStateStore states, InMemoryRunLog runs) : IRawStore
+internal sealed partial class InMemoryRawStore(InMemoryStoreOptions options, InMemorySyncStateStore states, InMemoryRunLog runs) : IRawStore, IRetryLog
 {
     private readonly Lock _gate = new();
     private readonly Dictionary<StreamId, Dictionary<string, KeyState>> _streams = [];

@@ -26,10 +26,16 @@ internal sealed class RetryPartialsJobHandler(
     {
         var settings = options.Value;
         var raw = services.GetRequiredService<IRawStore>();
+        if (services.GetService<IRetryLog>() is not { } log)
+        {
+            // A store without a retry log keeps no retryable partial records: there is nothing to retry.
+            return """{"retried":0,"succeeded":0,"failed":0,"gaveUp":0}""";
+        }
+
         var now = timeProvider.GetUtcNow();
         // A key never retried is listed from the time its fetch failed; it waits the first delay from then. Ask for more than
         // one run's worth so keys still waiting that delay do not crowd out keys that are due.
-        var candidates = await raw.GetRecordsNeedingRetryAsync(now, settings.MaxRecordsPerRun * 4, cancellationToken).ConfigureAwait(false);
+        var candidates = await log.GetRecordsNeedingRetryAsync(now, settings.MaxRecordsPerRun * 4, cancellationToken).ConfigureAwait(false);
         var due = candidates
             .Where(c => c.RetryCount > 0 || (c.DueAt ?? DateTimeOffset.MinValue) + settings.DelayBefore(1) <= now)
             .Take(settings.MaxRecordsPerRun)
@@ -38,7 +44,7 @@ internal sealed class RetryPartialsJobHandler(
         int succeeded = 0, failed = 0, gaveUp = 0;
         foreach (var candidate in due)
         {
-            var outcome = await RetryAsync(raw, candidate, settings, cancellationToken).ConfigureAwait(false);
+            var outcome = await RetryAsync(raw, log, candidate, settings, cancellationToken).ConfigureAwait(false);
             switch (outcome)
             {
                 case "succeeded": succeeded++; break;
@@ -56,7 +62,7 @@ internal sealed class RetryPartialsJobHandler(
         return $$"""{"retried":{{due.Count}},"succeeded":{{succeeded}},"failed":{{failed}},"gaveUp":{{gaveUp}}}""";
     }
 
-    private async Task<string> RetryAsync(IRawStore raw, RetryCandidate candidate, PartialRetryOptions settings, CancellationToken cancellationToken)
+    private async Task<string> RetryAsync(IRawStore raw, IRetryLog log, RetryCandidate candidate, PartialRetryOptions settings, CancellationToken cancellationToken)
     {
         var attempt = candidate.RetryCount + 1;
         var attemptedAt = timeProvider.GetUtcNow();
@@ -86,14 +92,14 @@ internal sealed class RetryPartialsJobHandler(
 
         if (unfetchable is not null)
         {
-            await GiveUpAsync(raw, candidate, attempt, attemptedAt, null, unfetchable, cancellationToken).ConfigureAwait(false);
+            await GiveUpAsync(log, candidate, attempt, attemptedAt, null, unfetchable, cancellationToken).ConfigureAwait(false);
             return "gave_up";
         }
 
         var (failure, stored) = await FetchAndStoreAsync(raw, source!, stream!, candidate, request!, attemptedAt, cancellationToken).ConfigureAwait(false);
         if (failure is null)
         {
-            await raw.RecordRetryAttemptAsync(
+            await log.RecordRetryAttemptAsync(
                 new RetryAttempt { Stream = candidate.Stream, Key = candidate.Key, Attempt = attempt, AttemptedAt = attemptedAt, Succeeded = true, HttpStatusCode = 200 },
                 cancellationToken).ConfigureAwait(false);
             RetryLog.Succeeded(_logger, attempt, candidate.Key, candidate.Stream, stored);
@@ -103,18 +109,18 @@ internal sealed class RetryPartialsJobHandler(
         var error = $"{failure.Status}{(failure.HttpStatusCode is { } code ? " (HTTP " + code + ")" : string.Empty)}{(failure.Error is { } text ? ": " + text : string.Empty)}";
         if (!failure.IsRetryable)
         {
-            await GiveUpAsync(raw, candidate, attempt, attemptedAt, failure.HttpStatusCode, "Permanent failure, not retried: " + error, cancellationToken).ConfigureAwait(false);
+            await GiveUpAsync(log, candidate, attempt, attemptedAt, failure.HttpStatusCode, "Permanent failure, not retried: " + error, cancellationToken).ConfigureAwait(false);
             return "permanent";
         }
 
         if (attempt >= settings.MaxRetries)
         {
-            await GiveUpAsync(raw, candidate, attempt, attemptedAt, failure.HttpStatusCode, $"Failed after {attempt} retries: {error}", cancellationToken).ConfigureAwait(false);
+            await GiveUpAsync(log, candidate, attempt, attemptedAt, failure.HttpStatusCode, $"Failed after {attempt} retries: {error}", cancellationToken).ConfigureAwait(false);
             return "gave_up";
         }
 
         var next = attemptedAt + settings.DelayBefore(attempt + 1);
-        await raw.RecordRetryAttemptAsync(
+        await log.RecordRetryAttemptAsync(
             new RetryAttempt
             {
                 Stream = candidate.Stream,
@@ -169,9 +175,9 @@ internal sealed class RetryPartialsJobHandler(
         return (null, stored);
     }
 
-    private async Task GiveUpAsync(IRawStore raw, RetryCandidate candidate, int attempt, DateTimeOffset attemptedAt, int? httpStatusCode, string error, CancellationToken cancellationToken)
+    private async Task GiveUpAsync(IRetryLog log, RetryCandidate candidate, int attempt, DateTimeOffset attemptedAt, int? httpStatusCode, string error, CancellationToken cancellationToken)
     {
-        await raw.RecordRetryAttemptAsync(
+        await log.RecordRetryAttemptAsync(
             new RetryAttempt
             {
                 Stream = candidate.Stream,
