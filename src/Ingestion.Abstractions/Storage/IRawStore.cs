@@ -137,4 +137,27 @@ public interface IRawStore
     /// <param name="cancellationToken">Cancels the call.</param>
     /// <returns>The attempts.</returns>
     ValueTask<IReadOnlyList<RetryAttempt>> GetRetryLogAsync(StreamId stream, string key, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Lists partial keys whose retries gave up (the last attempt was recorded with <see cref="RetryAttempt.GaveUp"/>),
+    /// most recent attempt first, with their last error. The default implementation lists none; a store should override it.
+    /// </summary>
+    /// <param name="limit">The most keys to return.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>The keys that gave up; <see cref="RetryCandidate.DueAt"/> is <see langword="null"/>.</returns>
+    ValueTask<IReadOnlyList<RetryCandidate>> GetRetriesGivenUpAsync(int limit, CancellationToken cancellationToken) =>
+        ValueTask.FromResult<IReadOnlyList<RetryCandidate>>([]);
+
+    /// <summary>
+    /// Makes partial keys that wait for a retry due at <paramref name="now"/> (a manual "retry now"): one key, or every
+    /// waiting key of the stream when <paramref name="key"/> is <see langword="null"/>. Keys whose retries gave up,
+    /// succeeded or were resolved are left alone. The default implementation changes nothing; a store should override it.
+    /// </summary>
+    /// <param name="stream">The stream.</param>
+    /// <param name="key">The key, or <see langword="null"/> for all of the stream's waiting keys.</param>
+    /// <param name="now">The time the keys become due.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>How many keys were made due.</returns>
+    ValueTask<int> MakeRetryDueAsync(StreamId stream, string? key, DateTimeOffset now, CancellationToken cancellationToken) =>
+        ValueTask.FromResult(0);
 }
