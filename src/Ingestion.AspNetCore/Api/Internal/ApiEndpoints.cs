@@ -113,11 +113,14 @@ internal static class ApiEndpoints
         });
 
         // POST schedules/disable?name=employes/employees (a schedule's name may hold a slash)
-        group.MapPost("/schedules/{change:regex(^(enable|disable)$)}", async (HttpContext http, string change, string name, IngestionOperations operations, CancellationToken cancellationToken) =>
+        foreach (var (change, enabled) in new[] { ("enable", true), ("disable", false) })
         {
-            var (ok, message) = await operations.SetScheduleEnabledAsync(name, change == "enable", Who(http), cancellationToken).ConfigureAwait(false);
-            return ok ? Results.Json(new { Message = message }, Json) : Results.Problem(message, statusCode: StatusCodes.Status404NotFound);
-        });
+            group.MapPost($"/schedules/{change}", async (HttpContext http, string name, IngestionOperations operations, CancellationToken cancellationToken) =>
+            {
+                var (ok, message) = await operations.SetScheduleEnabledAsync(name, enabled, Who(http), cancellationToken).ConfigureAwait(false);
+                return ok ? Results.Json(new { Message = message }, Json) : Results.Problem(message, statusCode: StatusCodes.Status404NotFound);
+            });
+        }
 
         return group;
     }
