@@ -133,6 +133,7 @@ internal static class Html
         dl.report dt { font-weight:600; }
         dl.report dd { margin:0; }
         .chart { display:block; }
+        td time, button { white-space:nowrap; }
         .skip { position:absolute; left:-999px; top:0; background:#fff; padding:.5rem; }
         .skip:focus { left:.5rem; }
         @media (max-width: 700px) { main { padding:.5rem; } th, td { padding:.3rem; } }
