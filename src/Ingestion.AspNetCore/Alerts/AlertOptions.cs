@@ -37,7 +37,7 @@ public sealed class WebhookAlertOptions
     public string TimestampHeader { get; set; } = DefaultTimestampHeader;
 }
 
-/// <summary>A Slack-compatible incoming-webhook alert sink (also understood by Mattermost, Rocket.Chat and Teams' Slack mode).</summary>
+/// <summary>A Slack-compatible incoming-webhook alert sink (Mattermost and Rocket.Chat accept the same message).</summary>
 public sealed class SlackAlertOptions
 {
     /// <summary>The incoming-webhook URL. Required; it is a credential, so it is never logged.</summary>
