@@ -145,7 +145,7 @@ internal static class DashboardEndpoints
             var returnTo = Field("returnTo") is { } back && back.StartsWith(basePath, StringComparison.Ordinal) && !back.StartsWith("//", StringComparison.Ordinal) ? back : basePath + "/";
             http.Response.Cookies.Append(DashboardPage.FlashCookie, outcome.Message, new CookieOptions
             {
-                Path = basePath + "/", HttpOnly = true, SameSite = SameSiteMode.Strict, Secure = http.Request.IsHttps, IsEssential = true,
+                Path = basePath, HttpOnly = true, SameSite = SameSiteMode.Strict, Secure = http.Request.IsHttps, IsEssential = true,
             });
             return Results.Redirect(returnTo, permanent: false, preserveMethod: false);
         });

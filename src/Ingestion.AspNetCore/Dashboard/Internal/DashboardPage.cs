@@ -55,7 +55,7 @@ internal sealed partial class DashboardPage
         if (Context.Request.Cookies.TryGetValue(FlashCookie, out var flash) && !string.IsNullOrEmpty(flash))
         {
             page.Append("<p class=\"flash\" role=\"status\">").Append(E(flash)).Append("</p>");
-            Context.Response.Cookies.Delete(FlashCookie, new CookieOptions { Path = Base + "/" });
+            Context.Response.Cookies.Delete(FlashCookie, new CookieOptions { Path = Base });
         }
 
         page.Append(body).Append("</main></body></html>");
