@@ -97,6 +97,31 @@ public sealed class ApiSecurityTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_machine_caller_disables_and_enables_a_schedule_and_requeues_a_dead_job()
+    {
+        using var disable = await _http.SendAsync(Request(HttpMethod.Post, "ingestion/api/schedules/disable?name=demo%2Fpeople", secret: NewSecret), Cancel);
+        Assert.Equal(HttpStatusCode.OK, disable.StatusCode);
+        var schedule = await _host.Get<IScheduleStore>().GetAsync("demo/people", Cancel);
+        Assert.False(schedule!.Enabled);
+        Assert.Contains("by shared secret #2", schedule.DisabledReason, StringComparison.Ordinal);
+
+        using var enable = await _http.SendAsync(Request(HttpMethod.Post, "ingestion/api/schedules/enable?name=demo%2Fpeople", secret: NewSecret), Cancel);
+        using var unknown = await _http.SendAsync(Request(HttpMethod.Post, "ingestion/api/schedules/enable?name=nope", secret: NewSecret), Cancel);
+        Assert.Equal((HttpStatusCode.OK, HttpStatusCode.NotFound), (enable.StatusCode, unknown.StatusCode));
+        Assert.True((await _host.Get<IScheduleStore>().GetAsync("demo/people", Cancel))!.Enabled);
+
+        var queue = _host.Get<IJobQueue>();
+        var id = (await queue.EnqueueAsync(new JobRequest { JobType = "custom.export", MaxAttempts = 1 }, Cancel)).JobId;
+        var claimed = Assert.Single(await queue.ClaimAsync(new ClaimRequest { WorkerId = "w", JobTypes = ["custom.export"] }, Cancel));
+        await queue.FailAsync(id, claimed.LeaseToken, new JobFailure { Error = "gone" }, Cancel);
+
+        using var requeue = await _http.SendAsync(Request(HttpMethod.Post, $"ingestion/api/jobs/{id}/requeue", secret: OldSecret), Cancel);
+        using var again = await _http.SendAsync(Request(HttpMethod.Post, $"ingestion/api/jobs/{id}/requeue", secret: OldSecret), Cancel);
+        Assert.Equal((HttpStatusCode.Accepted, HttpStatusCode.Conflict), (requeue.StatusCode, again.StatusCode));
+        Assert.Equal(JobStatus.Pending, (await queue.GetAsync(id, Cancel))!.Status);
+    }
+
+    [Fact]
     public async Task A_cross_site_post_from_a_browser_on_this_machine_is_refused()
     {
         var request = Request(HttpMethod.Post, "ingestion/api/sync/demo", remote: null);
