@@ -1,44 +1,29 @@
 namespace Ingestion.Samples.Host;
 
-/// <summary>The HTTP API of <c>--serve</c>: trigger syncs, read runs, health and queue statistics, receive vendor webhooks.</summary>
+/// <summary>
+/// The HTTP surface of <c>--serve</c>: the operations dashboard at /ingestion and its API at /ingestion/api (both answer
+/// only this machine unless an authorization policy or, for the API, a shared secret from <c>Ingestion:Api:Secrets</c> lets
+/// a caller in), the standard health check, and the vendors' webhooks.
+/// </summary>
 internal static class SampleEndpoints
 {
     public static void MapSampleEndpoints(this WebApplication app)
     {
         app.MapHealthChecks("/health");
 
-        var api = app.MapGroup("/api");
+        // The dashboard: streams, runs, retries, queue, and the Sync now / Retry now / Requeue / Enable-Disable actions.
+        app.MapIngestionDashboard("/ingestion");
 
-        // POST /api/sync/employes?stream=employees&mode=background
-        api.MapPost("/sync/{source}", async (string source, string? stream, string? mode, IIngestionClient client, ISourceCatalog catalog, CancellationToken cancellationToken) =>
+        // POST /ingestion/api/sync/employes?stream=employees (queued for the workers; mode=interactive waits for the run),
+        // GET runs, health and queue, POST retry and requeue. A cron service elsewhere sends X-Ingestion-Secret.
+        var secrets = app.Configuration.GetSection("Ingestion:Api:Secrets").Get<string[]>() ?? [];
+        app.MapIngestionApi("/ingestion/api", api =>
         {
-            if (catalog.Find(source) is not { } definition)
+            foreach (var secret in secrets.Where(secret => !string.IsNullOrWhiteSpace(secret)))
             {
-                return Results.Problem($"Unknown source '{source}'. Known sources: {string.Join(", ", catalog.Sources.Select(s => s.Name))}.", statusCode: 404);
+                api.Secrets.Add(secret);
             }
-
-            if (stream is not null && definition.Streams.All(s => s.Name != stream))
-            {
-                return Results.Problem($"Source '{source}' has no stream '{stream}'. Its streams: {string.Join(", ", definition.Streams.Select(s => s.Name))}.", statusCode: 404);
-            }
-
-            if (!Enum.TryParse<SyncNowMode>(mode ?? nameof(SyncNowMode.Interactive), ignoreCase: true, out var syncMode) || !Enum.IsDefined(syncMode))
-            {
-                return Results.Problem($"mode '{mode}' is not one of: interactive, background.", statusCode: 400);
-            }
-
-            var result = await client.SyncNowAsync(new SyncNowRequest { Source = source, Stream = stream, Mode = syncMode }, cancellationToken);
-            return syncMode == SyncNowMode.Background ? Results.Accepted(value: result) : Results.Ok(result);
         });
-
-        api.MapGet("/runs", async (string? source, string? stream, int? limit, IRunLog runs, CancellationToken cancellationToken) =>
-            Results.Ok(await runs.GetRecentAsync(source is not null && stream is not null ? new StreamId(source, stream) : null, Math.Clamp(limit ?? 50, 1, 500), cancellationToken)));
-
-        api.MapGet("/health", async (IHealthStore health, TimeProvider time, CancellationToken cancellationToken) =>
-            Results.Ok(await health.GetSystemHealthAsync(time, cancellationToken)));
-
-        api.MapGet("/queue", async (IJobQueue queue, CancellationToken cancellationToken) =>
-            Results.Ok(await queue.GetStatsAsync(cancellationToken)));
 
         // Vendors post here; the body is verified against the source's secrets before anything else reads it.
         app.MapPost("/webhooks/{source}", async (string source, HttpRequest request, IWebhookReceiver receiver, CancellationToken cancellationToken) =>

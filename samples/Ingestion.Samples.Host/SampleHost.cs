@@ -83,6 +83,22 @@ internal static class SampleHost
                     .AddScheduler(builder.Configuration.GetSection("Ingestion:Scheduler"))
                     .AddSchedules(builder.Configuration.GetSection("Ingestion:Schedules"))
                     .AddWorker(builder.Configuration.GetSection("Ingestion:Worker"));
+
+                // Health alerts, when configured: Ingestion:Alerts:Webhook:Url (and :Secret), Ingestion:Alerts:Slack:WebhookUrl.
+                // After the store and the scheduler, whose health and schedule stores they wrap.
+                if (builder.Configuration["Ingestion:Alerts:Webhook:Url"] is { Length: > 0 } webhookUrl)
+                {
+                    ingestion.AddWebhookAlerts("webhook", webhook =>
+                    {
+                        webhook.Url = new Uri(webhookUrl);
+                        webhook.Secret = builder.Configuration["Ingestion:Alerts:Webhook:Secret"];
+                    });
+                }
+
+                if (builder.Configuration["Ingestion:Alerts:Slack:WebhookUrl"] is { Length: > 0 } slackUrl)
+                {
+                    ingestion.AddSlackAlerts("slack", slack => slack.WebhookUrl = new Uri(slackUrl));
+                }
             }
 
             // Ingestion:Webhooks:<source> holds each vendor's signature settings and secrets.
@@ -98,8 +114,11 @@ internal static class SampleHost
 
         if (serve)
         {
+            builder.Services.AddIngestionDashboard();
             await using var web = ((WebApplicationBuilder)builder).Build();
             web.MapSampleEndpoints();
+            var url = (builder.Configuration["Urls"] ?? "http://localhost:5000").Split(';')[0].TrimEnd('/');
+            output.WriteLine($"Dashboard: {url}/ingestion (answers this machine only); API: {url}/ingestion/api.");
             await web.RunAsync(stopping.Token);
             return ExitOk;
         }

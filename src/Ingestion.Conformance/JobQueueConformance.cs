@@ -5,7 +5,7 @@ namespace Ingestion.Conformance;
 /// dead jobs, release and rescue, statistics, wake-ups and retention. Default backoff and retention are assumed (a first retry
 /// within an hour; completed jobs kept a day, dead jobs a week).
 /// </summary>
-public abstract class JobQueueConformance : StoreConformance
+public abstract partial class JobQueueConformance : StoreConformance
 {
     private static readonly TimeSpan Lease = TimeSpan.FromMinutes(5);
 

@@ -85,4 +85,27 @@ public interface IJobQueue
     /// <param name="cancellationToken">Cancels the call.</param>
     /// <returns>How many were purged.</returns>
     ValueTask<int> PurgeAsync(CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Lists jobs in one status, newest first (by enqueue time, then id): what an operator looks at, for example the dead
+    /// jobs with their errors. Finished jobs are listed while they are retained. The default implementation lists none; a
+    /// store should override it.
+    /// </summary>
+    /// <param name="status">The status to list.</param>
+    /// <param name="limit">The most jobs to return.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>The jobs.</returns>
+    ValueTask<IReadOnlyList<JobInfo>> GetJobsAsync(JobStatus status, int limit, CancellationToken cancellationToken) =>
+        ValueTask.FromResult<IReadOnlyList<JobInfo>>([]);
+
+    /// <summary>
+    /// Puts a dead job back in the queue as a fresh pending job with the same id, type, payload and dedup key: its attempts
+    /// start again from zero and it is runnable at once. Refused (<see langword="false"/>) when the job is not dead, or
+    /// when an unfinished job already holds its dedup key. The default implementation refuses every job; a store should
+    /// override it.
+    /// </summary>
+    /// <param name="jobId">The dead job.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>Whether the job was requeued.</returns>
+    ValueTask<bool> RequeueDeadAsync(long jobId, CancellationToken cancellationToken) => ValueTask.FromResult(false);
 }

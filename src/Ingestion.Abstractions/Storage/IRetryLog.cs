@@ -33,4 +33,25 @@ public interface IRetryLog
     /// <param name="cancellationToken">Cancels the call.</param>
     /// <returns>The attempts.</returns>
     ValueTask<IReadOnlyList<RetryAttempt>> GetRetryLogAsync(StreamId stream, string key, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Lists partial keys whose retries gave up (the last attempt was recorded with <see cref="RetryAttempt.GaveUp"/>),
+    /// most recent attempt first, with their last error.
+    /// </summary>
+    /// <param name="limit">The most keys to return.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>The keys that gave up; <see cref="RetryCandidate.DueAt"/> is <see langword="null"/>.</returns>
+    ValueTask<IReadOnlyList<RetryCandidate>> GetRetriesGivenUpAsync(int limit, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Makes partial keys that wait for a retry due at <paramref name="now"/> (a manual "retry now"): one key, or every
+    /// waiting key of the stream when <paramref name="key"/> is <see langword="null"/>. Keys whose retries gave up,
+    /// succeeded or were resolved are left alone.
+    /// </summary>
+    /// <param name="stream">The stream.</param>
+    /// <param name="key">The key, or <see langword="null"/> for all of the stream's waiting keys.</param>
+    /// <param name="now">The time the keys become due.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>How many keys were made due.</returns>
+    ValueTask<int> MakeRetryDueAsync(StreamId stream, string? key, DateTimeOffset now, CancellationToken cancellationToken);
 }

@@ -27,25 +27,28 @@ internal sealed partial class PostgresJobQueue
             return null;
         }
 
-        return new JobInfo
-        {
-            Id = reader.GetInt64(0),
-            JobType = reader.GetString(1),
-            Payload = reader.GetString(2),
-            Priority = reader.GetInt32(3),
-            RunAt = reader.GetFieldValue<DateTimeOffset>(4),
-            Attempts = reader.GetInt32(5),
-            MaxAttempts = reader.GetInt32(6),
-            DedupKey = reader.IsDBNull(7) ? null : reader.GetString(7),
-            LastError = reader.IsDBNull(8) ? null : reader.GetString(8),
-            LastErrorDetails = reader.IsDBNull(9) ? null : reader.GetString(9),
-            EnqueuedAt = reader.GetFieldValue<DateTimeOffset>(10),
-            Status = ParseStatus(reader.GetString(11)),
-            FinishedAt = reader.IsDBNull(12) ? null : reader.GetFieldValue<DateTimeOffset>(12),
-            Result = reader.IsDBNull(13) ? null : reader.GetString(13),
-            LockedBy = reader.IsDBNull(14) ? null : reader.GetString(14),
-        };
+        return ReadJob(reader);
     }
+
+    // Reads the columns JobColumns names, then status, finished_at, result and locked_by.
+    private static JobInfo ReadJob(NpgsqlDataReader reader) => new()
+    {
+        Id = reader.GetInt64(0),
+        JobType = reader.GetString(1),
+        Payload = reader.GetString(2),
+        Priority = reader.GetInt32(3),
+        RunAt = reader.GetFieldValue<DateTimeOffset>(4),
+        Attempts = reader.GetInt32(5),
+        MaxAttempts = reader.GetInt32(6),
+        DedupKey = reader.IsDBNull(7) ? null : reader.GetString(7),
+        LastError = reader.IsDBNull(8) ? null : reader.GetString(8),
+        LastErrorDetails = reader.IsDBNull(9) ? null : reader.GetString(9),
+        EnqueuedAt = reader.GetFieldValue<DateTimeOffset>(10),
+        Status = ParseStatus(reader.GetString(11)),
+        FinishedAt = reader.IsDBNull(12) ? null : reader.GetFieldValue<DateTimeOffset>(12),
+        Result = reader.IsDBNull(13) ? null : reader.GetString(13),
+        LockedBy = reader.IsDBNull(14) ? null : reader.GetString(14),
+    };
 
     private static JobStatus ParseStatus(string status) => status switch
     {

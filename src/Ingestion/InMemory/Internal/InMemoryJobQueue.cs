@@ -8,7 +8,7 @@ namespace Ingestion.InMemory.Internal;
 /// finished jobs kept until their retention passes. Enqueues, releases and rescues wake <see cref="WaitForJobsAsync"/>.
 /// All times come from the <see cref="TimeProvider"/>.
 /// </summary>
-internal sealed class InMemoryJobQueue(InMemoryStoreOptions options, TimeProvider time) : IJobQueue
+internal sealed partial class InMemoryJobQueue(InMemoryStoreOptions options, TimeProvider time) : IJobQueue
 {
     private const string ExpiredOnLastAttempt = "The lease expired on the last attempt (the worker stopped or hung).";
     private const string Expired = "The lease expired (the worker stopped or hung).";
