@@ -250,7 +250,7 @@ internal sealed partial class InMemoryRawStore(InMemoryStoreOptions options, InM
     public IAsyncEnumerable<RawRecord> QueryLatestAsync(StreamId stream, RawRecordQuery? query, CancellationToken cancellationToken)
     {
         var includeDeleted = query is { IncludeDeleted: true };
-        var field = query?.FieldName;
+        var filtered = query is not null && (query.FieldName is not null || query.AlsoMatching.Count > 0);
         var latest = new List<RawRecord>();
         lock (_gate)
         {
@@ -259,7 +259,7 @@ internal sealed partial class InMemoryRawStore(InMemoryStoreOptions options, InM
                 foreach (var (key, state) in keys)
                 {
                     var version = state.Versions[state.LatestVersion - 1];
-                    if ((includeDeleted || state.DeletedAt is null) && (field is null || Matches(version, field, query!.FieldValue)))
+                    if ((includeDeleted || state.DeletedAt is null) && (!filtered || Matches(version, query!)))
                     {
                         latest.Add(ToRecord(stream, key, state, version));
                     }
@@ -271,27 +271,31 @@ internal sealed partial class InMemoryRawStore(InMemoryStoreOptions options, InM
         return Yield(latest, cancellationToken);
     }
 
-    /// <summary>Whether the top-level field compares equal as text (JSON null matches a <see langword="null"/> value only).</summary>
-    private static bool Matches(StoredVersion version, string field, string? value)
+    /// <summary>Whether the version meets the query's field conditions (fields compared as text; JSON null matches a <see langword="null"/> value only).</summary>
+    private static bool Matches(StoredVersion version, RawRecordQuery query)
     {
-        if (!version.IsJson)
+        if (!version.IsJson || version.TopLevelFields() is not { } fields)
         {
             return false;
         }
 
-        using var document = JsonDocument.Parse(version.Payload);
-        if (document.RootElement.ValueKind != JsonValueKind.Object || !document.RootElement.TryGetProperty(field, out var element))
+        if (query.FieldName is { } field)
         {
-            return false;
+            if (!fields.TryGetValue(field, out var text) || (query.FieldValue is null ? text is not null : !string.Equals(text, query.FieldValue, StringComparison.Ordinal)))
+            {
+                return false;
+            }
         }
 
-        return element.ValueKind switch
+        foreach (var match in query.AlsoMatching)
         {
-            JsonValueKind.Null => value is null,
-            _ when value is null => false,
-            JsonValueKind.String => string.Equals(element.GetString(), value, StringComparison.Ordinal),
-            _ => string.Equals(element.GetRawText(), value, StringComparison.Ordinal),
-        };
+            if (!fields.TryGetValue(match.FieldName, out var text) || text is null || !match.Values.Contains(text, StringComparer.Ordinal))
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     public IAsyncEnumerable<RawRecord> GetChangedSinceAsync(StreamId stream, DateTimeOffset since, CancellationToken cancellationToken)
