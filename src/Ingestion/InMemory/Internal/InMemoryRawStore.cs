@@ -45,6 +45,7 @@ internal sealed partial class InMemoryRawStore(InMemoryStoreOptions options, InM
         lock (_gate)
         {
             var keys = Keys(batch.Stream, create: true)!;
+            _fieldIndexes.Remove(batch.Stream);
             for (var index = 0; index < records.Count; index++)
             {
                 var record = records[index];
@@ -245,57 +246,6 @@ internal sealed partial class InMemoryRawStore(InMemoryStoreOptions options, InM
         }
 
         return Yield(history, cancellationToken);
-    }
-
-    public IAsyncEnumerable<RawRecord> QueryLatestAsync(StreamId stream, RawRecordQuery? query, CancellationToken cancellationToken)
-    {
-        var includeDeleted = query is { IncludeDeleted: true };
-        var filtered = query is not null && (query.FieldName is not null || query.AlsoMatching.Count > 0);
-        var latest = new List<RawRecord>();
-        lock (_gate)
-        {
-            if (Keys(stream, create: false) is { } keys)
-            {
-                foreach (var (key, state) in keys)
-                {
-                    var version = state.Versions[state.LatestVersion - 1];
-                    if ((includeDeleted || state.DeletedAt is null) && (!filtered || Matches(version, query!)))
-                    {
-                        latest.Add(ToRecord(stream, key, state, version));
-                    }
-                }
-            }
-        }
-
-        latest.Sort(static (left, right) => string.CompareOrdinal(left.Key, right.Key));
-        return Yield(latest, cancellationToken);
-    }
-
-    /// <summary>Whether the version meets the query's field conditions (fields compared as text; JSON null matches a <see langword="null"/> value only).</summary>
-    private static bool Matches(StoredVersion version, RawRecordQuery query)
-    {
-        if (!version.IsJson || version.TopLevelFields() is not { } fields)
-        {
-            return false;
-        }
-
-        if (query.FieldName is { } field)
-        {
-            if (!fields.TryGetValue(field, out var text) || (query.FieldValue is null ? text is not null : !string.Equals(text, query.FieldValue, StringComparison.Ordinal)))
-            {
-                return false;
-            }
-        }
-
-        foreach (var match in query.AlsoMatching)
-        {
-            if (!fields.TryGetValue(match.FieldName, out var text) || text is null || !match.Values.Contains(text, StringComparer.Ordinal))
-            {
-                return false;
-            }
-        }
-
-        return true;
     }
 
     public IAsyncEnumerable<RawRecord> GetChangedSinceAsync(StreamId stream, DateTimeOffset since, CancellationToken cancellationToken)
