@@ -102,6 +102,30 @@ public sealed class WorkSessionReadsAndLookupsTests
         Assert.Equal(("in", 90.0), (session.GetProperty("clockInId").GetString(), session.GetProperty("durationMinutes").GetDouble()));
     }
 
+    [Fact]
+    public async Task An_out_linked_one_way_from_the_day_before_is_kept_on_its_own_day()
+    {
+        // The Out names the In, the In does not name the Out: neither day claims the pair, so both stay visible.
+        await using var provider = InMemory();
+        var store = provider.GetRequiredService<IRawStore>();
+        var tuesday = FirstDay.AddDays(1);
+        await store.WriteBatchAsync(
+            Batch(Entries, new Dictionary<string, string>(StringComparer.Ordinal)
+            {
+                ["night-in"] = Entry("night-in", FirstDay, "In", FirstDay.ToDateTime(new TimeOnly(22, 0))),
+                ["night-out"] = Entry("night-out", tuesday, "Out", tuesday.ToDateTime(new TimeOnly(6, 0))).Replace("}", ""","previousTimeEntryId":"night-in"}""", StringComparison.Ordinal),
+            }),
+            Cancel);
+        var deriver = new WorkSessionDeriver();
+        var context = new DerivationContext { RawStore = store, TimeProvider = TimeProvider.System };
+
+        var monday = JsonDocument.Parse(Assert.Single(await deriver.DeriveAsync(WorkSessionDeriver.InputKeyFor(Ana, FirstDay), context, Cancel)).Payload).RootElement;
+        var tuesdaySession = JsonDocument.Parse(Assert.Single(await deriver.DeriveAsync(WorkSessionDeriver.InputKeyFor(Ana, tuesday), context, Cancel)).Payload).RootElement;
+
+        Assert.Equal("missing_out", monday.GetProperty("status").GetString());
+        Assert.Equal(("missing_in", "night-out"), (tuesdaySession.GetProperty("status").GetString(), tuesdaySession.GetProperty("clockOutId").GetString()));
+    }
+
     private static async Task StepAsync(DerivationHistory run, Dictionary<string, string> groups, Dictionary<string, string> people, Dictionary<string, string> entries) =>
         await run.StepAsync(
             new Dictionary<StreamId, IReadOnlyDictionary<string, string>>
