@@ -11,6 +11,11 @@ if (args.Length > 0 && args[0] == "employes")
     return await Ingestion.Benchmarks.Connectors.EmployesSyncBenchmarks.RunAsync(args[1..]);
 }
 
+if (args.Length > 0 && args[0] == "sessions")
+{
+    return await Ingestion.Benchmarks.Connectors.SessionBackfillBenchmarks.RunAsync(args[1..]);
+}
+
 if (args.Length > 0 && args[0].StartsWith("memory", StringComparison.Ordinal))
 {
     return await MemoryFlatnessCheck.RunAsync(args);

@@ -316,6 +316,46 @@ public abstract partial class RawStoreConformance : StoreConformance
     }
 
     [Fact]
+    public async Task Latest_records_are_filtered_by_further_fields_each_matching_any_of_its_values()
+    {
+        await Raw.WriteBatchAsync(Batch(Items, T0,
+            Record("e1", """{"personId":"p1","day":"2025-03-01","n":1}"""),
+            Record("e2", """{"personId":"p1","day":"2025-03-02","n":2}"""),
+            Record("e3", """{"personId":"p1","day":"2025-03-04","n":3}"""),
+            Record("e4", """{"personId":"p2","day":"2025-03-02","n":4}"""),
+            Record("e5", """{"personId":"p1","day":null}"""),
+            Record("e6", """{"personId":"p1"}"""),
+            Record("e7", """[1,2]""")), Cancel);
+        await Raw.WriteBatchAsync(Batch(Items, T0.AddHours(1), Record("e2", """{"personId":"p1","day":"2025-03-03","n":2}""")), Cancel);
+        await Raw.WriteBatchAsync(Batch(Items, T0.AddHours(2), Record("e1", """{"personId":"p1","day":"2025-03-01","n":1}""")), Cancel);
+        await Raw.MarkMissingDeletedAsync(Items, T0.AddHours(2), T0.AddHours(3), Cancel);
+
+        RawRecordQuery Days(bool includeDeleted, params string[] days) => new()
+        {
+            FieldName = "personId",
+            FieldValue = "p1",
+            AlsoMatching = [new RawFieldMatch { FieldName = "day", Values = days }],
+            IncludeDeleted = includeDeleted,
+        };
+
+        // e2 moved from the 2nd to the 3rd: only its latest version counts. Everything but e1 went missing from the snapshot.
+        Assert.Equal(["e1", "e2"], (await ToListAsync(Raw.QueryLatestAsync(Items, Days(true, "2025-03-01", "2025-03-02", "2025-03-03"), Cancel))).Select(r => r.Key));
+        Assert.Equal(["e1"], (await ToListAsync(Raw.QueryLatestAsync(Items, Days(false, "2025-03-01", "2025-03-02", "2025-03-03"), Cancel))).Select(r => r.Key));
+        Assert.Empty(await ToListAsync(Raw.QueryLatestAsync(Items, Days(true, "2025-03-02"), Cancel)));
+        Assert.Empty(await ToListAsync(Raw.QueryLatestAsync(Items, Days(true), Cancel)));
+
+        // Without FieldName, and with two conditions (a number compared by its JSON text).
+        var byDay = new RawRecordQuery { IncludeDeleted = true, AlsoMatching = [new RawFieldMatch { FieldName = "day", Values = ["2025-03-02", "2025-03-04"] }] };
+        Assert.Equal(["e3", "e4"], (await ToListAsync(Raw.QueryLatestAsync(Items, byDay, Cancel))).Select(r => r.Key));
+        var both = new RawRecordQuery
+        {
+            IncludeDeleted = true,
+            AlsoMatching = [new RawFieldMatch { FieldName = "day", Values = ["2025-03-02", "2025-03-04"] }, new RawFieldMatch { FieldName = "n", Values = ["4"] }],
+        };
+        Assert.Equal(["e4"], (await ToListAsync(Raw.QueryLatestAsync(Items, both, Cancel))).Select(r => r.Key));
+    }
+
+    [Fact]
     public async Task The_sync_state_commits_with_its_batch()
     {
         var state = new SyncState { Stream = Items, Watermark = "2025-03-01T08:00:00Z", Checkpoint = """{"page":3}""", UpdatedAt = T0 };

@@ -89,7 +89,7 @@ public static class FinaleIngestionBuilderExtensions
             var options = provider.GetRequiredService<IOptionsMonitor<FinaleOptions>>().Get(sourceName);
             var reports = options.Reports
                 .Where(r => r.PurchaseOrderColumns is not null && !string.IsNullOrWhiteSpace(r.Name))
-                .Select(r => new PurchaseOrderReport(r.Name!, r.PurchaseOrderColumns!))
+                .Select(r => new PurchaseOrderReport(r.Name!, r.PurchaseOrderColumns!) { Culture = FinaleReportCulture.TryGet(r.Culture) ?? System.Globalization.CultureInfo.InvariantCulture })
                 .ToList();
             return new PurchaseOrderSummaryDeriver(sourceName, reports);
         }

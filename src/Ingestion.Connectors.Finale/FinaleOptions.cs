@@ -89,8 +89,18 @@ public sealed class FinaleReportOptions
     /// <summary>The column labels whose values together identify a row (for example <c>Order ID</c> and <c>Product ID</c>). Required.</summary>
     public IList<string> KeyColumns { get; } = [];
 
-    /// <summary>Group columns whose blank cells take the value of the row above (grouped reports). Defaults to none.</summary>
+    /// <summary>
+    /// Group columns whose blank cells take the value of the row above (grouped reports). Defaults to none; a report with
+    /// <see cref="PurchaseOrderColumns"/> always carries its order column down, so a line under its order's first line
+    /// belongs to that order.
+    /// </summary>
     public IList<string> CarryDownColumns { get; } = [];
+
+    /// <summary>
+    /// The culture the report's numbers are formatted in (for example <c>nl-NL</c>, where <c>1.234,50</c> is one thousand two
+    /// hundred and thirty-four and a half), as a culture name. Defaults to empty: the invariant culture (<c>1,234.50</c>).
+    /// </summary>
+    public string Culture { get; set; } = string.Empty;
 
     /// <summary>Rows whose first cell is this label (summary rows) are skipped. Defaults to <c>Total</c>; empty keeps every row.</summary>
     public string TotalRowLabel { get; set; } = "Total";

@@ -15,6 +15,12 @@ public static class FinaleStreams
     /// <summary>Facilities (locations and sublocations), a full snapshot keyed by <c>facilityUrl</c>.</summary>
     public const string Facilities = "facilities";
 
+    /// <summary>
+    /// Party groups (<c>GET api/partygroup/</c>: suppliers, and the company itself as <c>PRIMARY</c>), a full snapshot keyed by
+    /// <c>partyUrl</c>; purchase-order summaries take supplier names from it.
+    /// </summary>
+    public const string Suppliers = "suppliers";
+
     /// <summary>The field a report row's key is written to: its key columns joined with <c>|</c>.</summary>
     public const string ReportKeyField = "_key";
 }

@@ -43,6 +43,27 @@ public interface ITimeSensitiveDeriver : IDeriver
     IReadOnlyCollection<string> KindsDueAtEffectiveDate { get; }
 }
 
+/// <summary>
+/// A deriver whose output for an input key also depends on records that do not map to that key alone: a lookup record (a
+/// person's name in every session of theirs) or a record linked across input keys (an entry paired with one of the day
+/// before). When a record of one of its <see cref="IDeriver.Inputs"/> changes, the engine asks
+/// <see cref="GetInputKeysAsync"/> for every input key to derive again, instead of calling <see cref="IDeriver.GetInputKey"/>.
+/// </summary>
+public interface ILookupDeriver : IDeriver
+{
+    /// <summary>Lists every input key whose output a change of one record can alter.</summary>
+    /// <param name="stream">The stream of the changed record.</param>
+    /// <param name="recordKey">The changed record's key.</param>
+    /// <param name="versions">
+    /// The record's readable versions, latest first: an edit can move a record away from the input keys its earlier versions
+    /// fed, and those must be derived again too. The latest is soft-deleted when the record went missing from a snapshot.
+    /// </param>
+    /// <param name="context">Read access to raw records (to find the records a lookup record is used by).</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>The input keys, without duplicates; empty to ignore the change.</returns>
+    ValueTask<IReadOnlyList<string>> GetInputKeysAsync(StreamId stream, string recordKey, IReadOnlyList<RawRecord> versions, DerivationContext context, CancellationToken cancellationToken);
+}
+
 /// <summary>What a deriver may read.</summary>
 public sealed class DerivationContext
 {

@@ -123,6 +123,23 @@ public sealed class RawRecordQuery
     /// <summary>The value <see cref="FieldName"/> must have.</summary>
     public string? FieldValue { get; init; }
 
+    /// <summary>
+    /// Further conditions on top-level fields, all of which must hold together with <see cref="FieldName"/>: each accepts a
+    /// record whose field equals any of its values (compared as text). Defaults to none. A deriver narrows its read with them
+    /// (one person's entries of three days, rather than all of that person's entries).
+    /// </summary>
+    public IReadOnlyList<RawFieldMatch> AlsoMatching { get; init; } = [];
+
     /// <summary>Whether soft-deleted records are included. Defaults to <see langword="false"/>.</summary>
     public bool IncludeDeleted { get; init; }
+}
+
+/// <summary>A condition of a <see cref="RawRecordQuery"/>: the top-level field <see cref="FieldName"/> equals one of <see cref="Values"/>.</summary>
+public sealed class RawFieldMatch
+{
+    /// <summary>The top-level field.</summary>
+    public required string FieldName { get; init; }
+
+    /// <summary>The accepted values, compared as text (a string field by its value, a number by its JSON text); none accepts nothing.</summary>
+    public required IReadOnlyList<string> Values { get; init; }
 }

@@ -6,7 +6,8 @@ namespace Ingestion.Connectors.Employes;
 /// Derives each employee's employment timeline from the raw <see cref="EmployesStreams.Employments"/> record:
 /// <c>contract_started</c>, <c>contract_renewed</c>, <c>contract_ended</c> (an end date that has passed) or
 /// <c>contract_end_planned</c> (one still ahead), <c>salary_increase</c> / <c>salary_decrease</c>
-/// (amount and percentage) and <c>hours_change</c> (from and to), each dated, keyed
+/// (amount and percentage; the title states the monthly amount, <c>+€137.00/month</c>, when both periods have a monthly
+/// wage) and <c>hours_change</c> (from and to), each dated, keyed
 /// <c>{employeeId}:{kind}:{yyyy-MM-dd}</c> and derived again in full whenever the employee's employments change, so
 /// re-deriving never duplicates an event.
 /// </summary>
@@ -28,7 +29,8 @@ public sealed class EmploymentTimelineDeriver : ITimeSensitiveDeriver
     public string Name { get; }
 
     /// <inheritdoc />
-    public int Version => 2;
+    /// <remarks>3: a salary change's title states the monthly amount when both periods have a monthly wage (<c>month_amount</c>).</remarks>
+    public int Version => 3;
 
     /// <inheritdoc />
     public IReadOnlyList<StreamId> Inputs { get; }

@@ -1,3 +1,4 @@
+using System.Globalization;
 using Ingestion.Connectors.Finale.Deriving.Internal;
 
 namespace Ingestion.Connectors.Finale;
@@ -5,23 +6,30 @@ namespace Ingestion.Connectors.Finale;
 /// <summary>A CSV report whose rows are purchase-order lines, and its column labels.</summary>
 /// <param name="Stream">The report's stream name.</param>
 /// <param name="Columns">The report's column labels.</param>
-public sealed record PurchaseOrderReport(string Stream, FinalePurchaseOrderReportColumns Columns);
+public sealed record PurchaseOrderReport(string Stream, FinalePurchaseOrderReportColumns Columns)
+{
+    /// <summary>The culture the report's numbers are formatted in. Defaults to the invariant culture (<c>1,234.50</c>).</summary>
+    public CultureInfo Culture { get; init; } = CultureInfo.InvariantCulture;
+}
 
 /// <summary>
-/// Summarizes each purchase order: status, supplier, order and receive dates, line count, distinct products, total quantity
+/// Summarizes each purchase order: status, supplier (<c>supplierId</c> and <c>supplierName</c>, resolved the same way whatever
+/// the basis: an order's <c>SUPPLIER</c> party id is named from the synced <see cref="FinaleStreams.Suppliers"/>, and a report's
+/// supplier name is given the party id of the one supplier of that name), order and receive dates, line count, distinct products, total quantity
 /// and amount, and whether it was received (status <c>ORDER_COMPLETED</c>). The single-order record is the best basis (it has the lines);
 /// without one, the rows of a purchase-order report are used (grouped rows with their order cells carried down), and
 /// without those the collection row (total from <c>orderItemListTotal</c>, no line or product count). The input key is the
 /// <c>orderId</c>; the output is one record keyed <c>{source}:purchase-order:{orderId}</c>, replaced on every derivation.
 /// Sales orders are ignored.
 /// </summary>
-public sealed class PurchaseOrderSummaryDeriver : IDeriver
+public sealed partial class PurchaseOrderSummaryDeriver : ILookupDeriver
 {
     /// <summary>The kind of the derived records.</summary>
     public const string Kind = "purchase_order_summary";
 
     private readonly StreamId _orders;
     private readonly StreamId _details;
+    private readonly StreamId _suppliers;
     private readonly IReadOnlyList<PurchaseOrderReport> _reports;
 
     /// <summary>Creates the deriver for the Finale source <paramref name="sourceName"/>.</summary>
@@ -34,7 +42,8 @@ public sealed class PurchaseOrderSummaryDeriver : IDeriver
         _reports = reports ?? [];
         _orders = new StreamId(sourceName, FinaleStreams.PurchaseOrders);
         _details = new StreamId(sourceName, FinaleStreams.PurchaseOrderDetails);
-        Inputs = [_orders, _details, .. _reports.Select(r => new StreamId(sourceName, r.Stream))];
+        _suppliers = new StreamId(sourceName, FinaleStreams.Suppliers);
+        Inputs = [_orders, _details, .. _reports.Select(r => new StreamId(sourceName, r.Stream)), _suppliers];
     }
 
     /// <summary>The source this deriver reads.</summary>
@@ -44,8 +53,12 @@ public sealed class PurchaseOrderSummaryDeriver : IDeriver
     public string Name => SourceName + ".purchase-order-summary";
 
     /// <inheritdoc />
-    /// <remarks>2: the summary has <c>productCount</c>, the distinct products over the order's lines.</remarks>
-    public int Version => 3;
+    /// <remarks>
+    /// 2: the summary has <c>productCount</c>, the distinct products over the order's lines. 3: adjustments count in the total,
+    /// and status, dates and total come from the newest read. 4: <c>supplierId</c> and <c>supplierName</c> replace
+    /// <c>supplier</c>; report numbers are read in the report's culture.
+    /// </remarks>
+    public int Version => 4;
 
     /// <inheritdoc />
     public IReadOnlyList<StreamId> Inputs { get; }
@@ -94,7 +107,7 @@ public sealed class PurchaseOrderSummaryDeriver : IDeriver
                     ProductCount = newer.ProductCount ?? summary.ProductCount,
                     TotalQuantity = newer.TotalQuantity ?? summary.TotalQuantity,
                     TotalAmount = newer.TotalAmount ?? summary.TotalAmount,
-                    Supplier = newer.Supplier ?? summary.Supplier,
+                    SupplierId = newer.SupplierId ?? summary.SupplierId,
                     Basis = OrderSummaries.BasisCollection + "+" + OrderSummaries.BasisOrder,
                 };
             }
@@ -113,7 +126,7 @@ public sealed class PurchaseOrderSummaryDeriver : IDeriver
                 }
             }
 
-            summary = OrderSummaries.FromReportRows(inputKey, rows, report.Columns);
+            summary = OrderSummaries.FromReportRows(inputKey, rows, report.Columns, report.Culture);
         }
 
         if (summary is null && collectionRow is not null)
@@ -125,6 +138,8 @@ public sealed class PurchaseOrderSummaryDeriver : IDeriver
         {
             return [];
         }
+
+        summary = await ResolveSupplierAsync(summary, context.RawStore, cancellationToken).ConfigureAwait(false);
 
         return [new DerivedRecord
         {

@@ -111,6 +111,7 @@ internal sealed class FinaleOptionsValidator(string name, string keyPrefix) : IV
         var names = new HashSet<string>(StringComparer.Ordinal)
         {
             FinaleStreams.PurchaseOrders, FinaleStreams.PurchaseOrderDetails, FinaleStreams.Products, FinaleStreams.Facilities,
+            FinaleStreams.Suppliers,
         };
         for (var i = 0; i < options.Reports.Count; i++)
         {
@@ -139,6 +140,11 @@ internal sealed class FinaleOptionsValidator(string name, string keyPrefix) : IV
             if (report.KeyColumns.Count == 0 || report.KeyColumns.Any(string.IsNullOrWhiteSpace))
             {
                 Fail(key + nameof(FinaleReportOptions.KeyColumns), "needs at least one column label, and no blank ones: the columns whose values identify a row.");
+            }
+
+            if (!string.IsNullOrEmpty(report.Culture) && FinaleReportCulture.TryGet(report.Culture) is null)
+            {
+                Fail(key + nameof(FinaleReportOptions.Culture), $"'{report.Culture}' is not a culture name this machine knows (for example nl-NL, or empty for the invariant culture).");
             }
 
             if (report.MinimumRatio is < 0 or > 1 || double.IsNaN(report.MinimumRatio))

@@ -58,6 +58,12 @@ internal static class FinaleSource
             .Key("facilityUrl")
             .FullSnapshot(guard));
 
+        source.Stream(FinaleStreams.Suppliers, suppliers => suppliers
+            .Get("api/partygroup/")
+            .Records(RecordSelector.ColumnMajor())
+            .Key("partyUrl")
+            .FullSnapshot(guard));
+
         foreach (var report in options.Reports)
         {
             var reportGuard = new SnapshotGuardSettings { MinimumRatio = report.MinimumRatio, RetryAfter = guard.RetryAfter };

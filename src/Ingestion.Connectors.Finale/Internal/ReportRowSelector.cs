@@ -5,7 +5,8 @@ using System.Text.Json;
 namespace Ingestion.Connectors.Finale.Internal;
 
 /// <summary>
-/// Reads a Finale CSV report with the standard CSV selector (blank group cells carried down), skips summary rows such as
+/// Reads a Finale CSV report with the standard CSV selector (blank group cells carried down, always the order column of a
+/// purchase-order line report), skips summary rows such as
 /// <c>Total</c>, and gives each row a key made of its key columns, written first into the row as
 /// <see cref="FinaleStreams.ReportKeyField"/>. A key that repeats within the report gets <c>#2</c>, <c>#3</c>… in row order,
 /// so repeated lines stay distinct and keep the same keys from run to run.
@@ -21,7 +22,15 @@ internal sealed class ReportRowSelector : RecordSelector
     {
         _keyColumns = [.. report.KeyColumns];
         _totalLabel = report.TotalRowLabel;
-        _csv = Csv(new CsvSelectorOptions { CarryDownColumns = [.. report.CarryDownColumns] });
+        // The order column of a purchase-order line report is carried down whatever is configured: a grouped report leaves it
+        // blank under an order's first line, and a line without its order would be attributed to none.
+        var carry = report.CarryDownColumns.ToList();
+        if (report.PurchaseOrderColumns?.OrderId is { Length: > 0 } orderColumn && !carry.Contains(orderColumn, StringComparer.Ordinal))
+        {
+            carry.Add(orderColumn);
+        }
+
+        _csv = Csv(new CsvSelectorOptions { CarryDownColumns = carry });
     }
 
     public override RecordSelection Select(ReadOnlyMemory<byte> body)

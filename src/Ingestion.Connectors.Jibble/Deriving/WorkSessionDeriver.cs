@@ -16,11 +16,14 @@ namespace Ingestion.Connectors.Jibble;
 /// <c>incomplete</c>, <c>autoClockOut</c> (the Out was Jibble's automatic clock-out, <c>clientType</c> <c>AutoOut</c>: the person
 /// forgot, so the duration is not real work), and the links <c>personKnown</c>, <c>personName</c>, <c>groupId</c>,
 /// <c>groupKnown</c>, <c>groupName</c>, filled when the person and group have been synced and left empty when not.
-/// Archived entries are ignored. Sessions are per <c>belongsToDate</c>: a night shift whose Out is after midnight pairs when
+/// Entries whose status means they no longer count (<c>Archived</c>, <c>Deleted</c>, <c>Removed</c>, <c>Inactive</c>) are ignored.
+/// A day is read with its neighbours only (one query for the person's entries dated the day before, the day and the day
+/// after), never the person's whole history. The person and group names follow People and Groups: a change of a person
+/// derives that person's days again, and a change of a group the days of its people. Sessions are per <c>belongsToDate</c>: a night shift whose Out is after midnight pairs when
 /// Jibble assigns the Out to the shift's day (it does), and an In whose day has no Out stays <c>missing_out</c>.
 /// </para>
 /// </summary>
-public sealed class WorkSessionDeriver : IDeriver
+public sealed partial class WorkSessionDeriver : ILookupDeriver
 {
     /// <summary>The kind of every derived record.</summary>
     public const string Kind = "work_session";
@@ -39,7 +42,7 @@ public sealed class WorkSessionDeriver : IDeriver
         _timeEntries = new StreamId(sourceName, JibbleStreams.TimeEntries);
         _people = new StreamId(sourceName, JibbleStreams.People);
         _groups = new StreamId(sourceName, JibbleStreams.Groups);
-        Inputs = [_timeEntries];
+        Inputs = [_timeEntries, _people, _groups];
     }
 
     /// <summary>The Jibble source whose entries this deriver reads.</summary>
@@ -49,7 +52,8 @@ public sealed class WorkSessionDeriver : IDeriver
     public string Name { get; }
 
     /// <inheritdoc />
-    public int Version => 3;
+    /// <remarks>4: entries whose status is <c>Deleted</c>, <c>Removed</c> or <c>Inactive</c> are ignored like <c>Archived</c> ones.</remarks>
+    public int Version => 4;
 
     /// <inheritdoc />
     public IReadOnlyList<StreamId> Inputs { get; }
@@ -87,10 +91,9 @@ public sealed class WorkSessionDeriver : IDeriver
         var personId = inputKey[..slash];
         var entries = new List<TimeEntry>();
         var neighbours = new Dictionary<string, TimeEntry>(StringComparer.Ordinal);
-        var query = new RawRecordQuery { FieldName = "personId", FieldValue = personId };
-        await foreach (var record in context.RawStore.QueryLatestAsync(_timeEntries, query, cancellationToken).ConfigureAwait(false))
+        await foreach (var record in context.RawStore.QueryLatestAsync(_timeEntries, DayQuery(personId, date), cancellationToken).ConfigureAwait(false))
         {
-            if (!record.IsPartial && record.IsJson && TimeEntry.TryRead(record.Payload.Span) is { } entry)
+            if (!record.IsPartial && record.IsJson && TimeEntry.TryRead(record.Payload.Span) is { } entry && entry.PersonId == personId)
             {
                 if (entry.BelongsToDate == date)
                 {

@@ -81,6 +81,27 @@ public sealed class EmploymentTimelineDeriverTests(ConnectorTestFixture fixture)
     }
 
     [Fact]
+    public void A_salary_change_is_titled_with_the_monthly_amount_when_both_periods_have_one()
+    {
+        var events = Derive(History);
+
+        // 2709 → 2846 a month: +137.00, +5.06 %; 2846 → 2730: −116.00, −4.08 %. The basis stays the hourly wage.
+        Assert.Equal("Salary increase (+€137.00/month, +5.06%)", Payload(events[2]).GetProperty("title").GetString());
+        Assert.Equal(137m, Payload(events[2]).GetProperty("month_amount").GetDecimal());
+        Assert.Equal("hour_wage", Payload(events[2]).GetProperty("basis").GetString());
+        Assert.Equal("Salary decrease (-€116.00/month, -4.08%)", Payload(events[3]).GetProperty("title").GetString());
+
+        // Without monthly wages the hourly amount is the title's.
+        var hourly = Derive("""
+            [ { "id": "a", "start_date": "2025-01-01T00:00:00",
+                "salary": [ { "id": "s1", "start_date": "2025-01-01T00:00:00", "hour_wage": 15 },
+                            { "id": "s2", "start_date": "2025-07-01T00:00:00", "hour_wage": 16.5 } ] } ]
+            """).Single(e => e.Kind == EmploymentTimeline.SalaryIncrease);
+        Assert.Equal("Salary increase (+€1.50/hour, +10%)", Payload(hourly).GetProperty("title").GetString());
+        Assert.False(Payload(hourly).TryGetProperty("month_amount", out _));
+    }
+
+    [Fact]
     public void An_employee_with_no_employment_has_no_events()
     {
         Assert.Empty(Derive("[]"));

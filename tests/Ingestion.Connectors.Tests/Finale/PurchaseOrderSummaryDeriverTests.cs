@@ -32,7 +32,7 @@ public sealed class PurchaseOrderSummaryDeriverTests(ConnectorTestFixture postgr
         var columns = new FinalePurchaseOrderReportColumns();
         var first = OrderSummaries.FromReportRows("PO-10041", [.. selection.Records.Take(3)], columns)!;
         Assert.Equal("ORDER_LOCKED", first.Status);
-        Assert.Equal("Acme Soil Co", first.Supplier);
+        Assert.Equal("Acme Soil Co", first.SupplierName);
         Assert.Equal(3, first.LineCount);
         Assert.Equal(2, first.ProductCount); // BC105 is on two lines
         Assert.Equal(1130m, first.TotalQuantity);
@@ -80,7 +80,7 @@ public sealed class PurchaseOrderSummaryDeriverTests(ConnectorTestFixture postgr
              "orderItemListTotal":322.0}
             """;
         var summary = OrderSummaries.FromOrder(Encoding.UTF8.GetBytes(order), OrderSummaries.BasisOrder)!;
-        Assert.Equal("100029", summary.Supplier);
+        Assert.Equal("100029", summary.SupplierId);
         Assert.Equal(2, summary.LineCount);
         Assert.Equal(2, summary.ProductCount);
         Assert.Equal(43m, summary.TotalQuantity);
@@ -94,7 +94,7 @@ public sealed class PurchaseOrderSummaryDeriverTests(ConnectorTestFixture postgr
         Assert.Null(fromRow.ProductCount);
         Assert.Equal(510m, fromRow.TotalAmount);
         Assert.False(fromRow.Received);
-        Assert.Null(fromRow.Supplier);
+        Assert.Null(fromRow.SupplierId);
 
         Assert.Null(OrderSummaries.PurchaseOrderId("""{"orderId":"SO-1","orderTypeId":"SALES_ORDER"}"""u8));
     }

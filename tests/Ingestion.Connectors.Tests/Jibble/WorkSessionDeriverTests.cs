@@ -168,7 +168,9 @@ public sealed class WorkSessionDeriverTests(ConnectorTestFixture database)
         var entry = Encoding.UTF8.GetBytes($$"""{"id":"e1","personId":"{{Ana}}","belongsToDate":"2026-06-08","type":"In"}""");
 
         Assert.Equal("jibble-eu.work-sessions", deriver.Name);
-        Assert.Equal([new StreamId("jibble-eu", JibbleStreams.TimeEntries)], deriver.Inputs);
+        Assert.Equal(
+            [new StreamId("jibble-eu", JibbleStreams.TimeEntries), new StreamId("jibble-eu", JibbleStreams.People), new StreamId("jibble-eu", JibbleStreams.Groups)],
+            deriver.Inputs); // people and groups name the sessions: their changes derive the days again
         Assert.Equal($"{Ana}/2026-06-08", deriver.GetInputKey(new StreamId("jibble-eu", JibbleStreams.TimeEntries), "e1", entry));
         Assert.Equal(WorkSessionDeriver.InputKeyFor(Ana, Monday), deriver.GetInputKey(new StreamId("jibble-eu", JibbleStreams.TimeEntries), "e1", entry));
         Assert.Null(deriver.GetInputKey(new StreamId("jibble-eu", JibbleStreams.People), Ana, entry));

@@ -151,7 +151,19 @@ internal static class EmploymentTimeline
         var amount = toValue - fromValue;
         var percentage = Math.Round(amount / fromValue * 100m, 2, MidpointRounding.AwayFromZero);
         var kind = amount > 0 ? SalaryIncrease : SalaryDecrease;
-        var unit = basis == "hour_wage" ? "/hour" : "/month";
+        // The title states what the employee earns a month more or less, as the timeline shows it (+€200): the monthly
+        // amount when both periods have one and it moved the same way as the basis; otherwise the basis's own amount.
+        var (titleAmount, titlePercentage, unit) = (amount, percentage, basis == "hour_wage" ? "/hour" : "/month");
+        decimal? monthAmount = null;
+        if (Number(previous, "month_wage") is > 0 and var fromMonthly && Number(current, "month_wage") is > 0 and var toMonthly)
+        {
+            monthAmount = toMonthly - fromMonthly;
+            if (Math.Sign(monthAmount.Value) == Math.Sign(amount))
+            {
+                (titleAmount, titlePercentage, unit) = (monthAmount.Value, Math.Round(monthAmount.Value / fromMonthly * 100m, 2, MidpointRounding.AwayFromZero), "/month");
+            }
+        }
+
         Add(events, keys, employeeId, kind, date, w =>
         {
             Common(w, employmentId);
@@ -166,7 +178,8 @@ internal static class EmploymentTimeline
             WriteNumber(w, "month_wage_to", Number(current, "month_wage"));
             WriteNumber(w, "yearly_wage_from", Number(previous, "yearly_wage"));
             WriteNumber(w, "yearly_wage_to", Number(current, "yearly_wage"));
-        }, string.Create(CultureInfo.InvariantCulture, $"{(amount > 0 ? "Salary increase" : "Salary decrease")} ({(amount > 0 ? "+" : "-")}€{Math.Abs(amount):0.00}{unit}, {(percentage > 0 ? "+" : string.Empty)}{percentage:0.##}%)"));
+            WriteNumber(w, "month_amount", monthAmount);
+        }, string.Create(CultureInfo.InvariantCulture, $"{(amount > 0 ? "Salary increase" : "Salary decrease")} ({(titleAmount > 0 ? "+" : "-")}€{Math.Abs(titleAmount):0.00}{unit}, {(titlePercentage > 0 ? "+" : string.Empty)}{titlePercentage:0.##}%)"));
     }
 
     private static void DeriveHoursChange(string employeeId, string? employmentId, JsonElement previous, JsonElement current, List<DerivedRecord> events, HashSet<string> keys)

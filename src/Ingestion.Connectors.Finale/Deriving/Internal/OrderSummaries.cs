@@ -12,7 +12,11 @@ internal sealed record OrderSummary
 
     public string? Status { get; init; }
 
-    public string? Supplier { get; init; }
+    /// <summary>The supplier's party id: from the order's <c>SUPPLIER</c> role, or resolved from a report's supplier name.</summary>
+    public string? SupplierId { get; init; }
+
+    /// <summary>The supplier's name: a report's supplier cell, or resolved from the party id through the synced suppliers.</summary>
+    public string? SupplierName { get; init; }
 
     public DateTimeOffset? OrderDate { get; init; }
 
@@ -40,7 +44,8 @@ internal sealed record OrderSummary
             writer.WriteString("orderId", OrderId);
             WriteOptional(writer, "orderUrl", OrderUrl);
             WriteOptional(writer, "status", Status);
-            WriteOptional(writer, "supplier", Supplier);
+            WriteOptional(writer, "supplierId", SupplierId);
+            WriteOptional(writer, "supplierName", SupplierName);
             WriteOptional(writer, "orderDate", OrderDate?.ToString("yyyy-MM-dd'T'HH:mm:ss", CultureInfo.InvariantCulture));
             WriteOptional(writer, "receiveDate", ReceiveDate?.ToString("yyyy-MM-dd'T'HH:mm:ss", CultureInfo.InvariantCulture));
             if (LineCount is { } lines)
@@ -223,7 +228,7 @@ internal static class OrderSummaries
             OrderId = orderId,
             OrderUrl = Text(root, "orderUrl"),
             Status = status,
-            Supplier = supplier,
+            SupplierId = supplier,
             OrderDate = Date(Text(root, "orderDate")),
             ReceiveDate = Date(Text(root, "receiveDate")),
             LineCount = lines,
@@ -236,8 +241,9 @@ internal static class OrderSummaries
     }
 
     /// <summary>Summarizes the rows of one order in a purchase-order line report; <see langword="null"/> when there are none.</summary>
-    public static OrderSummary? FromReportRows(string orderId, IReadOnlyList<ReadOnlyMemory<byte>> rows, FinalePurchaseOrderReportColumns columns)
+    public static OrderSummary? FromReportRows(string orderId, IReadOnlyList<ReadOnlyMemory<byte>> rows, FinalePurchaseOrderReportColumns columns, CultureInfo? culture = null)
     {
+        culture ??= CultureInfo.InvariantCulture;
         if (rows.Count == 0)
         {
             return null;
@@ -261,8 +267,8 @@ internal static class OrderSummaries
             status ??= StatusFromLabel(Text(root, columns.Status));
             supplier ??= Text(root, columns.Supplier) is { Length: > 0 } s ? s : null;
             orderDate ??= ReportDate(Text(root, columns.OrderDate));
-            var q = ReportNumber(Text(root, columns.Quantity)) ?? 0;
-            var p = ReportNumber(Text(root, columns.UnitPrice)) ?? 0;
+            var q = ReportNumber(Text(root, columns.Quantity), culture) ?? 0;
+            var p = ReportNumber(Text(root, columns.UnitPrice), culture) ?? 0;
             quantity += q;
             amount += q * p;
         }
@@ -271,7 +277,7 @@ internal static class OrderSummaries
         {
             OrderId = orderId,
             Status = status,
-            Supplier = supplier,
+            SupplierName = supplier,
             OrderDate = orderDate,
             LineCount = rows.Count,
             ProductCount = products.Count,
@@ -293,16 +299,41 @@ internal static class OrderSummaries
         var l => l,
     };
 
-    /// <summary>Reads a formatted report number (<c>1,234.50</c>, <c>$4.25</c>); <see langword="null"/> when blank or unreadable.</summary>
-    public static decimal? ReportNumber(string? text)
+    /// <summary>
+    /// Reads a formatted report number in the report's culture (<c>1,234.50</c> invariant, <c>1.234,50</c> in nl-NL, <c>$4.25</c>);
+    /// currency symbols and spaces are dropped. <see langword="null"/> when blank or unreadable.
+    /// </summary>
+    public static decimal? ReportNumber(string? text, CultureInfo? culture = null)
     {
         if (string.IsNullOrWhiteSpace(text))
         {
             return null;
         }
 
-        var cleaned = new string([.. text.Where(c => char.IsAsciiDigit(c) || c is '.' or '-' or ',')]);
-        return decimal.TryParse(cleaned, NumberStyles.Number, CultureInfo.InvariantCulture, out var value) ? value : null;
+        var format = (culture ?? CultureInfo.InvariantCulture).NumberFormat;
+        var group = format.NumberGroupSeparator;
+        var spaceGroup = group.Length > 0 && group.All(c => char.IsWhiteSpace(c) || c == '\u202F');
+        var cleaned = new System.Text.StringBuilder(text.Length);
+        for (var i = 0; i < text.Length; i++)
+        {
+            var c = text[i];
+            if (char.IsAsciiDigit(c) || c == '-')
+            {
+                cleaned.Append(c);
+            }
+            else if (string.CompareOrdinal(text, i, format.NumberDecimalSeparator, 0, format.NumberDecimalSeparator.Length) == 0)
+            {
+                cleaned.Append(format.NumberDecimalSeparator);
+                i += format.NumberDecimalSeparator.Length - 1;
+            }
+            else if (!spaceGroup && group.Length > 0 && string.CompareOrdinal(text, i, group, 0, group.Length) == 0)
+            {
+                cleaned.Append(group);
+                i += group.Length - 1;
+            }
+        }
+
+        return decimal.TryParse(cleaned.ToString(), NumberStyles.Number, format, out var value) ? value : null;
     }
 
     private static DateTimeOffset? ReportDate(string? text) =>

@@ -17,7 +17,18 @@ internal sealed record TimeEntry(
     string? PreviousId = null,
     string? NextId = null)
 {
-    public bool IsArchived => string.Equals(Status, "Archived", StringComparison.OrdinalIgnoreCase);
+    /// <summary>
+    /// Whether the entry no longer counts: <c>Archived</c> (Jibble's own word), or <c>Deleted</c>, <c>Removed</c> or
+    /// <c>Inactive</c>, which other Jibble objects use for the same and an entry may carry too.
+    /// </summary>
+    public bool IsInactive => Status?.Trim() is { } status
+        && (status.Equals("Archived", StringComparison.OrdinalIgnoreCase)
+            || status.Equals("Deleted", StringComparison.OrdinalIgnoreCase)
+            || status.Equals("Removed", StringComparison.OrdinalIgnoreCase)
+            || status.Equals("Inactive", StringComparison.OrdinalIgnoreCase));
+
+    /// <summary>Whether the entry links to an entry of its own (<c>previousTimeEntryId</c> or <c>nextTimeEntryId</c>), which may be dated another day.</summary>
+    public bool IsLinked => PreviousId is not null || NextId is not null;
 
     public bool IsAutoOut => string.Equals(ClientType, "AutoOut", StringComparison.OrdinalIgnoreCase);
 

@@ -38,15 +38,15 @@ internal sealed record WorkSession(TimeEntry? ClockIn, TimeEntry? ClockOut)
 
 /// <summary>
 /// Pairs one person's entries of one <c>belongsToDate</c> in time order: an In opens a session, the next Out closes it.
-/// An In that follows an open In leaves the first without Out; an Out with nothing open is an Out without In. Archived
-/// entries and types other than In and Out are ignored. Ties in time put Out before In (a clock-out and a new clock-in in
+/// An In that follows an open In leaves the first without Out; an Out with nothing open is an Out without In. Inactive
+/// entries (archived, deleted) and types other than In and Out are ignored. Ties in time put Out before In (a clock-out and a new clock-in in
 /// the same instant), then order by id, so the result never depends on the order entries were read in.
 /// </summary>
 internal static class WorkSessionPairing
 {
     /// <summary>
-    /// Pairs the entries of one day. Where Jibble links entries (<c>nextTimeEntryId</c> / <c>previousTimeEntryId</c>), the links
-    /// decide across midnight whatever day each side is dated: an In of this day takes the Out it links to from
+    /// Pairs the entries of one day. Where Jibble links entries both ways (the In's <c>nextTimeEntryId</c> is the Out and the Out's
+    /// <c>previousTimeEntryId</c> the In), the links decide across midnight whatever day each side is dated: an In of this day takes the Out it links to from
     /// <paramref name="neighbours"/>, and an Out of this day linked from another day's In is left to that day. Entries without
     /// links fall back to the date rule.
     /// </summary>
@@ -59,16 +59,18 @@ internal static class WorkSessionPairing
         var rest = new List<TimeEntry>(day.Count);
         foreach (var entry in day)
         {
-            if (entry.IsArchived || entry.Type == TimeEntryType.Other)
+            if (entry.IsInactive || entry.Type == TimeEntryType.Other)
             {
                 continue;
             }
 
-            if (entry.Type == TimeEntryType.In && Linked(entry.NextId, TimeEntryType.Out) is { } outEntry && outEntry.BelongsToDate != date)
+            if (entry.Type == TimeEntryType.In && Linked(entry.NextId, TimeEntryType.Out) is { } outEntry && outEntry.BelongsToDate != date
+                && outEntry.PreviousId == entry.Id)
             {
                 linked.Add(new WorkSession(entry, outEntry));
             }
-            else if (entry.Type == TimeEntryType.Out && Linked(entry.PreviousId, TimeEntryType.In) is { } inEntry && inEntry.BelongsToDate != date)
+            else if (entry.Type == TimeEntryType.Out && Linked(entry.PreviousId, TimeEntryType.In) is { } inEntry && inEntry.BelongsToDate != date
+                && inEntry.NextId == entry.Id)
             {
                 // Belongs to the session its In opened on another day.
             }
@@ -81,13 +83,13 @@ internal static class WorkSessionPairing
         return [.. linked, .. Pair(rest)];
 
         TimeEntry? Linked(string? id, TimeEntryType type) =>
-            id is not null && neighbours.TryGetValue(id, out var other) && other.Type == type && !other.IsArchived ? other : null;
+            id is not null && neighbours.TryGetValue(id, out var other) && other.Type == type && !other.IsInactive ? other : null;
     }
 
     public static IReadOnlyList<WorkSession> Pair(IEnumerable<TimeEntry> entries)
     {
         var ordered = entries
-            .Where(e => !e.IsArchived && e.Type != TimeEntryType.Other)
+            .Where(e => !e.IsInactive && e.Type != TimeEntryType.Other)
             .OrderBy(e => e.Time)
             .ThenBy(e => e.Type == TimeEntryType.Out ? 0 : 1)
             .ThenBy(e => e.Id, StringComparer.Ordinal);

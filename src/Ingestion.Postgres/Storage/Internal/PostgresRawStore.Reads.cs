@@ -31,28 +31,42 @@ internal sealed partial class PostgresRawStore
 
     public IAsyncEnumerable<RawRecord> QueryLatestAsync(StreamId stream, RawRecordQuery? query, CancellationToken cancellationToken)
     {
-        var sql = _selectRecordSql + " WHERE r.source = $1 AND r.stream = $2 AND r.is_latest";
+        var sql = new System.Text.StringBuilder(_selectRecordSql).Append(" WHERE r.source = $1 AND r.stream = $2 AND r.is_latest");
         if (query is not { IncludeDeleted: true })
         {
-            sql += " AND k.deleted_at IS NULL";
+            sql.Append(" AND k.deleted_at IS NULL");
         }
 
-        var filter = query?.FieldName is not null;
-        if (filter)
+        // Each parameter is made anew for each command, so the sequence can be enumerated more than once.
+        var parameters = new List<Func<NpgsqlParameter>>();
+        string Next(Func<NpgsqlParameter> parameter)
         {
-            sql += query!.FieldValue is null ? " AND r.payload ->> $3 IS NULL AND r.payload ? $3" : " AND r.payload ->> $3 = $4";
+            parameters.Add(parameter);
+            return "$" + (parameters.Count + 2).ToString(System.Globalization.CultureInfo.InvariantCulture);
         }
 
-        sql += " ORDER BY r.key COLLATE \"C\"";
-        return QueryAsync(sql, stream, command =>
+        if (query?.FieldName is { } field)
         {
-            if (filter)
+            var name = Next(() => new NpgsqlParameter<string> { TypedValue = field });
+            sql.Append(query.FieldValue is { } value
+                ? $" AND r.payload ->> {name} = {Next(() => new NpgsqlParameter<string> { TypedValue = value })}"
+                : $" AND r.payload ->> {name} IS NULL AND r.payload ? {name}");
+        }
+
+        foreach (var match in query?.AlsoMatching ?? [])
+        {
+            var (fieldName, accepted) = (match.FieldName, match.Values.ToArray());
+            var name = Next(() => new NpgsqlParameter<string> { TypedValue = fieldName });
+            var values = Next(() => new NpgsqlParameter<string[]> { TypedValue = accepted });
+            sql.Append($" AND r.payload ->> {name} = ANY({values})");
+        }
+
+        sql.Append(" ORDER BY r.key COLLATE \"C\"");
+        return QueryAsync(sql.ToString(), stream, command =>
+        {
+            foreach (var parameter in parameters)
             {
-                command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = query!.FieldName });
-                if (query.FieldValue is not null)
-                {
-                    command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = query.FieldValue });
-                }
+                command.Parameters.Add(parameter());
             }
         }, cancellationToken);
     }

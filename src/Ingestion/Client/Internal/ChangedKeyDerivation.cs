@@ -58,28 +58,56 @@ internal sealed class ChangedKeyDerivation(IServiceProvider services, IEnumerabl
             // Several record keys (employments) can map to one input key (the employee): derive each input key once, and
             // count its outcome for every record key that maps to it.
             var inputKeys = new Dictionary<string, List<string>>(StringComparer.Ordinal);
-            foreach (var record in records)
+            void Map(string inputKey, string recordKey)
             {
-                try
+                mapped.Add(recordKey);
+                if (!inputKeys.TryGetValue(inputKey, out var recordKeys))
                 {
-                    if (deriver.GetInputKey(stream, record.Key, record.Payload) is { } inputKey)
-                    {
-                        mapped.Add(record.Key);
-                        if (!inputKeys.TryGetValue(inputKey, out var recordKeys))
-                        {
-                            inputKeys[inputKey] = recordKeys = [];
-                        }
+                    inputKeys[inputKey] = recordKeys = [];
+                }
 
-                        if (!recordKeys.Contains(record.Key))
+                if (!recordKeys.Contains(recordKey))
+                {
+                    recordKeys.Add(recordKey);
+                }
+            }
+
+            if (deriver is ILookupDeriver lookup)
+            {
+                // A lookup deriver sees all versions of a key at once and names every input key the change reaches.
+                foreach (var versions in records.GroupBy(record => record.Key, StringComparer.Ordinal))
+                {
+                    try
+                    {
+                        var latestFirst = versions.OrderByDescending(record => record.Version).ToList();
+                        foreach (var inputKey in await lookup.GetInputKeysAsync(stream, versions.Key, latestFirst, context, cancellationToken).ConfigureAwait(false))
                         {
-                            recordKeys.Add(record.Key);
+                            Map(inputKey, versions.Key);
                         }
                     }
+                    catch (Exception ex) when (ex is not OperationCanceledException)
+                    {
+                        failed.Add(versions.Key);
+                        errors.Add($"Deriver '{deriver.Name}' could not map key '{versions.Key}' of {stream}: {ex.Message}");
+                    }
                 }
-                catch (Exception ex) when (ex is not OperationCanceledException)
+            }
+            else
+            {
+                foreach (var record in records)
                 {
-                    failed.Add(record.Key);
-                    errors.Add($"Deriver '{deriver.Name}' could not map key '{record.Key}' of {stream}: {ex.Message}");
+                    try
+                    {
+                        if (deriver.GetInputKey(stream, record.Key, record.Payload) is { } inputKey)
+                        {
+                            Map(inputKey, record.Key);
+                        }
+                    }
+                    catch (Exception ex) when (ex is not OperationCanceledException)
+                    {
+                        failed.Add(record.Key);
+                        errors.Add($"Deriver '{deriver.Name}' could not map key '{record.Key}' of {stream}: {ex.Message}");
+                    }
                 }
             }
 

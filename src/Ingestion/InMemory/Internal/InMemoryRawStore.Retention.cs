@@ -20,6 +20,7 @@ internal sealed partial class InMemoryRawStore
                         {
                             keys.Remove(key);
                             _retryLog.Remove((stream, key));
+                            _fieldIndexes.Remove(stream);
                         }
 
                         continue;

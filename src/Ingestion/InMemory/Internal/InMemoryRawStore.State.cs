@@ -144,5 +144,41 @@ internal sealed partial class InMemoryRawStore
         public string? ErrorMessage { get; init; }
 
         public DateTimeOffset? SupersededVerifiedAt { get; set; }
+
+        /// <summary>
+        /// The payload's top-level fields as text (a string by its value, JSON null as <see langword="null"/>, anything else by its
+        /// JSON text), read once on the first field query so repeated queries do not parse the payload again;
+        /// <see langword="null"/> when the payload is not a JSON object.
+        /// </summary>
+        public Dictionary<string, string?>? TopLevelFields()
+        {
+            if (_fields is null && !_notAnObject)
+            {
+                using var document = JsonDocument.Parse(Payload);
+                if (document.RootElement.ValueKind != JsonValueKind.Object)
+                {
+                    _notAnObject = true;
+                    return null;
+                }
+
+                var fields = new Dictionary<string, string?>(StringComparer.Ordinal);
+                foreach (var property in document.RootElement.EnumerateObject())
+                {
+                    fields[property.Name] = property.Value.ValueKind switch
+                    {
+                        JsonValueKind.Null => null,
+                        JsonValueKind.String => property.Value.GetString(),
+                        _ => property.Value.GetRawText(),
+                    };
+                }
+
+                _fields = fields;
+            }
+
+            return _fields;
+        }
+
+        private Dictionary<string, string?>? _fields;
+        private bool _notAnObject;
     }
 }

@@ -45,6 +45,7 @@ internal sealed partial class InMemoryRawStore(InMemoryStoreOptions options, InM
         lock (_gate)
         {
             var keys = Keys(batch.Stream, create: true)!;
+            _fieldIndexes.Remove(batch.Stream);
             for (var index = 0; index < records.Count; index++)
             {
                 var record = records[index];
@@ -245,53 +246,6 @@ internal sealed partial class InMemoryRawStore(InMemoryStoreOptions options, InM
         }
 
         return Yield(history, cancellationToken);
-    }
-
-    public IAsyncEnumerable<RawRecord> QueryLatestAsync(StreamId stream, RawRecordQuery? query, CancellationToken cancellationToken)
-    {
-        var includeDeleted = query is { IncludeDeleted: true };
-        var field = query?.FieldName;
-        var latest = new List<RawRecord>();
-        lock (_gate)
-        {
-            if (Keys(stream, create: false) is { } keys)
-            {
-                foreach (var (key, state) in keys)
-                {
-                    var version = state.Latest;
-                    if ((includeDeleted || state.DeletedAt is null) && (field is null || Matches(version, field, query!.FieldValue)))
-                    {
-                        latest.Add(ToRecord(stream, key, state, version));
-                    }
-                }
-            }
-        }
-
-        latest.Sort(static (left, right) => string.CompareOrdinal(left.Key, right.Key));
-        return Yield(latest, cancellationToken);
-    }
-
-    /// <summary>Whether the top-level field compares equal as text (JSON null matches a <see langword="null"/> value only).</summary>
-    private static bool Matches(StoredVersion version, string field, string? value)
-    {
-        if (!version.IsJson)
-        {
-            return false;
-        }
-
-        using var document = JsonDocument.Parse(version.Payload);
-        if (document.RootElement.ValueKind != JsonValueKind.Object || !document.RootElement.TryGetProperty(field, out var element))
-        {
-            return false;
-        }
-
-        return element.ValueKind switch
-        {
-            JsonValueKind.Null => value is null,
-            _ when value is null => false,
-            JsonValueKind.String => string.Equals(element.GetString(), value, StringComparison.Ordinal),
-            _ => string.Equals(element.GetRawText(), value, StringComparison.Ordinal),
-        };
     }
 
     public IAsyncEnumerable<RawRecord> GetChangedSinceAsync(StreamId stream, DateTimeOffset since, CancellationToken cancellationToken)
