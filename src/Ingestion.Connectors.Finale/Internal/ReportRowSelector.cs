@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Globalization;
 using System.Text.Json;
 
@@ -13,7 +12,6 @@ namespace Ingestion.Connectors.Finale.Internal;
 /// </summary>
 internal sealed class ReportRowSelector : RecordSelector
 {
-    private static readonly JsonWriterOptions WriterOptions = new() { SkipValidation = true };
     private readonly RecordSelector _csv;
     private readonly string[] _keyColumns;
     private readonly string _totalLabel;
@@ -41,11 +39,10 @@ internal sealed class ReportRowSelector : RecordSelector
             return selection;
         }
 
-        var output = new ArrayBufferWriter<byte>(body.Length * 2);
-        var ends = new List<int>(selection.Records.Count);
+        using var rows = new JsonRecordWriter(body.Length * 2);
+        var writer = rows.Json;
         var seen = new Dictionary<string, int>(StringComparer.Ordinal);
         var parts = new string[_keyColumns.Length];
-        using var writer = new Utf8JsonWriter(output, WriterOptions);
         foreach (var record in selection.Records)
         {
             using var row = JsonDocument.Parse(record);
@@ -80,21 +77,10 @@ internal sealed class ReportRowSelector : RecordSelector
             }
 
             writer.WriteEndObject();
-            writer.Flush();
-            ends.Add(output.WrittenCount);
-            writer.Reset();
+            rows.EndRecord();
         }
 
-        var memory = output.WrittenMemory;
-        var records = new ReadOnlyMemory<byte>[ends.Count];
-        var start = 0;
-        for (var i = 0; i < records.Length; i++)
-        {
-            records[i] = memory[start..ends[i]];
-            start = ends[i];
-        }
-
-        return RecordSelection.Of(records);
+        return rows.ToSelection();
     }
 
     // A summary row (such as "Total") names itself in its first cell.

@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Globalization;
 using System.Text.Json;
 using CsvHelper;
@@ -13,7 +12,6 @@ namespace Ingestion.Records.Internal;
 /// </summary>
 internal sealed class CsvSelector : RecordSelector
 {
-    private static readonly JsonWriterOptions WriterOptions = new() { SkipValidation = true };
 
     private readonly CsvSelectorOptions _options;
     private readonly CsvReaderOptions _readerOptions;
@@ -56,9 +54,8 @@ internal sealed class CsvSelector : RecordSelector
 
             // The last value of each carry-down column, kept as UTF-8 bytes.
             var carried = new byte[names.Length][];
-            var output = new ArrayBufferWriter<byte>(Math.Max(256, body.Length * 2));
-            var ends = new List<int>();
-            using var writer = new Utf8JsonWriter(output, WriterOptions);
+            using var records = new JsonRecordWriter(body.Length * 2);
+            var writer = records.Json;
             while (reader.Read())
             {
                 if (reader.FieldCount > names.Length)
@@ -87,23 +84,10 @@ internal sealed class CsvSelector : RecordSelector
                 }
 
                 writer.WriteEndObject();
-                writer.Flush();
-                ends.Add(output.WrittenCount);
-
-                // Each row is its own JSON document: reset so no separator is written between rows.
-                writer.Reset();
+                records.EndRecord();
             }
 
-            var memory = output.WrittenMemory;
-            var records = new ReadOnlyMemory<byte>[ends.Count];
-            var start = 0;
-            for (var row = 0; row < records.Length; row++)
-            {
-                records[row] = memory[start..ends[row]];
-                start = ends[row];
-            }
-
-            return RecordSelection.Of(records);
+            return records.ToSelection();
         }
         catch (CsvFormatException ex)
         {

@@ -138,8 +138,16 @@ internal sealed partial class PostgresRawStore
             connection);
         command.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = now });
         command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = limit });
+        return await ReadCandidatesAsync(command, cancellationToken).ConfigureAwait(false);
+    }
+
+    // Reads retry candidates from columns source, stream, key, retry_count, last_retry_at, retry_request, error_message,
+    // http_status_code and, when selected, next_retry_at as the due time.
+    private static async Task<List<RetryCandidate>> ReadCandidatesAsync(NpgsqlCommand command, CancellationToken cancellationToken)
+    {
         var candidates = new List<RetryCandidate>();
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        var withDueAt = reader.FieldCount > 8;
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
             candidates.Add(new RetryCandidate
@@ -151,7 +159,7 @@ internal sealed partial class PostgresRawStore
                 RetryRequest = reader.IsDBNull(5) ? null : reader.GetString(5),
                 ErrorMessage = reader.IsDBNull(6) ? null : reader.GetString(6),
                 HttpStatusCode = reader.IsDBNull(7) ? null : reader.GetInt32(7),
-                DueAt = reader.GetFieldValue<DateTimeOffset>(8),
+                DueAt = withDueAt ? reader.GetFieldValue<DateTimeOffset>(8) : null,
             });
         }
 

@@ -20,23 +20,7 @@ internal sealed partial class PostgresRawStore
             """,
             connection);
         command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = limit });
-        var givenUp = new List<RetryCandidate>();
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-        {
-            givenUp.Add(new RetryCandidate
-            {
-                Stream = new StreamId(reader.GetString(0), reader.GetString(1)),
-                Key = reader.GetString(2),
-                RetryCount = reader.GetInt32(3),
-                LastRetryAt = reader.IsDBNull(4) ? null : reader.GetFieldValue<DateTimeOffset>(4),
-                RetryRequest = reader.IsDBNull(5) ? null : reader.GetString(5),
-                ErrorMessage = reader.IsDBNull(6) ? null : reader.GetString(6),
-                HttpStatusCode = reader.IsDBNull(7) ? null : reader.GetInt32(7),
-            });
-        }
-
-        return givenUp;
+        return await ReadCandidatesAsync(command, cancellationToken).ConfigureAwait(false);
     }
 
     public async ValueTask<int> MakeRetryDueAsync(StreamId stream, string? key, DateTimeOffset now, CancellationToken cancellationToken)

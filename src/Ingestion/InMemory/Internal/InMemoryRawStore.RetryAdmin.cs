@@ -16,16 +16,7 @@ internal sealed partial class InMemoryRawStore
                 {
                     if (state.RetryStatus == RetryStatus.Failed)
                     {
-                        givenUp.Add(new RetryCandidate
-                        {
-                            Stream = stream,
-                            Key = key,
-                            RetryCount = state.RetryCount,
-                            LastRetryAt = state.LastRetryAt,
-                            RetryRequest = state.RetryRequest,
-                            ErrorMessage = state.ErrorMessage,
-                            HttpStatusCode = state.HttpStatusCode,
-                        });
+                        givenUp.Add(Candidate(stream, key, state, dueAt: null));
                     }
                 }
             }

@@ -20,17 +20,7 @@ internal sealed partial class InMemoryRawStore
                 {
                     if (state.RetryStatus == RetryStatus.Pending && state.NextRetryAt is { } dueAt && dueAt <= now)
                     {
-                        due.Add((dueAt, new RetryCandidate
-                        {
-                            Stream = stream,
-                            Key = key,
-                            RetryCount = state.RetryCount,
-                            LastRetryAt = state.LastRetryAt,
-                            RetryRequest = state.RetryRequest,
-                            ErrorMessage = state.ErrorMessage,
-                            HttpStatusCode = state.HttpStatusCode,
-                            DueAt = dueAt,
-                        }));
+                        due.Add((dueAt, Candidate(stream, key, state, dueAt)));
                     }
                 }
             }
@@ -99,4 +89,16 @@ internal sealed partial class InMemoryRawStore
             return ValueTask.FromResult<IReadOnlyList<RetryAttempt>>(_retryLog.TryGetValue((stream, key), out var log) ? [.. log] : []);
         }
     }
+
+    private static RetryCandidate Candidate(StreamId stream, string key, KeyState state, DateTimeOffset? dueAt) => new()
+    {
+        Stream = stream,
+        Key = key,
+        RetryCount = state.RetryCount,
+        LastRetryAt = state.LastRetryAt,
+        RetryRequest = state.RetryRequest,
+        ErrorMessage = state.ErrorMessage,
+        HttpStatusCode = state.HttpStatusCode,
+        DueAt = dueAt,
+    };
 }
