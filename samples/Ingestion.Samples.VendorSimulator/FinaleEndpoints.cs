@@ -189,6 +189,11 @@ internal static class FinaleEndpoints
                                 return (null, SimResponse.Text(400, "Bad Request: lastUpdatedDate filter requires a lower bound"));
                             }
 
+                            if (to is null && context.Options.FinaleRequireUpperBound)
+                            {
+                                return (null, SimResponse.Text(400, "Bad Request: lastUpdatedDate filter requires an upper bound"));
+                            }
+
                             var end = to ?? context.Data.Now();
                             if (end - from.Value > context.Options.FinaleMaxFilterWindow)
                             {

@@ -40,6 +40,7 @@ public sealed class SimulatorData
     ];
 
     private readonly SimulatorOptions _options;
+    private int _nightShifts;
     private readonly Random _mutationRandom;
     private DateTime _lastStamp;
     private Dictionary<string, string>? _slugs;
@@ -688,9 +689,11 @@ public sealed class SimulatorData
         }
         else
         {
-            // Night shifts end after midnight but belong to the day the shift started.
+            // Night shifts end after midnight and belong to the day the shift started, or (with JibbleNightShiftsBothDatings,
+            // every other one) the out is dated the day it happened.
             var worked = TimeSpan.FromMinutes(nightShift ? random.Next(420, 540) : random.Next(240, 600));
-            outEntry = NewEntry(random, person, "Out", random.Next(5) == 0 ? "Mobile" : "Web", start + worked, day);
+            var outDay = nightShift && _options.JibbleNightShiftsBothDatings && (_nightShifts++ % 2 == 1) ? day.AddDays(1) : day;
+            outEntry = NewEntry(random, person, "Out", random.Next(5) == 0 ? "Mobile" : "Web", start + worked, outDay);
         }
 
         inEntry.NextTimeEntryId = outEntry.Id;

@@ -45,6 +45,19 @@ public sealed class JibbleOptions
     /// </summary>
     public int TrailingOpenDays { get; set; } = 2;
 
+    /// <summary>
+    /// The periodic long re-pull of time entries that brings late edits and archives of past days into the store (the frequent
+    /// runs re-pull only the trailing open days). Enabled by default: 35 days, once a day.
+    /// </summary>
+    public JibbleReconciliationOptions Reconciliation { get; set; } = new();
+
+    /// <summary>
+    /// The most ids one <c>$filter</c> lists (group filters become one <c>personId eq ...</c> per member); longer lists are
+    /// sent in chunks whose results are merged, since OData servers cap a filter's node count (100 by default) and the request
+    /// line's length. From 1 to 30; defaults to 20.
+    /// </summary>
+    public int MaxFilterIds { get; set; } = 20;
+
     /// <summary>The date range of a backfill: where the first run starts, and the range of runs asked for a backfill.</summary>
     public JibbleBackfillOptions Backfill { get; set; } = new();
 
@@ -78,4 +91,23 @@ public sealed class JibbleBackfillOptions
 
     /// <summary>The last date a backfill run fetches; <see langword="null"/> (the default) for up to today.</summary>
     public DateOnly? To { get; set; }
+}
+
+/// <summary>
+/// The periodic reconciliation of a Jibble time-entries stream: an incremental run that is due for it fetches the last
+/// <see cref="WindowDays"/> days instead of the trailing open days, so corrections made weeks later still reach the store.
+/// </summary>
+public sealed class JibbleReconciliationOptions
+{
+    /// <summary>Whether incremental runs reconcile when due. Defaults to <see langword="true"/>.</summary>
+    public bool Enabled { get; set; } = true;
+
+    /// <summary>How many days back a reconciliation run fetches, from 1 to 366. Defaults to 35 (a month-end correction made a week later).</summary>
+    public int WindowDays { get; set; } = 35;
+
+    /// <summary>
+    /// How often a reconciliation is due, at least an hour. Defaults to one day. The first incremental run after the host
+    /// starts is due (the time of the last one is kept in memory), and a first run counts as one.
+    /// </summary>
+    public TimeSpan Every { get; set; } = TimeSpan.FromDays(1);
 }

@@ -11,7 +11,34 @@ internal readonly record struct TimeEntryWindow(DateOnly From, DateOnly To, stri
 {
     private const string DateFormat = "yyyy-MM-dd";
 
-    public static TimeEntryWindow For(JibbleOptions options, StreamRequestContext context)
+    public static TimeEntryWindow For(JibbleOptions options, StreamRequestContext context, ReconciliationClock? reconciliation = null)
+    {
+        var window = Base(options, context);
+        if (reconciliation is null || !options.Reconciliation.Enabled)
+        {
+            return window;
+        }
+
+        var now = context.RunStartedAt;
+        var forced = context.Parameters.TryGetValue(JibbleStreams.ReconcileParameter, out var reconcile)
+            && string.Equals(reconcile, "true", StringComparison.OrdinalIgnoreCase);
+        if (window.Reason == "watermark" && (forced || reconciliation.IsDue(now, options.Reconciliation.Every)))
+        {
+            reconciliation.Reconciled(now);
+            var from = DateOnly.FromDateTime(now.UtcDateTime).AddDays(-options.Reconciliation.WindowDays);
+            return window with { From = from < window.From ? from : window.From, Reason = "reconciliation" };
+        }
+
+        if (window.Reason is "first run from Backfill:From" or "last hours")
+        {
+            // A first run: nothing older is in the store, so nothing there can be stale yet.
+            reconciliation.Reconciled(now);
+        }
+
+        return window;
+    }
+
+    private static TimeEntryWindow Base(JibbleOptions options, StreamRequestContext context)
     {
         var today = DateOnly.FromDateTime(context.RunStartedAt.UtcDateTime);
         var tomorrow = today.AddDays(1);
@@ -74,5 +101,28 @@ internal readonly record struct TimeEntryWindow(DateOnly From, DateOnly To, stri
         }
 
         return false;
+    }
+}
+
+/// <summary>When one source last reconciled its time entries (in memory: the first incremental run after a start is due).</summary>
+internal sealed class ReconciliationClock
+{
+    private readonly Lock _gate = new();
+    private DateTimeOffset? _last;
+
+    public bool IsDue(DateTimeOffset now, TimeSpan every)
+    {
+        lock (_gate)
+        {
+            return _last is not { } last || now - last >= every;
+        }
+    }
+
+    public void Reconciled(DateTimeOffset now)
+    {
+        lock (_gate)
+        {
+            _last = now;
+        }
     }
 }

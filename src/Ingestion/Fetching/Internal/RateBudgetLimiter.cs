@@ -4,10 +4,12 @@ namespace Ingestion.Fetching.Internal;
 
 /// <summary>
 /// The request budget of one source, shared by all its streams, as a <see cref="RateLimiter"/> for the rate limiter strategy of
-/// the source's resilience pipeline: chained token buckets (per second, minute and hour) plus a hold learned from the API's own
-/// headers. The limiters System.Threading.RateLimiting ships refill on their own timer from the system clock; these tokens refill
-/// from <see cref="TimeProvider"/> timestamps and waits run on its timers, so a fake clock drives it in tests. A caller reserves
-/// its permit before waiting, which keeps concurrent callers fair; a cancelled wait gives the permit back. A wait longer than
+/// the source's resilience pipeline: chained sliding windows (per second, minute and hour) plus a hold learned from the API's own
+/// headers. Each window grants at most its limit in any span of its length (a token bucket would let twice the limit through
+/// around the edge of a server's fixed window, which such a server answers with 429). The limiters System.Threading.RateLimiting
+/// ships run on their own timer from the system clock; these read <see cref="TimeProvider"/> timestamps and waits run on its
+/// timers, so a fake clock drives it in tests. A caller reserves its permit (the instant it may send) before waiting, which keeps
+/// concurrent callers fair; a cancelled wait keeps its reservation, erring on the side of fewer requests. A wait longer than
 /// <see cref="MaxWait"/> is refused at once, with the wait it would have needed as the lease's <see cref="MetadataName.RetryAfter"/>.
 /// </summary>
 internal sealed class RateBudgetLimiter : RateLimiter
@@ -60,7 +62,7 @@ internal sealed class RateBudgetLimiter : RateLimiter
                 return BudgetLease.Refused(wait);
             }
 
-            Take(permitCount);
+            Take(permitCount, _time.GetTimestamp());
             return BudgetLease.Granted;
         }
     }
@@ -79,24 +81,12 @@ internal sealed class RateBudgetLimiter : RateLimiter
                 return BudgetLease.Refused(wait);
             }
 
-            Take(permitCount);
+            Take(permitCount, _time.GetTimestamp() + (long)(wait.TotalSeconds * _time.TimestampFrequency));
         }
 
         if (wait > TimeSpan.Zero)
         {
-            try
-            {
-                await Task.Delay(wait, _time, cancellationToken).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException)
-            {
-                lock (_lock)
-                {
-                    Take(-permitCount);
-                }
-
-                throw;
-            }
+            await Task.Delay(wait, _time, cancellationToken).ConfigureAwait(false);
         }
 
         return BudgetLease.Granted;
@@ -119,12 +109,12 @@ internal sealed class RateBudgetLimiter : RateLimiter
         return wait;
     }
 
-    // Called under the lock; a negative count gives permits back.
-    private void Take(int permitCount)
+    // Called under the lock: records the permits as sent at the timestamp 'at'.
+    private void Take(int permitCount, long at)
     {
         foreach (var bucket in _buckets)
         {
-            bucket.Tokens -= permitCount;
+            bucket.Take(permitCount, at);
         }
     }
 
@@ -158,23 +148,43 @@ internal sealed class RateBudgetLimiter : RateLimiter
         }
     }
 
+    /// <summary>
+    /// At most <c>capacity</c> permits in any span of <c>period</c>: the send instants of the last <c>capacity</c> permits, oldest
+    /// first in a ring; a new permit may go once the oldest of them is a whole period old.
+    /// </summary>
     private sealed class Bucket(int capacity, TimeSpan period, long start)
     {
-        private readonly double _tokensPerSecond = capacity / period.TotalSeconds;
-        private long _lastRefill = start;
-
-        public double Tokens { get; set; } = capacity;
+        private readonly long[] _sent = Enumerable.Repeat(long.MinValue, capacity).ToArray();
+        private readonly TimeSpan _period = period;
+        private readonly long _start = start;
+        private int _oldest;
 
         public TimeSpan WaitFor(int permits, long now, long frequency)
         {
-            var elapsedSeconds = (now - _lastRefill) / (double)frequency;
-            if (elapsedSeconds > 0)
+            if (permits > capacity)
             {
-                Tokens = Math.Min(capacity, Tokens + (elapsedSeconds * _tokensPerSecond));
-                _lastRefill = now;
+                return TimeSpan.MaxValue;
             }
 
-            return Tokens >= permits ? TimeSpan.Zero : TimeSpan.FromSeconds((permits - Tokens) / _tokensPerSecond);
+            // The permits-th oldest send must be a period old for 'permits' more to fit in the window.
+            var sent = _sent[(_oldest + permits - 1) % capacity];
+            if (sent == long.MinValue)
+            {
+                return TimeSpan.Zero;
+            }
+
+            var periodTicks = (long)(_period.TotalSeconds * frequency);
+            var free = sent + periodTicks;
+            return free <= now ? TimeSpan.Zero : TimeSpan.FromSeconds((free - now) / (double)frequency);
+        }
+
+        public void Take(int permits, long at)
+        {
+            for (var i = 0; i < permits; i++)
+            {
+                _sent[_oldest] = Math.Max(at, _start);
+                _oldest = (_oldest + 1) % capacity;
+            }
         }
     }
 

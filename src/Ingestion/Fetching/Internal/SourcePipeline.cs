@@ -89,7 +89,7 @@ internal static class SourcePipeline
         builder.AddRateLimiter(new HttpRateLimiterStrategyOptions
         {
             Name = "RateBudget",
-            RateLimiter = args => state.Budget.AcquireAsync(1, args.Context.CancellationToken),
+            RateLimiter = args => AcquireAsync(state, AttemptOf(args.Context)?.StreamBudget, args.Context.CancellationToken),
             OnRejected = args =>
             {
                 var wait = args.Lease.TryGetMetadata(System.Threading.RateLimiting.MetadataName.RetryAfter, out var retryAfter) ? retryAfter : TimeSpan.Zero;
@@ -100,6 +100,23 @@ internal static class SourcePipeline
         builder.AddStrategy(_ => new AttemptStrategy(state), new AttemptStrategy.Options());
         builder.AddTimeout(new HttpTimeoutStrategyOptions { Name = "AttemptTimeout", Timeout = settings.AttemptTimeout });
         builder.AddStrategy(_ => new BodyBufferingStrategy(), new BodyBufferingStrategy.Options());
+    }
+
+    // The stream's own budget first (when it has one), then the source's: a request needs a permit of both.
+    private static async ValueTask<System.Threading.RateLimiting.RateLimitLease> AcquireAsync(SourceHttpState state, RateBudgetLimiter? streamBudget, CancellationToken cancellationToken)
+    {
+        if (streamBudget is not null)
+        {
+            var lease = await streamBudget.AcquireAsync(1, cancellationToken).ConfigureAwait(false);
+            if (!lease.IsAcquired)
+            {
+                return lease;
+            }
+
+            lease.Dispose();
+        }
+
+        return await state.Budget.AcquireAsync(1, cancellationToken).ConfigureAwait(false);
     }
 
     public static FetchAttempt? AttemptOf(ResilienceContext context) =>
