@@ -64,7 +64,8 @@ internal sealed class EmployesHarness : IAsyncDisposable
         string owner,
         string source,
         SimulatorOptions? simulatorOptions = null,
-        Action<EmployesOptions>? configure = null)
+        Action<EmployesOptions>? configure = null,
+        Action<Microsoft.Extensions.DependencyInjection.IServiceCollection>? services = null)
     {
         var ct = TestContext.Current.CancellationToken;
         var clock = new SignallingTimeProvider(TimeProvider.System.GetUtcNow());
@@ -80,6 +81,7 @@ internal sealed class EmployesHarness : IAsyncDisposable
                     configure?.Invoke(options);
                 }),
                 clock,
+                services,
                 cancellationToken: ct);
             return new EmployesHarness(simulator, host, source, clock);
         }
