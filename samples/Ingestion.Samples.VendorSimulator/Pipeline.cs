@@ -145,7 +145,8 @@ internal static class Pipeline
                 }
             }
 
-            if (response is null && state.RateLimitsEnabled && !state.Limiter.TryAcquire(vendor, out var resetAt))
+            // Jibble's identity host is not the API: its token requests do not count against the API's limit.
+            if (response is null && state.RateLimitsEnabled && prefix != JibbleEndpoints.IdentityPrefix && !state.Limiter.TryAcquire(vendor, out var resetAt))
             {
                 response = VendorErrors.RateLimited(state, vendor, RateLimitHeaderStyle.VendorDefault, resetAt);
             }

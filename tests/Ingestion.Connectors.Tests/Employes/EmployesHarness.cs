@@ -65,11 +65,19 @@ internal sealed class EmployesHarness : IAsyncDisposable
         string source,
         SimulatorOptions? simulatorOptions = null,
         Action<EmployesOptions>? configure = null,
-        Action<Microsoft.Extensions.DependencyInjection.IServiceCollection>? services = null)
+        Action<Microsoft.Extensions.DependencyInjection.IServiceCollection>? services = null,
+        bool shareClockWithSimulator = false)
     {
         var ct = TestContext.Current.CancellationToken;
         var clock = new SignallingTimeProvider(TimeProvider.System.GetUtcNow());
-        var simulator = await VendorSimulator.StartAsync(simulatorOptions ?? SmallData(), ct);
+        simulatorOptions ??= SmallData();
+        if (shareClockWithSimulator)
+        {
+            // The simulator's rate windows then run on the engine's clock, which the sync drives.
+            simulatorOptions.TimeProvider = clock;
+        }
+
+        var simulator = await VendorSimulator.StartAsync(simulatorOptions, ct);
         try
         {
             var database = await fixture.GetDatabaseAsync(owner);

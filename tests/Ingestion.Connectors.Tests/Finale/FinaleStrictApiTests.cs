@@ -57,6 +57,37 @@ public sealed class FinaleStrictApiTests(ConnectorTestFixture postgres)
         Assert.Equal(windows[5].To, windows[6].From); // resumed where the first run stopped, not from the start
     }
 
+    [Fact]
+    public async Task With_limits_enforced_the_connectors_own_budgets_keep_every_request_within_them()
+    {
+        // Finale's limits on the engine's clock, tightened so the budgets have to wait; the connector's budgets set alike.
+        await using var harness = await FinaleHarness.StartAsync(
+            postgres,
+            nameof(With_limits_enforced_the_connectors_own_budgets_keep_every_request_within_them),
+            configure: o =>
+            {
+                o.RequestsPerMinute = 5;
+                o.CollectionRequestsPerHour = 300;
+                o.SyncOrderDetails = false;
+
+                // Budget waits take up to a minute here; the attempt timeout stays out of their way.
+                o.Resilience = new ResilienceSettings { AttemptTimeout = TimeSpan.FromMinutes(10), BaseDelay = TimeSpan.FromMilliseconds(5) };
+            },
+            simulator: o =>
+            {
+                o.EnforceRateLimits = true;
+                o.FinaleRequestsPerMinute = 5;
+            },
+            shareClockWithSimulator: true);
+
+        var reports = await harness.Clock.DriveAsync(
+            harness.Runner.SyncSourceAsync(FinaleOptions.DefaultName, null, TestContext.Current.CancellationToken), due => due < TimeSpan.FromMinutes(10));
+
+        Assert.All(reports, r => Assert.True(r.Status == RunStatus.Succeeded, reports.Describe()));
+        Assert.DoesNotContain(harness.Simulator.Requests.For(Vendor.Finale), r => r.StatusCode == 429);
+        Assert.True(harness.Simulator.RequestCount(Vendor.Finale) > 10);
+    }
+
     // The last window's end: the run's start (to the second) plus the one-hour clock margin.
     private static DateTimeOffset OrderWindowsEnd(DateTimeOffset started) =>
         new DateTimeOffset(started.UtcTicks - (started.UtcTicks % TimeSpan.TicksPerSecond), TimeSpan.Zero).AddHours(1);
