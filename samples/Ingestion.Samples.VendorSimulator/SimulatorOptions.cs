@@ -159,6 +159,15 @@ public sealed class SimulatorOptions
     /// <summary>Whether order collections include <c>orderItemList</c> (off by default; the single-order GET always has it).</summary>
     public bool FinaleIncludeOrderItemsInCollection { get; set; }
 
+    /// <summary>
+    /// Whether generated orders have URL slugs that differ from their order ids (<c>/api/order/100003</c> for <c>PO-10001</c>), as
+    /// Finale's own numbers do: a client must follow <c>orderUrl</c>, a URL built from the order id is 404. Off by default.
+    /// </summary>
+    public bool FinaleOrderUrlSlugs { get; set; }
+
+    /// <summary>Whether every other order's dates carry an offset (<c>+02:00</c>, the same instant) instead of none. Off by default.</summary>
+    public bool FinaleDatesWithOffsets { get; set; }
+
     /// <summary>Most entities a collection returns.</summary>
     public int FinaleMaxCollectionSize { get; set; } = 120_000;
 

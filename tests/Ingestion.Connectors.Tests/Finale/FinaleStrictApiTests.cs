@@ -88,6 +88,39 @@ public sealed class FinaleStrictApiTests(ConnectorTestFixture postgres)
         Assert.True(harness.Simulator.RequestCount(Vendor.Finale) > 10);
     }
 
+    [Fact]
+    public async Task Orders_are_fetched_by_the_url_finale_gives_and_dates_with_and_without_offsets_compare_as_instants()
+    {
+        await using var harness = await FinaleHarness.StartAsync(
+            postgres,
+            nameof(Orders_are_fetched_by_the_url_finale_gives_and_dates_with_and_without_offsets_compare_as_instants),
+            simulator: o =>
+            {
+                o.FinaleOrderUrlSlugs = true;
+                o.FinaleDatesWithOffsets = true;
+            });
+        var sim = harness.Simulator;
+
+        var first = await harness.SyncAsync(FinaleStreams.PurchaseOrders);
+
+        Assert.All(first, r => Assert.True(r.Status == RunStatus.Succeeded, first.Describe()));
+        var orders = await harness.LatestAsync(FinaleStreams.PurchaseOrders);
+        var details = await harness.LatestAsync(FinaleStreams.PurchaseOrderDetails);
+        Assert.Equal(sim.Data.PurchaseOrderIds.Count, details.Count);
+        Assert.All(orders, o => Assert.DoesNotContain(JsonDocument.Parse(o.Payload).RootElement.GetProperty("orderId").GetString()!, o.Key, StringComparison.Ordinal));
+        Assert.Contains(orders, o => JsonDocument.Parse(o.Payload).RootElement.GetProperty("lastUpdatedDate").GetString()!.EndsWith("+02:00", StringComparison.Ordinal));
+        Assert.Contains(orders, o => !JsonDocument.Parse(o.Payload).RootElement.GetProperty("lastUpdatedDate").GetString()!.Contains('+', StringComparison.Ordinal));
+        var watermark = first.Single(r => r.Stream.Stream == FinaleStreams.PurchaseOrders).Watermark!;
+        var newest = orders.Select(o => DateTimeOffset.Parse(JsonDocument.Parse(o.Payload).RootElement.GetProperty("lastUpdatedDate").GetString()!, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeUniversal)).Max();
+        Assert.Equal(newest, DateTimeOffset.Parse(watermark, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeUniversal));
+
+        // The next run starts from that instant: nothing is new or changed.
+        harness.Clock.Advance(TimeSpan.FromMinutes(5));
+        var second = (await harness.SyncAsync(FinaleStreams.PurchaseOrders)).Single(r => r.Stream.Stream == FinaleStreams.PurchaseOrders);
+        Assert.Equal(RunStatus.Succeeded, second.Status);
+        Assert.Equal((0, 0), (second.RecordsNew, second.RecordsChanged));
+    }
+
     // The last window's end: the run's start (to the second) plus the one-hour clock margin.
     private static DateTimeOffset OrderWindowsEnd(DateTimeOffset started) =>
         new DateTimeOffset(started.UtcTicks - (started.UtcTicks % TimeSpan.TicksPerSecond), TimeSpan.Zero).AddHours(1);
