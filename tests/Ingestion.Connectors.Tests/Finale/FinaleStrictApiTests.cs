@@ -13,9 +13,8 @@ public sealed class FinaleStrictApiTests(ConnectorTestFixture postgres)
     public async Task Every_order_window_is_closed_and_the_last_ends_at_the_runs_start_plus_the_clock_margin()
     {
         await using var harness = await FinaleHarness.StartAsync(postgres, nameof(Every_order_window_is_closed_and_the_last_ends_at_the_runs_start_plus_the_clock_margin));
-        var started = harness.Clock.GetUtcNow();
-
         var reports = await harness.SyncAsync(FinaleStreams.PurchaseOrders);
+        var started = reports.Single(r => r.Stream.Stream == FinaleStreams.PurchaseOrders).StartedAt;
 
         Assert.All(reports, r => Assert.True(r.Status == RunStatus.Succeeded, reports.Describe()));
         Assert.Equal(harness.Simulator.Data.PurchaseOrderIds.Count, (await harness.LatestAsync(FinaleStreams.PurchaseOrders)).Count);
