@@ -9,7 +9,7 @@ public sealed class JibbleOptions
     /// <summary>The source name used when none is given: <c>jibble</c>.</summary>
     public const string DefaultName = "jibble";
 
-    /// <summary>The largest <c>$top</c> Jibble is known to honour; larger pages are cut silently.</summary>
+    /// <summary>The largest <c>$top</c> Jibble is known to honour; larger pages are cut silently (and paged past by their count).</summary>
     public const int MaxPageSize = 1000;
 
     /// <summary>The OAuth2 token endpoint. Defaults to <c>https://identity.prod.jibble.io/connect/token</c>.</summary>
@@ -28,8 +28,9 @@ public sealed class JibbleOptions
     public string? ClientSecret { get; set; }
 
     /// <summary>
-    /// The <c>$top</c> of every page, from 1 to <see cref="MaxPageSize"/>. Paging goes on with <c>$skip</c> until a page has
-    /// fewer rows than this. Defaults to 1,000.
+    /// The <c>$top</c> of every page, from 1 to <see cref="MaxPageSize"/>. Every page asks <c>$count=true</c> and paging goes on
+    /// with <c>$skip</c> until the count is reached, so a server that returns fewer rows than asked (a lower cap) does not end
+    /// the run early. Defaults to 1,000.
     /// </summary>
     public int PageSize { get; set; } = MaxPageSize;
 

@@ -6,6 +6,7 @@ namespace Ingestion.Connectors.Jibble.Internal;
 /// The <c>belongsToDate</c> range one time-entries run fetches: the run's <c>from</c>/<c>to</c> parameters, or the configured
 /// backfill, or the incremental window (the stored watermark, already moved back by the trailing open days, and never less than
 /// the last <see cref="JibbleOptions.LastHours"/> hours), up to tomorrow (a person ahead of UTC is already on the next day).
+/// An incremental run due for reconciliation (<see cref="JibbleOptions.Reconciliation"/>) reaches back its window of days instead.
 /// </summary>
 internal readonly record struct TimeEntryWindow(DateOnly From, DateOnly To, string Reason)
 {
