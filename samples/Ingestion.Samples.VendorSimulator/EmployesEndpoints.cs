@@ -151,9 +151,14 @@ internal static class EmployesEndpoints
         lock (data.Sync)
         {
             var employee = Guid.TryParse(context.Route("employeeId"), out var id) ? data.TryFindEmployee(id) : null;
-            if (employee is null)
+            if (employee is null || context.Options.EmployesEmploymentsNotFoundFor.Contains(employee.Id))
             {
                 return ValueTask.FromResult(VendorErrors.Message(404, "Not Found"));
+            }
+
+            if (context.Options.EmployesEmploymentsEmptyBodyFor.Contains(employee.Id))
+            {
+                return ValueTask.FromResult(new SimResponse(200, "application/json; charset=utf-8", []));
             }
 
             var bare = context.Options.EmploymentsEnvelope == EmploymentsEnvelope.BareArray;

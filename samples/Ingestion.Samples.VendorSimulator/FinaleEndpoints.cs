@@ -37,7 +37,7 @@ internal static class FinaleEndpoints
 
     private static string Root(SimContext context) => $"{context.Http.Request.PathBase}{Prefix}/{context.Options.FinaleAccountPath}";
 
-    private static string OrderUrl(string root, string orderId) => $"{root}/api/order/{Uri.EscapeDataString(orderId)}";
+    private static string OrderUrl(string root, FinaleOrder order) => $"{root}/api/order/{Uri.EscapeDataString(order.Slug)}";
 
     // ------------------------------------------------------------------ auth
 
@@ -189,6 +189,11 @@ internal static class FinaleEndpoints
                                 return (null, SimResponse.Text(400, "Bad Request: lastUpdatedDate filter requires a lower bound"));
                             }
 
+                            if (to is null && context.Options.FinaleRequireUpperBound)
+                            {
+                                return (null, SimResponse.Text(400, "Bad Request: lastUpdatedDate filter requires an upper bound"));
+                            }
+
                             var end = to ?? context.Data.Now();
                             if (end - from.Value > context.Options.FinaleMaxFilterWindow)
                             {
@@ -270,18 +275,18 @@ internal static class FinaleEndpoints
 
     // ------------------------------------------------------------------ orders
 
-    private static List<Column<FinaleOrder>> OrderColumns(string root, Func<string, string> slugs, bool includeItems)
+    private static List<Column<FinaleOrder>> OrderColumns(string root, Func<string, string> slugs, bool includeItems, bool offsets = false)
     {
         var columns = new List<Column<FinaleOrder>>
         {
             new("orderId", (w, o) => Str(w, o.OrderId), o => o.OrderId),
-            new("orderUrl", (w, o) => Str(w, OrderUrl(root, o.OrderId)), o => OrderUrl(root, o.OrderId)),
+            new("orderUrl", (w, o) => Str(w, OrderUrl(root, o)), o => OrderUrl(root, o)),
             new("orderTypeId", (w, o) => Str(w, o.OrderTypeId), o => o.OrderTypeId),
             new("statusId", (w, o) => Str(w, o.StatusId), o => o.StatusId),
-            new("orderDate", (w, o) => Date(w, o.OrderDate), o => o.OrderDate),
-            new("receiveDate", (w, o) => Date(w, o.ReceiveDate), o => o.ReceiveDate),
-            new("createdDate", (w, o) => Date(w, o.CreatedDate), o => o.CreatedDate),
-            new("lastUpdatedDate", (w, o) => Date(w, o.LastUpdatedDate), o => o.LastUpdatedDate),
+            new("orderDate", (w, o) => OrderDate(w, o, o.OrderDate, offsets), o => o.OrderDate),
+            new("receiveDate", (w, o) => OrderDate(w, o, o.ReceiveDate, offsets), o => o.ReceiveDate),
+            new("createdDate", (w, o) => OrderDate(w, o, o.CreatedDate, offsets), o => o.CreatedDate),
+            new("lastUpdatedDate", (w, o) => OrderDate(w, o, o.LastUpdatedDate, offsets), o => o.LastUpdatedDate),
             new("destinationFacilityUrl", (w, o) => Str(w, $"{root}/api/facility/{o.DestinationFacilityId}"), o => $"{root}/api/facility/{o.DestinationFacilityId}"),
             new("originFacilityUrl", (w, _) => w.WriteNullValue(), _ => null),
             new("referenceNumber", (w, o) => Str(w, o.ReferenceNumber), o => o.ReferenceNumber),
@@ -335,13 +340,25 @@ internal static class FinaleEndpoints
         return columns;
     }
 
+    // Every other order (by the last digit of its id) with the same instant written at +02:00, when asked for.
+    private static void OrderDate(Utf8JsonWriter w, FinaleOrder order, DateTime? value, bool offsets)
+    {
+        if (offsets && value is { } v && char.IsDigit(order.OrderId[^1]) && (order.OrderId[^1] - '0') % 2 == 1)
+        {
+            w.WriteStringValue(JsonBody.Plain(v.AddHours(2)) + "+02:00");
+            return;
+        }
+
+        Date(w, value);
+    }
+
     private static void WriteItems(Utf8JsonWriter w, string root, Func<string, string> slugs, FinaleOrder order)
     {
         w.WriteStartArray();
         foreach (var item in order.Items)
         {
             w.WriteStartObject();
-            w.WriteString("orderItemUrl", $"{OrderUrl(root, order.OrderId)}/orderItem/{item.SeqId:00000000}");
+            w.WriteString("orderItemUrl", $"{OrderUrl(root, order)}/orderItem/{item.SeqId:00000000}");
             w.WriteString("productId", item.ProductId);
             w.WriteString("productUrl", $"{root}/api/product/{slugs(item.ProductId)}");
             w.WriteNumber("unitPrice", item.UnitPrice);
@@ -363,7 +380,7 @@ internal static class FinaleEndpoints
         var data = context.Data;
         lock (data.Sync)
         {
-            var columns = OrderColumns(root, data.ProductSlug, context.Options.FinaleIncludeOrderItemsInCollection);
+            var columns = OrderColumns(root, data.ProductSlug, context.Options.FinaleIncludeOrderItemsInCollection, context.Options.FinaleDatesWithOffsets);
             var (rows, error) = Select(context, data.Orders, columns);
             return ValueTask.FromResult(error ?? ColumnMajor(rows!, columns));
         }
@@ -379,14 +396,14 @@ internal static class FinaleEndpoints
         var data = context.Data;
         lock (data.Sync)
         {
-            var order = data.TryFindOrder(context.Route("orderId") ?? string.Empty);
+            var order = data.TryFindOrderBySlug(context.Route("orderId") ?? string.Empty);
             return ValueTask.FromResult(order is null ? SimResponse.Text(404, "Not Found") : SingleOrder(Root(context), data.ProductSlug, order));
         }
     }
 
     private static SimResponse SingleOrder(string root, Func<string, string> slugs, FinaleOrder order) => SimResponse.Json(200, w =>
     {
-        var url = OrderUrl(root, order.OrderId);
+        var url = OrderUrl(root, order);
         w.WriteStartObject();
         WriteObject(w, order, OrderColumns(root, slugs, includeItems: true));
         w.WriteString("orderHistoryListUrl", url + "/history/");
@@ -492,7 +509,7 @@ internal static class FinaleEndpoints
         var data = context.Data;
         lock (data.Sync)
         {
-            var order = data.TryFindOrder(context.Route("orderId") ?? string.Empty);
+            var order = data.TryFindOrderBySlug(context.Route("orderId") ?? string.Empty);
             if (order is null)
             {
                 return SimResponse.Text(404, "Not Found");
@@ -563,7 +580,7 @@ internal static class FinaleEndpoints
         var data = context.Data;
         lock (data.Sync)
         {
-            var order = data.TryFindOrder(context.Route("orderId") ?? string.Empty);
+            var order = data.TryFindOrderBySlug(context.Route("orderId") ?? string.Empty);
             if (order is null)
             {
                 return ValueTask.FromResult(SimResponse.Text(404, "Not Found"));

@@ -276,8 +276,10 @@ internal static class JibbleEndpoints
             {
                 ["organizationId"] = new("organizationId", EdmType.Guid, _ => organizationId),
             };
-            return ValueTask.FromResult(Collection(context, WorkspacePrefix, "People", "Person", context.Data.People, fields, requireDateFilter: false, (w, p) =>
-                w.WriteString("@odata.etag", $"W/\"{Convert.ToBase64String(BitConverter.GetBytes(p.UpdatedAt.UtcTicks))}\"")));
+            Action<Utf8JsonWriter, JibblePerson>? etag = context.Options.JibbleEmitEtag
+                ? (w, p) => w.WriteString("@odata.etag", $"W/\"{Convert.ToBase64String(BitConverter.GetBytes(p.UpdatedAt.UtcTicks))}\"")
+                : null;
+            return ValueTask.FromResult(Collection(context, WorkspacePrefix, "People", "Person", context.Data.People, fields, requireDateFilter: false, etag));
         }
     }
 
@@ -337,6 +339,12 @@ internal static class JibbleEndpoints
         bool requireDateFilter,
         Action<Utf8JsonWriter, T>? annotations)
     {
+        var target = (context.Http.Request.Path.Value ?? string.Empty) + (context.Http.Request.QueryString.Value ?? string.Empty);
+        if (context.Options.JibbleMaxRequestTargetLength > 0 && target.Length > context.Options.JibbleMaxRequestTargetLength)
+        {
+            return SimResponse.Text(414, "URI Too Long");
+        }
+
         IEnumerable<T> query = items;
         int top;
         int skip;
@@ -354,6 +362,11 @@ internal static class JibbleEndpoints
             var dateFiltered = false;
             if (!string.IsNullOrWhiteSpace(filter))
             {
+                if (context.Options.JibbleMaxFilterNodes > 0 && ODataFilter.NodeCount(filter) is var nodes && nodes > context.Options.JibbleMaxFilterNodes)
+                {
+                    throw new ODataException($"The node count limit of '{context.Options.JibbleMaxFilterNodes}' has been exceeded. To increase the limit, set the 'MaxNodeCount' property on EnableQueryAttribute or ODataValidationSettings. ({nodes} nodes)");
+                }
+
                 var predicate = ODataFilter.Parse(filter, fields, entityType, out var referenced);
                 dateFiltered = referenced.Contains("belongsToDate");
                 query = query.Where(predicate);

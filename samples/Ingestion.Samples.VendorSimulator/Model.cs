@@ -169,6 +169,11 @@ internal sealed class FinaleStatusChange
 internal sealed class FinaleOrder
 {
     public required string OrderId { get; init; }
+
+    /// <summary>The last segment of the order's URL, when it differs from the order id.</summary>
+    public string? UrlSlug { get; set; }
+
+    public string Slug => UrlSlug ?? OrderId;
     public required string OrderTypeId { get; init; }
     public string StatusId { get; set; } = "ORDER_CREATED";
     public required DateTime OrderDate { get; init; }

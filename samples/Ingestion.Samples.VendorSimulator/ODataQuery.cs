@@ -213,6 +213,9 @@ internal static class ODataFilter
         }
     }
 
+    /// <summary>The nodes of a filter's syntax tree as an OData server counts them against its limit: every property, literal, operator and keyword.</summary>
+    public static int NodeCount(string text) => Tokenize(text).Count(t => t.Kind is not (TokenKind.Open or TokenKind.Close));
+
     private enum TokenKind
     {
         Word,

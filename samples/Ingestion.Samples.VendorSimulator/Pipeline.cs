@@ -101,6 +101,9 @@ internal static class JsonBody
 
 internal static class Pipeline
 {
+    internal static bool IsFinaleCollection(string method, string relative) =>
+        HttpMethods.IsGet(method) && relative.EndsWith('/') && relative.Split('/', StringSplitOptions.RemoveEmptyEntries) is [_, "api", _];
+
     public static RequestDelegate Wrap(SimulatorState state, Vendor vendor, string prefix, SimHandler handler) => async http =>
     {
         var path = http.Request.Path.Value ?? "/";
@@ -142,9 +145,17 @@ internal static class Pipeline
                 }
             }
 
-            if (response is null && state.RateLimitsEnabled && !state.Limiter.TryAcquire(vendor, out var resetAt))
+            // Jibble's identity host is not the API: its token requests do not count against the API's limit.
+            if (response is null && state.RateLimitsEnabled && prefix != JibbleEndpoints.IdentityPrefix && !state.Limiter.TryAcquire(vendor, out var resetAt))
             {
                 response = VendorErrors.RateLimited(state, vendor, RateLimitHeaderStyle.VendorDefault, resetAt);
+            }
+
+            // Finale also limits collection requests (GET /{account}/api/{collection}/) per hour.
+            if (response is null && state.RateLimitsEnabled && vendor == Vendor.Finale && IsFinaleCollection(http.Request.Method, relative)
+                && !state.Limiter.TryAcquireFinaleCollection(out var hourEnd))
+            {
+                response = VendorErrors.RateLimited(state, vendor, RateLimitHeaderStyle.VendorDefault, hourEnd);
             }
 
             response ??= await handler(context).ConfigureAwait(false);

@@ -40,6 +40,7 @@ public sealed class SimulatorData
     ];
 
     private readonly SimulatorOptions _options;
+    private int _nightShifts;
     private readonly Random _mutationRandom;
     private DateTime _lastStamp;
     private Dictionary<string, string>? _slugs;
@@ -52,6 +53,14 @@ public sealed class SimulatorData
         GenerateEmployes(new Random(random.Next()));
         GenerateJibble(new Random(random.Next()));
         GenerateFinale(new Random(random.Next()));
+        if (options.FinaleOrderUrlSlugs)
+        {
+            // Finale's URL slug is its own number, not the order id (PO-10041): every generated order gets one.
+            for (var i = 0; i < Orders.Count; i++)
+            {
+                Orders[i].UrlSlug = (100000 + (i * 7) + 3).ToString(System.Globalization.CultureInfo.InvariantCulture);
+            }
+        }
         _lastStamp = Reference;
         _mutationRandom = new Random(random.Next());
     }
@@ -348,6 +357,9 @@ public sealed class SimulatorData
     internal Employee? TryFindEmployee(Guid id) => Employees.Find(e => e.Id == id);
 
     internal FinaleOrder? TryFindOrder(string id) => Orders.Find(o => string.Equals(o.OrderId, id, StringComparison.Ordinal));
+
+    /// <summary>The order a URL's last segment names: its slug (the order id unless <see cref="SimulatorOptions.FinaleOrderUrlSlugs"/>).</summary>
+    internal FinaleOrder? TryFindOrderBySlug(string slug) => Orders.Find(o => string.Equals(o.Slug, slug, StringComparison.Ordinal));
 
     internal string ProductSlug(string productId) =>
         (_slugs ??= Products.ToDictionary(p => p.ProductId, p => p.UrlSlug, StringComparer.Ordinal)).GetValueOrDefault(productId, productId);
@@ -688,9 +700,11 @@ public sealed class SimulatorData
         }
         else
         {
-            // Night shifts end after midnight but belong to the day the shift started.
+            // Night shifts end after midnight and belong to the day the shift started, or (with JibbleNightShiftsBothDatings,
+            // every other one) the out is dated the day it happened.
             var worked = TimeSpan.FromMinutes(nightShift ? random.Next(420, 540) : random.Next(240, 600));
-            outEntry = NewEntry(random, person, "Out", random.Next(5) == 0 ? "Mobile" : "Web", start + worked, day);
+            var outDay = nightShift && _options.JibbleNightShiftsBothDatings && (_nightShifts++ % 2 == 1) ? day.AddDays(1) : day;
+            outEntry = NewEntry(random, person, "Out", random.Next(5) == 0 ? "Mobile" : "Web", start + worked, outDay);
         }
 
         inEntry.NextTimeEntryId = outEntry.Id;

@@ -68,6 +68,9 @@ public sealed class SimulatorOptions
     /// <summary>Finale limit: requests per minute (120 per the observed <c>X-RateLimit-Limit</c>).</summary>
     public int FinaleRequestsPerMinute { get; set; } = 120;
 
+    /// <summary>Finale limit: collection requests (<c>GET /api/{collection}/</c>) per hour (300 per the vendor's documented limits); 0 for none.</summary>
+    public int FinaleCollectionRequestsPerHour { get; set; } = 300;
+
     // ---- Employes ----
 
     /// <summary>Bearer token accepted by the Employes endpoints.</summary>
@@ -89,6 +92,12 @@ public sealed class SimulatorOptions
     /// <summary>Envelope of the <c>/employments</c> response.</summary>
     public EmploymentsEnvelope EmploymentsEnvelope { get; set; } = EmploymentsEnvelope.DataObject;
 
+    /// <summary>Employees whose <c>/employments</c> answers 404 although the employee exists (seen for employees without any employment).</summary>
+    public ISet<Guid> EmployesEmploymentsNotFoundFor { get; } = new HashSet<Guid>();
+
+    /// <summary>Employees whose <c>/employments</c> answers 200 with an empty body (seen once on the real API).</summary>
+    public ISet<Guid> EmployesEmploymentsEmptyBodyFor { get; } = new HashSet<Guid>();
+
     // ---- Jibble ----
 
     /// <summary>OAuth2 client id accepted by the Jibble token endpoint.</summary>
@@ -108,6 +117,21 @@ public sealed class SimulatorOptions
 
     /// <summary>Whether an <c>@odata.nextLink</c> is returned when more rows exist (off: the vendor does not send it).</summary>
     public bool JibbleEmitNextLink { get; set; }
+
+    /// <summary>The most nodes a <c>$filter</c> may have (OData's default <c>MaxNodeCount</c> is 100); more answers 400. 0 for no limit.</summary>
+    public int JibbleMaxFilterNodes { get; set; } = 100;
+
+    /// <summary>The longest request target (path and query) accepted; longer answers 414. Defaults to 8,000 characters.</summary>
+    public int JibbleMaxRequestTargetLength { get; set; } = 8000;
+
+    /// <summary>Whether People carry an <c>@odata.etag</c> annotation. Defaults to <see langword="true"/>; off checks nothing depends on it.</summary>
+    public bool JibbleEmitEtag { get; set; } = true;
+
+    /// <summary>
+    /// Whether night shifts come in both datings Jibble is seen to use: the out belonging to the day the shift started, and
+    /// (every other night shift) the out dated the next day, when it happened. Off by default: every out belongs to the start's day.
+    /// </summary>
+    public bool JibbleNightShiftsBothDatings { get; set; }
 
     /// <summary>Whether TimeEntries without a <c>belongsToDate</c> filter return no rows (as reported for the vendor).</summary>
     public bool JibbleRequireDateFilter { get; set; } = true;
@@ -135,8 +159,20 @@ public sealed class SimulatorOptions
     /// <summary>Whether order collections include <c>orderItemList</c> (off by default; the single-order GET always has it).</summary>
     public bool FinaleIncludeOrderItemsInCollection { get; set; }
 
+    /// <summary>
+    /// Whether generated orders have URL slugs that differ from their order ids (<c>/api/order/100003</c> for <c>PO-10001</c>), as
+    /// Finale's own numbers do: a client must follow <c>orderUrl</c>, a URL built from the order id is 404. Off by default.
+    /// </summary>
+    public bool FinaleOrderUrlSlugs { get; set; }
+
+    /// <summary>Whether every other order's dates carry an offset (<c>+02:00</c>, the same instant) instead of none. Off by default.</summary>
+    public bool FinaleDatesWithOffsets { get; set; }
+
     /// <summary>Most entities a collection returns.</summary>
     public int FinaleMaxCollectionSize { get; set; } = 120_000;
+
+    /// <summary>Whether a <c>lastUpdatedDate</c> filter without an upper bound is refused with 400 (the strict reading of the docs). Defaults to <see langword="true"/>.</summary>
+    public bool FinaleRequireUpperBound { get; set; } = true;
 
     /// <summary>Widest <c>lastUpdatedDate</c> filter range accepted.</summary>
     public TimeSpan FinaleMaxFilterWindow { get; set; } = TimeSpan.FromDays(30);

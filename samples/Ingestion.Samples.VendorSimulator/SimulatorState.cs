@@ -157,8 +157,10 @@ public sealed class RequestLog
 internal sealed class FixedWindowLimiter(SimulatorOptions options)
 {
     private readonly Lock _gate = new();
-    private readonly long[] _window = new long[3];
-    private readonly int[] _count = new int[3];
+    // One fixed window per vendor, and a fourth for Finale's collection requests per hour.
+    private const int FinaleCollections = 3;
+    private readonly long[] _window = new long[4];
+    private readonly int[] _count = new int[4];
 
     public (int Limit, TimeSpan Window) PolicyFor(Vendor vendor) => vendor switch
     {
@@ -171,11 +173,23 @@ internal sealed class FixedWindowLimiter(SimulatorOptions options)
     public bool TryAcquire(Vendor vendor, out DateTimeOffset resetAt)
     {
         var (limit, window) = PolicyFor(vendor);
+        return TryAcquire((int)vendor, limit, window, out resetAt);
+    }
+
+    /// <summary>Counts a Finale collection request against the per-hour limit; false with the hour's end when over it.</summary>
+    public bool TryAcquireFinaleCollection(out DateTimeOffset resetAt)
+    {
+        resetAt = default;
+        return options.FinaleCollectionRequestsPerHour <= 0
+            || TryAcquire(FinaleCollections, options.FinaleCollectionRequestsPerHour, TimeSpan.FromHours(1), out resetAt);
+    }
+
+    private bool TryAcquire(int v, int limit, TimeSpan window, out DateTimeOffset resetAt)
+    {
         var now = options.TimeProvider.GetUtcNow();
         var windowMs = (long)window.TotalMilliseconds;
         var index = now.ToUnixTimeMilliseconds() / windowMs;
         resetAt = DateTimeOffset.FromUnixTimeMilliseconds((index + 1) * windowMs);
-        var v = (int)vendor;
         lock (_gate)
         {
             if (_window[v] != index)

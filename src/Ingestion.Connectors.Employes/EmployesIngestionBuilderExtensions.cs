@@ -2,6 +2,7 @@ using Ingestion.Connectors.Employes;
 using Ingestion.Connectors.Employes.Internal;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 
 namespace Ingestion;
@@ -61,6 +62,9 @@ public static class EmployesIngestionBuilderExtensions
         var keys = new EmployesOptionsValidator(name, sectionPath);
         builder.Services.AddSingleton<IValidateOptions<EmployesOptions>>(keys);
         builder.Services.AddOptions<EmployesOptions>(name).ValidateOnStart();
+        builder.Services.AddHttpClient(EmployesCompanyChecks.ClientName);
+        builder.Services.AddSingleton<IHostedService>(services => new EmployesCompanyStartupCheck(
+            name, services.GetRequiredService<IOptionsMonitor<EmployesOptions>>(), keys, services.GetRequiredService<IHttpClientFactory>()));
         builder.AddSource(name, services => EmployesSource.Build(name, services.GetRequiredService<IOptionsMonitor<EmployesOptions>>().Get(name), keys));
         return builder.AddDeriver(new EmploymentTimelineDeriver(name));
     }

@@ -33,6 +33,13 @@ public sealed class EmployesOptions
     /// <summary>How many employees' employments are fetched at the same time, 1 to 64. Defaults to 4.</summary>
     public int MaxConcurrency { get; set; } = 4;
 
+    /// <summary>
+    /// Whether the host checks at start-up, with the cheap <c>GET /v4/companies</c>, that the token can see <see cref="CompanyId"/>,
+    /// and refuses to start with a message naming both keys when it cannot. Defaults to <see langword="false"/> (a start must not
+    /// depend on Employes being reachable); <c>AddEmployesCompanyCheck</c> runs the same check as a health check.
+    /// </summary>
+    public bool VerifyCompanyOnStart { get; set; }
+
     /// <summary>How long before the token's expiry a warning is logged. Defaults to 30 days.</summary>
     public TimeSpan TokenExpiryWarning { get; set; } = TimeSpan.FromDays(30);
 

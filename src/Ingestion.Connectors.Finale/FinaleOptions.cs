@@ -59,6 +59,13 @@ public sealed class FinaleOptions
     public int RequestsPerMinute { get; set; } = 120;
 
     /// <summary>
+    /// A budget of collection requests (<c>GET /api/order/</c>, <c>/api/product/</c>, <c>/api/facility/</c>) per hour, shared by
+    /// those streams, on top of <see cref="RequestsPerMinute"/>; 0 for none. Defaults to 300 (Finale's documented limit). A run
+    /// that would wait longer than the budget's maximum wait stops as partial and the next run resumes where it stopped.
+    /// </summary>
+    public int CollectionRequestsPerHour { get; set; } = 300;
+
+    /// <summary>
     /// Timeouts, retries and circuit breaking of the account's requests (the <c>Resilience</c> section, the same shape for every
     /// source); unset values keep their defaults, which here are a 30-second attempt timeout, 3 retries and a 1-second first backoff.
     /// </summary>

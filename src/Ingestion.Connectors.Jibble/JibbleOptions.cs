@@ -9,7 +9,7 @@ public sealed class JibbleOptions
     /// <summary>The source name used when none is given: <c>jibble</c>.</summary>
     public const string DefaultName = "jibble";
 
-    /// <summary>The largest <c>$top</c> Jibble is known to honour; larger pages are cut silently.</summary>
+    /// <summary>The largest <c>$top</c> Jibble is known to honour; larger pages are cut silently (and paged past by their count).</summary>
     public const int MaxPageSize = 1000;
 
     /// <summary>The OAuth2 token endpoint. Defaults to <c>https://identity.prod.jibble.io/connect/token</c>.</summary>
@@ -28,8 +28,9 @@ public sealed class JibbleOptions
     public string? ClientSecret { get; set; }
 
     /// <summary>
-    /// The <c>$top</c> of every page, from 1 to <see cref="MaxPageSize"/>. Paging goes on with <c>$skip</c> until a page has
-    /// fewer rows than this. Defaults to 1,000.
+    /// The <c>$top</c> of every page, from 1 to <see cref="MaxPageSize"/>. Every page asks <c>$count=true</c> and paging goes on
+    /// with <c>$skip</c> until the count is reached, so a server that returns fewer rows than asked (a lower cap) does not end
+    /// the run early. Defaults to 1,000.
     /// </summary>
     public int PageSize { get; set; } = MaxPageSize;
 
@@ -44,6 +45,19 @@ public sealed class JibbleOptions
     /// automatic clock-out and entries of past days can be edited or archived. Defaults to 2.
     /// </summary>
     public int TrailingOpenDays { get; set; } = 2;
+
+    /// <summary>
+    /// The periodic long re-pull of time entries that brings late edits and archives of past days into the store (the frequent
+    /// runs re-pull only the trailing open days). Enabled by default: 35 days, once a day.
+    /// </summary>
+    public JibbleReconciliationOptions Reconciliation { get; set; } = new();
+
+    /// <summary>
+    /// The most ids one <c>$filter</c> lists (group filters become one <c>personId eq ...</c> per member); longer lists are
+    /// sent in chunks whose results are merged, since OData servers cap a filter's node count (100 by default) and the request
+    /// line's length. From 1 to 30; defaults to 20.
+    /// </summary>
+    public int MaxFilterIds { get; set; } = 20;
 
     /// <summary>The date range of a backfill: where the first run starts, and the range of runs asked for a backfill.</summary>
     public JibbleBackfillOptions Backfill { get; set; } = new();
@@ -78,4 +92,23 @@ public sealed class JibbleBackfillOptions
 
     /// <summary>The last date a backfill run fetches; <see langword="null"/> (the default) for up to today.</summary>
     public DateOnly? To { get; set; }
+}
+
+/// <summary>
+/// The periodic reconciliation of a Jibble time-entries stream: an incremental run that is due for it fetches the last
+/// <see cref="WindowDays"/> days instead of the trailing open days, so corrections made weeks later still reach the store.
+/// </summary>
+public sealed class JibbleReconciliationOptions
+{
+    /// <summary>Whether incremental runs reconcile when due. Defaults to <see langword="true"/>.</summary>
+    public bool Enabled { get; set; } = true;
+
+    /// <summary>How many days back a reconciliation run fetches, from 1 to 366. Defaults to 35 (a month-end correction made a week later).</summary>
+    public int WindowDays { get; set; } = 35;
+
+    /// <summary>
+    /// How often a reconciliation is due, at least an hour. Defaults to one day. The first incremental run after the host
+    /// starts is due (the time of the last one is kept in memory), and a first run counts as one.
+    /// </summary>
+    public TimeSpan Every { get; set; } = TimeSpan.FromDays(1);
 }

@@ -25,6 +25,12 @@ public static class JibbleStreams
     public const string BackfillParameter = "backfill";
 
     /// <summary>
+    /// Run parameter that, set to <c>true</c>, makes an incremental time-entries run a reconciliation (the last
+    /// <see cref="JibbleReconciliationOptions.WindowDays"/> days) even when none is due.
+    /// </summary>
+    public const string ReconcileParameter = "reconcile";
+
+    /// <summary>
     /// Run parameter with comma-separated group ids (GUIDs) that replaces <see cref="JibbleOptions.GroupFilter"/> for that run:
     /// <see cref="People"/> and <see cref="Groups"/> are fetched for these groups only, and <see cref="TimeEntries"/> only of the
     /// people seen in them (sync <see cref="People"/> first). A value that is not a list of GUIDs fails the run with a

@@ -34,6 +34,9 @@ public sealed class RestStreamBuilder
     private bool _retryNonIdempotent;
     private int _maxConcurrency = 4; // the documented default of StreamDefinition.MaxConcurrency
     private Func<PageRequest, StreamRequestContext, PageRequest>? _prepareRequest;
+    private readonly HashSet<int> _noDataStatusCodes = [];
+    private bool _emptyBodyMeansNoData;
+    private RateBudget? _rateBudget;
 
     /// <summary>Creates a builder for the stream <paramref name="name"/>.</summary>
     /// <param name="name">The stream name, unique within its source.</param>
@@ -259,6 +262,59 @@ public sealed class RestStreamBuilder
         return this;
     }
 
+    /// <summary>
+    /// Treats responses with these status codes as "no data here" (an empty page), not as failures: a child stream's parent
+    /// without the child resource (404) is then an empty child, and a full snapshot marks what it held before deleted.
+    /// </summary>
+    /// <param name="statusCodes">The status codes, for example <see cref="System.Net.HttpStatusCode.NotFound"/>.</param>
+    /// <returns>This builder.</returns>
+    public RestStreamBuilder NoDataOn(params System.Net.HttpStatusCode[] statusCodes)
+    {
+        ArgumentNullException.ThrowIfNull(statusCodes);
+        foreach (var code in statusCodes)
+        {
+            if ((int)code is < 300 or > 599)
+            {
+                throw new ArgumentOutOfRangeException(nameof(statusCodes), code, "Only error and redirect statuses (300 to 599) can mean no data.");
+            }
+
+            _noDataStatusCodes.Add((int)code);
+        }
+
+        return this;
+    }
+
+    /// <summary>Treats a successful response with an empty or blank body as an empty page (no records), not as an unreadable body.</summary>
+    /// <param name="enabled">Whether an empty body means no data.</param>
+    /// <returns>This builder.</returns>
+    public RestStreamBuilder EmptyBodyMeansNoData(bool enabled = true)
+    {
+        _emptyBodyMeansNoData = enabled;
+        return this;
+    }
+
+    /// <summary>
+    /// Gives the stream a request budget of its own, on top of the source's (see <see cref="StreamDefinition.RateBudget"/>);
+    /// pass one <see cref="RateBudget"/> instance to several streams to share it.
+    /// </summary>
+    /// <param name="budget">The budget.</param>
+    /// <returns>This builder.</returns>
+    public RestStreamBuilder RateLimit(RateBudget budget)
+    {
+        ArgumentNullException.ThrowIfNull(budget);
+        _rateBudget = budget;
+        return this;
+    }
+
+    /// <summary>Gives the stream a request budget of its own, on top of the source's.</summary>
+    /// <param name="perSecond">Requests allowed per second, or <see langword="null"/>.</param>
+    /// <param name="perMinute">Requests allowed per minute, or <see langword="null"/>.</param>
+    /// <param name="perHour">Requests allowed per hour, or <see langword="null"/>.</param>
+    /// <param name="maxWait">The longest a request waits for the budget before the run stops and resumes later; <see langword="null"/> for the default.</param>
+    /// <returns>This builder.</returns>
+    public RestStreamBuilder RateLimit(int? perSecond = null, int? perMinute = null, int? perHour = null, TimeSpan? maxWait = null) =>
+        RateLimit(new RateBudget { PerSecond = perSecond, PerMinute = perMinute, PerHour = perHour, MaxWait = maxWait ?? new RateBudget().MaxWait });
+
     /// <summary>Fills the path placeholder <c>{name}</c> of this child stream from the parent record. Without any, every placeholder takes the parent's key.</summary>
     /// <param name="name">The placeholder name, without braces.</param>
     /// <param name="parentPath">A <see cref="JsonPath"/> into the parent record.</param>
@@ -321,6 +377,9 @@ public sealed class RestStreamBuilder
             },
             MaxConcurrency = _maxConcurrency,
             PrepareRequest = _prepareRequest,
+            NoDataStatusCodes = new HashSet<int>(_noDataStatusCodes),
+            EmptyBodyMeansNoData = _emptyBodyMeansNoData,
+            RateBudget = _rateBudget,
         };
         streams.Add(definition);
 

@@ -61,7 +61,7 @@ public sealed class PagingLimits
     public int? SilentTruncationCap { get; init; }
 }
 
-/// <summary>A per-source request budget, shared by every stream of the source.</summary>
+/// <summary>A request budget: of a source (shared by every stream of the source), or of one or more streams (see <see cref="StreamDefinition.RateBudget"/>).</summary>
 public sealed class RateBudget
 {
     /// <summary>Requests allowed per second, or <see langword="null"/>.</summary>

@@ -82,6 +82,26 @@ public sealed class StreamDefinition
     /// or a watermark window). Runs after placeholders and <see cref="Incremental"/> are applied.
     /// </summary>
     public Func<PageRequest, StreamRequestContext, PageRequest>? PrepareRequest { get; init; }
+
+    /// <summary>
+    /// HTTP status codes that mean "there is no data here" rather than a failure (for example 404 on one parent's child
+    /// resource): such a response is an empty page, so the run stays complete and a full snapshot marks the records it used to
+    /// hold deleted. Empty by default: every error status is a failure.
+    /// </summary>
+    public IReadOnlySet<int> NoDataStatusCodes { get; init; } = new HashSet<int>();
+
+    /// <summary>
+    /// Whether a successful response with an empty (or blank) body is an empty page rather than an unreadable one. Defaults to
+    /// <see langword="false"/>: an empty body where records were expected is retried and then kept as a partial record.
+    /// </summary>
+    public bool EmptyBodyMeansNoData { get; init; }
+
+    /// <summary>
+    /// A request budget of this stream on top of the source's <see cref="SourceDefinition.RateBudget"/>, or <see langword="null"/>
+    /// (the default) for none. Streams given the same <see cref="Ingestion.RateBudget"/> instance share one budget (for example
+    /// every collection endpoint of an API that limits collection requests per hour).
+    /// </summary>
+    public RateBudget? RateBudget { get; init; }
 }
 
 /// <summary>Links a child stream to its parent.</summary>

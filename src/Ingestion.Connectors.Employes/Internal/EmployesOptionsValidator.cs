@@ -5,6 +5,9 @@ namespace Ingestion.Connectors.Employes.Internal;
 /// <summary>Validates one named instance's options; messages name the configuration key (or the option when set in code).</summary>
 internal sealed class EmployesOptionsValidator(string name, string? sectionPath) : IValidateOptions<EmployesOptions>
 {
+    /// <summary>The source (options instance) this validator belongs to.</summary>
+    public string Name => name;
+
     public ValidateOptionsResult Validate(string? optionsName, EmployesOptions options)
     {
         if (!string.Equals(optionsName, name, StringComparison.Ordinal))

@@ -1,3 +1,4 @@
+using System.Net;
 using Ingestion.Connectors.Employes.Deriving.Internal;
 
 namespace Ingestion.Connectors.Employes.Internal;
@@ -28,6 +29,10 @@ internal static class EmployesSource
                     .Get(company + "/employees/{id}/employments")
                     .Records(EmploymentsSelector.Instance)
                     .KeyFromParent()
+                    // An employee without employments answers 404 or an empty body: an empty child, not a failure, so the
+                    // run stays complete and a record kept from earlier is marked deleted.
+                    .NoDataOn(HttpStatusCode.NotFound)
+                    .EmptyBodyMeansNoData()
                     .MaxConcurrency(options.MaxConcurrency)
                     .FullSnapshot()));
 

@@ -88,6 +88,11 @@ internal sealed class FinaleOptionsValidator(string name, string keyPrefix) : IV
             Fail(nameof(FinaleOptions.OrderDetailConcurrency), $"must be between 1 and 64; it is {options.OrderDetailConcurrency.ToString(CultureInfo.InvariantCulture)}.");
         }
 
+        if (options.CollectionRequestsPerHour < 0)
+        {
+            Fail(nameof(FinaleOptions.CollectionRequestsPerHour), "must be zero (no budget) or more.");
+        }
+
         if (options.RequestsPerMinute < 0)
         {
             Fail(nameof(FinaleOptions.RequestsPerMinute), "must be zero (no budget) or more.");

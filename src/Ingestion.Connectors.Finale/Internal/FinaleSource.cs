@@ -19,6 +19,8 @@ internal static class FinaleSource
             source.RateLimit(perMinute: options.RequestsPerMinute);
         }
 
+        // Finale limits collection requests per hour across collections: one budget instance shared by those streams.
+        var collections = options.CollectionRequestsPerHour > 0 ? new RateBudget { PerHour = options.CollectionRequestsPerHour } : null;
         var guard = new SnapshotGuardSettings { RetryAfter = options.GuardRetryDelay > TimeSpan.Zero ? options.GuardRetryDelay : null };
         var windows = new OrderWindows(options.WindowSize, options.Limit, options.SyncFrom);
         source.Stream(FinaleStreams.PurchaseOrders, orders =>
@@ -30,6 +32,7 @@ internal static class FinaleSource
                 .Incremental(new IncrementalSettings { CursorField = "lastUpdatedDate", Overlap = options.Overlap })
                 .PrepareRequest(windows.PrepareWindow)
                 .Limits(new PagingLimits { SilentTruncationCap = options.Limit });
+            Collection(orders, collections);
             if (options.SyncOrderDetails)
             {
                 // The single-order resource has the lines. Order URLs are host-relative and carry every path prefix
@@ -46,17 +49,17 @@ internal static class FinaleSource
             }
         });
 
-        source.Stream(FinaleStreams.Products, products => products
+        source.Stream(FinaleStreams.Products, products => Collection(products
             .Get("api/product/")
             .Records(RecordSelector.ColumnMajor())
             .Key("productUrl")
-            .FullSnapshot(guard));
+            .FullSnapshot(guard), collections));
 
-        source.Stream(FinaleStreams.Facilities, facilities => facilities
+        source.Stream(FinaleStreams.Facilities, facilities => Collection(facilities
             .Get("api/facility/")
             .Records(RecordSelector.ColumnMajor())
             .Key("facilityUrl")
-            .FullSnapshot(guard));
+            .FullSnapshot(guard), collections));
 
         source.Stream(FinaleStreams.Suppliers, suppliers => suppliers
             .Get("api/partygroup/")
@@ -77,6 +80,9 @@ internal static class FinaleSource
 
         return source.Build();
     }
+
+    private static RestStreamBuilder Collection(RestStreamBuilder stream, RateBudget? collections) =>
+        collections is null ? stream : stream.RateLimit(collections);
 
     /// <summary>The pivotTableStream form answers with an HTML progress page; the pivotTable form has the data.</summary>
     internal static string ReportUrl(string url) =>

@@ -7,7 +7,8 @@ namespace Ingestion.Connectors.Finale.Internal;
 /// <summary>
 /// Walks the purchase-order collection in <c>lastUpdatedDate</c> windows sent in Finale's base64 <c>filter</c> parameter.
 /// The first window starts at the watermark (moved back by the overlap) and every window is at most the configured width
-/// (Finale refuses more than 30 days); the last one has an open upper bound. Finale has no paging and cuts a result at
+/// (Finale refuses more than 30 days); the last one ends at the run's start plus <see cref="ClockMargin"/> (for clock differences
+/// between the host and Finale), never open: the real API may refuse an open upper bound. Finale has no paging and cuts a result at
 /// <c>limit</c> rows without saying so, so a window that returns exactly <c>limit</c> rows is replaced by its first half
 /// (<see cref="PageDecision.Replace"/>: its rows are dropped, never written) until the rows fit.
 /// The window travels in <see cref="PageRequest.PagingState"/>, so a checkpoint resumes exactly where a run stopped.
@@ -17,7 +18,7 @@ internal sealed class OrderWindows(TimeSpan windowSize, int limit, DateTimeOffse
     /// <summary>The narrowest window; a result that still fills <c>limit</c> is kept and flagged by the engine.</summary>
     internal static readonly TimeSpan MinimumWindow = TimeSpan.FromSeconds(1);
 
-    /// <summary>How far inside the width an open window must start, for clock differences between the host and Finale.</summary>
+    /// <summary>How far past the run's start the last window ends, for clock differences between the host and Finale.</summary>
     internal static readonly TimeSpan ClockMargin = TimeSpan.FromHours(1);
 
     private const string DateFormat = "yyyy-MM-dd'T'HH:mm:ss'Z'";
@@ -66,7 +67,7 @@ internal sealed class OrderWindows(TimeSpan windowSize, int limit, DateTimeOffse
             return PageDecision.Replace(Apply(request, window with { Width = half }, forceClosed: true));
         }
 
-        if (window.To is not { } to)
+        if (window.To is not { } to || to >= window.Until + ClockMargin)
         {
             return PageDecision.Stop(PageStopReason.NoNextPage);
         }
@@ -78,9 +79,10 @@ internal sealed class OrderWindows(TimeSpan windowSize, int limit, DateTimeOffse
 
     private static PageRequest Apply(PageRequest request, Window window, bool forceClosed = false)
     {
-        // Open upper bound only when the rest of the range fits in one window with room for clock differences.
-        var open = !forceClosed && window.Until - window.From <= Max(window.Width - ClockMargin, TimeSpan.Zero);
-        var current = window with { To = open ? null : window.From + window.Width };
+        // The last window ends at the run's start plus the clock margin (a narrowed window keeps its own end).
+        var end = window.Until + ClockMargin;
+        var to = window.From + window.Width;
+        var current = window with { To = !forceClosed && to > end && end > window.From ? end : to };
         return request
             .WithQueryParameter("filter", Filter(current.From, current.To))
             .WithPagingState(current.ToState());
@@ -120,8 +122,6 @@ internal sealed class OrderWindows(TimeSpan windowSize, int limit, DateTimeOffse
         DateTimeOffset.TryParse(value, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out parsed);
 
     private static DateTimeOffset Truncate(DateTimeOffset value) => new(value.UtcTicks - (value.UtcTicks % TimeSpan.TicksPerSecond), TimeSpan.Zero);
-
-    private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
 
     /// <summary>One window: its bounds (an open upper bound is <see langword="null"/>), its width and the end of the whole run.</summary>
     internal readonly record struct Window(DateTimeOffset From, TimeSpan Width, DateTimeOffset Until, DateTimeOffset? To = null)

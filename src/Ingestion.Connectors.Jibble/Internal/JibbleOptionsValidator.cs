@@ -35,6 +35,21 @@ internal sealed class JibbleOptionsValidator(string name, string keyPrefix) : IV
             Fail(nameof(JibbleOptions.ClientSecret), "is required (the API client secret from Jibble's organization settings).");
         }
 
+        if (options.MaxFilterIds is < 1 or > 30)
+        {
+            Fail(nameof(JibbleOptions.MaxFilterIds), $"must be between 1 and 30 (OData servers cap a filter's node count); it is {options.MaxFilterIds}.");
+        }
+
+        if (options.Reconciliation.WindowDays is < 1 or > 366)
+        {
+            Fail("Reconciliation:WindowDays", $"must be between 1 and 366; it is {options.Reconciliation.WindowDays}.");
+        }
+
+        if (options.Reconciliation.Every < TimeSpan.FromHours(1))
+        {
+            Fail("Reconciliation:Every", $"must be at least 01:00:00; it is {options.Reconciliation.Every}.");
+        }
+
         if (options.PageSize is < 1 or > JibbleOptions.MaxPageSize)
         {
             Fail(nameof(JibbleOptions.PageSize), $"must be between 1 and {JibbleOptions.MaxPageSize} (Jibble cuts larger pages silently); it is {options.PageSize}.");

@@ -6,8 +6,6 @@ namespace Ingestion.Connectors.Jibble.Internal;
 /// <summary>Builds the source definition of one Jibble account from its validated options.</summary>
 internal static partial class JibbleSource
 {
-    private const string NextLinkPath = "$['@odata.nextLink']";
-
     public static SourceDefinition Build(string name, JibbleOptions options, ILogger logger)
     {
         // Every person's group is noted whatever the filter, so a run limited to any group can ask for its members' entries.
@@ -24,19 +22,24 @@ internal static partial class JibbleSource
             source.RateLimit(perMinute: perMinute);
         }
 
+        var reconciliation = new ReconciliationClock();
+        var peoplePaging = Paging(options, "groupId", static groups => groups);
+        var groupsPaging = Paging(options, "id", static groups => groups);
+        var entriesPaging = Paging(options, "personId", groups => membership.MembersOf(groups).People);
+
         source.Stream(JibbleStreams.People, people =>
         {
             people.Get("People").Query("$orderby", "id asc");
-            Collection(people, options);
+            Collection(people, peoplePaging);
             people.Records(membership.Observing(RecordSelector.Json("$.value")));
-            people.PrepareRequest((request, context) => FilterByGroup(request, context, configured, "groupId"));
+            people.PrepareRequest((request, context) => FilterByGroup(request, context, configured, peoplePaging));
         });
 
         source.Stream(JibbleStreams.Groups, groups =>
         {
             groups.Get("Groups").Query("$orderby", "id asc");
-            Collection(groups, options);
-            groups.PrepareRequest((request, context) => FilterByGroup(request, context, configured, "id"));
+            Collection(groups, groupsPaging);
+            groups.PrepareRequest((request, context) => FilterByGroup(request, context, configured, groupsPaging));
         });
 
         source.Stream(JibbleStreams.TimeEntries, entries =>
@@ -45,20 +48,18 @@ internal static partial class JibbleSource
                 .Query("$orderby", "time asc,id asc")
                 .Records("$.value")
                 .Key("id")
-                .Paginate(Paginator(options))
+                .Paginate(entriesPaging)
                 .Incremental("belongsToDate", overlap: TimeSpan.FromDays(options.TrailingOpenDays))
                 .PrepareRequest((request, context) =>
                 {
-                    var window = TimeEntryWindow.For(options, context);
+                    var window = TimeEntryWindow.For(options, context, reconciliation);
                     var filter = window.ToFilter();
-                    var (groups, _) = RunGroups.For(configured, context);
-                    if (groups.Count > 0)
-                    {
-                        filter = WithMembers(filter, groups, membership, context, logger, name);
-                    }
-
                     LogWindow(logger, name, window.From.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), window.To.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), window.Reason);
-                    return request.WithQueryParameter("$filter", filter);
+                    request = request.WithQueryParameter("$filter", filter);
+                    var (groups, _) = RunGroups.For(configured, context);
+                    return groups.Count > 0 && HasMembers(groups, membership, context, logger, name)
+                        ? entriesPaging.FirstChunk(request, filter, groups)
+                        : request;
                 });
         });
 
@@ -66,7 +67,7 @@ internal static partial class JibbleSource
     }
 
     // People and Groups: the configured filter, or the run's groups instead (then the run sees part of the snapshot only).
-    private static PageRequest FilterByGroup(PageRequest request, StreamRequestContext context, IReadOnlyList<string> configured, string field)
+    private static PageRequest FilterByGroup(PageRequest request, StreamRequestContext context, IReadOnlyList<string> configured, JibblePaging paging)
     {
         var (groups, fromParameter) = RunGroups.For(configured, context);
         if (fromParameter && !groups.ToHashSet(StringComparer.OrdinalIgnoreCase).SetEquals(configured))
@@ -74,11 +75,11 @@ internal static partial class JibbleSource
             context.MarkPartialView();
         }
 
-        return groups.Count > 0 ? request.WithQueryParameter("$filter", AnyOf(field, groups)) : request;
+        return groups.Count > 0 ? paging.FirstChunk(request, baseFilter: null, groups) : request;
     }
 
     // Jibble cannot filter time entries by group: the groups' members seen in People pages are asked for instead.
-    private static string WithMembers(string filter, IReadOnlyList<string> groups, GroupMembership membership, StreamRequestContext context, ILogger logger, string name)
+    private static bool HasMembers(IReadOnlyList<string> groups, GroupMembership membership, StreamRequestContext context, ILogger logger, string name)
     {
         var (people, withoutMembers) = membership.MembersOf(groups);
         if (people.Count == 0)
@@ -87,7 +88,7 @@ internal static partial class JibbleSource
             context.ReportIssue(new SyncIssue(
                 IssueKind.Other,
                 $"The group filter ({string.Join(", ", groups)}) could not be applied: no member of these groups has been seen in People yet, so the time entries of the whole organization were fetched. Sync the '{JibbleStreams.People}' stream first (with the same '{JibbleStreams.GroupParameter}' parameter, if any)."));
-            return filter;
+            return false;
         }
 
         if (withoutMembers.Count > 0)
@@ -97,22 +98,18 @@ internal static partial class JibbleSource
                 $"No member of the group(s) {string.Join(", ", withoutMembers)} has been seen in People; their time entries were not fetched. Sync the '{JibbleStreams.People}' stream first if these groups have members."));
         }
 
-        return $"{filter} and ({AnyOf("personId", people)})";
+        return true;
     }
 
-    private static void Collection(RestStreamBuilder stream, JibbleOptions options) => stream
+    private static void Collection(RestStreamBuilder stream, JibblePaging paging) => stream
         .Records("$.value")
         .Key("id")
-        .Paginate(Paginator(options))
+        .Paginate(paging)
         .IgnorePaths("$['@odata.etag']");
 
-    // $top/$skip until a short page; an @odata.nextLink is followed when one appears, never required.
-    private static IPaginator Paginator(JibbleOptions options) =>
-        Paginators.NextUrlOr(NextLinkPath, Paginators.OffsetLimit("$skip", "$top", options.PageSize));
-
-    // GUIDs are unquoted OData literals.
-    private static string AnyOf(string field, IEnumerable<string> ids) =>
-        string.Join(" or ", ids.Select(id => $"{field} eq {Guid.Parse(id):D}"));
+    // $top/$skip with $count, a server's cap detected; an @odata.nextLink is followed when one appears, never required.
+    private static JibblePaging Paging(JibbleOptions options, string field, Func<IReadOnlyList<string>, IReadOnlyList<string>> idsOf) =>
+        new(options.PageSize, options.MaxFilterIds, field, idsOf);
 
     private static Uri WithSlash(Uri address) =>
         address.AbsolutePath.EndsWith('/') ? address : new UriBuilder(address) { Path = address.AbsolutePath + "/" }.Uri;

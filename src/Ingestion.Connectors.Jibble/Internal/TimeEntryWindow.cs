@@ -6,12 +6,40 @@ namespace Ingestion.Connectors.Jibble.Internal;
 /// The <c>belongsToDate</c> range one time-entries run fetches: the run's <c>from</c>/<c>to</c> parameters, or the configured
 /// backfill, or the incremental window (the stored watermark, already moved back by the trailing open days, and never less than
 /// the last <see cref="JibbleOptions.LastHours"/> hours), up to tomorrow (a person ahead of UTC is already on the next day).
+/// An incremental run due for reconciliation (<see cref="JibbleOptions.Reconciliation"/>) reaches back its window of days instead.
 /// </summary>
 internal readonly record struct TimeEntryWindow(DateOnly From, DateOnly To, string Reason)
 {
     private const string DateFormat = "yyyy-MM-dd";
 
-    public static TimeEntryWindow For(JibbleOptions options, StreamRequestContext context)
+    public static TimeEntryWindow For(JibbleOptions options, StreamRequestContext context, ReconciliationClock? reconciliation = null)
+    {
+        var window = Base(options, context);
+        if (reconciliation is null || !options.Reconciliation.Enabled)
+        {
+            return window;
+        }
+
+        var now = context.RunStartedAt;
+        var forced = context.Parameters.TryGetValue(JibbleStreams.ReconcileParameter, out var reconcile)
+            && string.Equals(reconcile, "true", StringComparison.OrdinalIgnoreCase);
+        if (window.Reason == "watermark" && (forced || reconciliation.IsDue(now, options.Reconciliation.Every)))
+        {
+            reconciliation.Reconciled(now);
+            var from = DateOnly.FromDateTime(now.UtcDateTime).AddDays(-options.Reconciliation.WindowDays);
+            return window with { From = from < window.From ? from : window.From, Reason = "reconciliation" };
+        }
+
+        if (window.Reason is "first run from Backfill:From" or "last hours")
+        {
+            // A first run: nothing older is in the store, so nothing there can be stale yet.
+            reconciliation.Reconciled(now);
+        }
+
+        return window;
+    }
+
+    private static TimeEntryWindow Base(JibbleOptions options, StreamRequestContext context)
     {
         var today = DateOnly.FromDateTime(context.RunStartedAt.UtcDateTime);
         var tomorrow = today.AddDays(1);
@@ -74,5 +102,28 @@ internal readonly record struct TimeEntryWindow(DateOnly From, DateOnly To, stri
         }
 
         return false;
+    }
+}
+
+/// <summary>When one source last reconciled its time entries (in memory: the first incremental run after a start is due).</summary>
+internal sealed class ReconciliationClock
+{
+    private readonly Lock _gate = new();
+    private DateTimeOffset? _last;
+
+    public bool IsDue(DateTimeOffset now, TimeSpan every)
+    {
+        lock (_gate)
+        {
+            return _last is not { } last || now - last >= every;
+        }
+    }
+
+    public void Reconciled(DateTimeOffset now)
+    {
+        lock (_gate)
+        {
+            _last = now;
+        }
     }
 }

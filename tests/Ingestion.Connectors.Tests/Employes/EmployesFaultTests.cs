@@ -13,6 +13,10 @@ public sealed class EmployesFaultTests(ConnectorTestFixture fixture)
     private const int EmployeeCount = 12;
     private const string EmployeesPage = "/v4/*/employees";
 
+    // The simulator runs on the engine's clock: a slow response is held past the attempt timeout, so moving the clock past
+    // that timeout always ends the attempt before the response could arrive.
+    private static readonly TimeSpan SlowDelay = EmployesHarness.AttemptTimeout * 4;
+
     private async Task<EmployesHarness> StartSyncedAsync(string source, Action<Ingestion.Connectors.Employes.EmployesOptions>? configure = null)
     {
         var harness = await EmployesHarness.StartAsync(fixture, nameof(EmployesFaultTests), source, configure: configure);
@@ -39,8 +43,8 @@ public sealed class EmployesFaultTests(ConnectorTestFixture fixture)
     public async Task A_short_burst_is_retried_and_the_run_succeeds_with_everything(FaultKind kind)
     {
         await using var harness = await StartSyncedAsync("burst-" + kind, OneAtATimeIfSlow(kind));
-        var rule = harness.Simulator.Faults.Add(new FaultRule(Vendor.Employes, EmployeesPage, kind, Times: 2) { Skip = 1 });
-        var child = harness.Simulator.Faults.Add(new FaultRule(Vendor.Employes, "/v4/*/employees/*/employments", kind, Times: 2));
+        var rule = harness.Simulator.Faults.Add(new FaultRule(Vendor.Employes, EmployeesPage, kind, Times: 2) { Skip = 1, Delay = SlowDelay });
+        var child = harness.Simulator.Faults.Add(new FaultRule(Vendor.Employes, "/v4/*/employees/*/employments", kind, Times: 2) { Delay = SlowDelay });
 
         var (employees, employments) = await harness.SyncAsync(SlowOnes(kind, rule, child));
 
@@ -69,7 +73,7 @@ public sealed class EmployesFaultTests(ConnectorTestFixture fixture)
         await using var harness = await StartSyncedAsync("lasting-" + kind, OneAtATimeIfSlow(kind));
         var victim = harness.Simulator.Data.EmployeeIds[3];
         var before = await harness.Host.RawStore.GetLatestAsync(harness.Employments, victim.ToString(), TestContext.Current.CancellationToken);
-        var rule = harness.Simulator.Faults.Add(new FaultRule(Vendor.Employes, EmploymentsOf(victim), kind, Times: int.MaxValue));
+        var rule = harness.Simulator.Faults.Add(new FaultRule(Vendor.Employes, EmploymentsOf(victim), kind, Times: int.MaxValue) { Delay = SlowDelay });
 
         var (employees, employments) = await harness.SyncAsync(SlowOnes(kind, rule));
 
@@ -108,7 +112,7 @@ public sealed class EmployesFaultTests(ConnectorTestFixture fixture)
     {
         await using var harness = await StartSyncedAsync("page-" + kind);
         // The second page stays bad on every attempt (one bad body alone is retried within the run); the pages after it are good.
-        harness.Simulator.Faults.Add(new FaultRule(Vendor.Employes, EmployeesPage, kind, Times: 1 + EmployesHarness.FastResilience().MaxRetries) { Skip = 1 });
+        harness.Simulator.Faults.Add(new FaultRule(Vendor.Employes, EmployeesPage, kind, Times: 1 + EmployesHarness.FastResilience().MaxRetries) { Skip = 1, Delay = SlowDelay });
 
         var reports = await harness.SyncSourceAsync();
 

@@ -5,7 +5,8 @@ using Ingestion.Samples.VendorSimulator;
 namespace Ingestion.Connectors.Tests.Employes;
 
 /// <summary>
-/// The Employes simulator and a started host with one Employes source pointing at it, with fast retries and no rate budget.
+/// The Employes simulator and a started host with one Employes source pointing at it, with fast retries and the connector's
+/// budget of 5 requests a second against the simulator's enforced limit of 5, both on the engine's clock.
 /// The engine runs on a <see cref="SignallingTimeProvider"/> that <see cref="SyncAsync"/> drives: backoffs pass at once and
 /// no request times out unless a test times out a slow response on purpose.
 /// </summary>
@@ -54,7 +55,7 @@ internal sealed class EmployesHarness : IAsyncDisposable
         options.BearerToken = simulator.Options.EmployesToken;
         options.CompanyId = simulator.Options.EmployesCompanyId.ToString();
         options.PerPage = 5;
-        options.RequestsPerSecond = 0;
+        options.RequestsPerSecond = 5; // the connector's own budget, against the simulator's enforced limit
         options.MaxConcurrency = 4;
         options.Resilience = FastResilience();
     }
@@ -64,11 +65,22 @@ internal sealed class EmployesHarness : IAsyncDisposable
         string owner,
         string source,
         SimulatorOptions? simulatorOptions = null,
-        Action<EmployesOptions>? configure = null)
+        Action<EmployesOptions>? configure = null,
+        Action<Microsoft.Extensions.DependencyInjection.IServiceCollection>? services = null,
+        bool shareClockWithSimulator = true)
     {
         var ct = TestContext.Current.CancellationToken;
         var clock = new SignallingTimeProvider(TimeProvider.System.GetUtcNow());
-        var simulator = await VendorSimulator.StartAsync(simulatorOptions ?? SmallData(), ct);
+        simulatorOptions ??= SmallData();
+        if (shareClockWithSimulator)
+        {
+            // The simulator enforces Employes' limit on the engine's clock, which the sync drives, so a budget that is off or
+            // wrong shows as a 429 in the test.
+            simulatorOptions.TimeProvider = clock;
+            simulatorOptions.EnforceRateLimits = true;
+        }
+
+        var simulator = await VendorSimulator.StartAsync(simulatorOptions, ct);
         try
         {
             var database = await fixture.GetDatabaseAsync(owner);
@@ -80,6 +92,7 @@ internal sealed class EmployesHarness : IAsyncDisposable
                     configure?.Invoke(options);
                 }),
                 clock,
+                services,
                 cancellationToken: ct);
             return new EmployesHarness(simulator, host, source, clock);
         }

@@ -50,14 +50,21 @@ internal sealed class FinaleHarness : IAsyncDisposable
         string databaseHint,
         Action<FinaleOptions>? configure = null,
         Action<SimulatorOptions>? simulator = null,
-        string sourceName = FinaleOptions.DefaultName)
+        string sourceName = FinaleOptions.DefaultName,
+        bool shareClockWithSimulator = false)
     {
         var ct = TestContext.Current.CancellationToken;
+        var engineClock = new SignallingTimeProvider(TimeProvider.System.GetUtcNow());
         var clock = new FakeTimeProvider(new DateTimeOffset(2026, 7, 1, 0, 0, 0, TimeSpan.Zero));
-        var simulatorOptions = new SimulatorOptions { Seed = 11, PurchaseOrderCount = 120, ProductCount = 40, FacilityCount = 6, TimeProvider = clock };
+        var simulatorOptions = new SimulatorOptions
+        {
+            Seed = 11, PurchaseOrderCount = 120, ProductCount = 40, FacilityCount = 6,
+
+            // Shared, the simulator's rate windows run on the engine's clock, which the sync drives.
+            TimeProvider = shareClockWithSimulator ? engineClock : clock,
+        };
         simulator?.Invoke(simulatorOptions);
         var sim = await VendorSimulator.StartAsync(simulatorOptions, ct);
-        var engineClock = new SignallingTimeProvider(TimeProvider.System.GetUtcNow());
         try
         {
             var connectionString = await postgres.CreateDatabaseAsync(databaseHint);

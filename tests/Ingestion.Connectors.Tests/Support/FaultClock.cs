@@ -17,7 +17,8 @@ internal static class FaultClock
     /// </remarks>
     public static async Task<T> DriveAsync<T>(SignallingTimeProvider clock, Task<T> sync, TimeSpan attemptTimeout, params FaultRule[] slowResponses)
     {
-        var driven = clock.DriveAsync(sync, due => due < attemptTimeout);
+        // A simulator on the same clock holds a slow response for its rule's delay: that wait is never advanced either.
+        var driven = clock.DriveAsync(sync, due => due < attemptTimeout && slowResponses.All(rule => due < rule.Delay));
         var timedOut = new int[slowResponses.Length];
         while (true)
         {

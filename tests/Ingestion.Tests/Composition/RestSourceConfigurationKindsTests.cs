@@ -226,6 +226,36 @@ public sealed class RestSourceConfigurationKindsTests
         ["Sources:catalog:Streams:products:Path"] = "v1/products",
     };
 
+    [Fact]
+    public async Task A_configured_stream_reads_the_statuses_and_empty_bodies_that_mean_no_data()
+    {
+        var values = new Dictionary<string, string?>(Source())
+        {
+            ["Sources:catalog:Streams:products:NoDataOn:0"] = "404",
+            ["Sources:catalog:Streams:products:NoDataOn:1"] = "Gone",
+            ["Sources:catalog:Streams:products:EmptyBodyMeansNoData"] = "true",
+        };
+
+        var stream = (await StartAndReadAsync(values)).FindStream("products")!;
+
+        Assert.Equal([404, 410], stream.NoDataStatusCodes.Order());
+        Assert.True(stream.EmptyBodyMeansNoData);
+        Assert.Empty((await StartAndReadAsync(new Dictionary<string, string?>(Source()))).FindStream("products")!.NoDataStatusCodes);
+    }
+
+    [Fact]
+    public async Task A_no_data_status_that_is_not_an_error_status_names_its_path()
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>(Source())
+        {
+            ["Sources:catalog:Streams:products:NoDataOn:0"] = "200",
+        }).Build();
+
+        var message = await CompositionTests.StartupErrorAsync(ingestion => ingestion.AddRestSource("catalog", configuration.GetSection("Sources:catalog")));
+
+        Assert.Contains("Sources:catalog:Streams:products:NoDataOn: '200' is not an HTTP status from 300 to 599", message, StringComparison.Ordinal);
+    }
+
     private static async Task<SourceDefinition> StartAndReadAsync(Dictionary<string, string?> values)
     {
         var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());

@@ -18,7 +18,7 @@ internal sealed partial class RestSourceConfigurationReader
     [
         "Path", "Method", "Query", "Headers", "Body", "BodyContentType", "Records", "RecordsFormat", "RecordsMaxDepth", "Csv", "Key", "KeyFromParent",
         "Mode", "Incremental", "Paginator", "IgnorePaths", "IgnoredPaths", "Parent", "Placeholders", "Limits", "SnapshotGuard",
-        "MaxConcurrency", "RetryNonIdempotent",
+        "MaxConcurrency", "RetryNonIdempotent", "NoDataOn", "EmptyBodyMeansNoData",
     ];
 
     private readonly List<string> _errors = [];
@@ -156,6 +156,8 @@ internal sealed partial class RestSourceConfigurationReader
         var keyPath = keyFromParent ? null : section["Key"] ?? "id";
         var retryNonIdempotent = ReadBool(section, "RetryNonIdempotent") ?? false;
         var maxConcurrency = ReadInt(section, "MaxConcurrency") ?? 4;
+        var noData = ReadStatusCodes(section.GetSection("NoDataOn"));
+        var emptyBodyMeansNoData = ReadBool(section, "EmptyBodyMeansNoData") ?? false;
         return () => new StreamDefinition
         {
             Name = name,
@@ -180,7 +182,32 @@ internal sealed partial class RestSourceConfigurationReader
                 Placeholders = placeholders,
             },
             MaxConcurrency = maxConcurrency,
+            NoDataStatusCodes = noData,
+            EmptyBodyMeansNoData = emptyBodyMeansNoData,
         };
+    }
+
+    // "NoDataOn": [404, "Gone"]: status numbers (300 to 599) or HttpStatusCode names.
+    private HashSet<int> ReadStatusCodes(IConfigurationSection section)
+    {
+        var codes = new HashSet<int>();
+        foreach (var text in ReadList(section))
+        {
+            var trimmed = text.Trim();
+            int? code = int.TryParse(trimmed, NumberStyles.None, CultureInfo.InvariantCulture, out var number) ? number
+                : !trimmed.Any(char.IsDigit) && Enum.TryParse<System.Net.HttpStatusCode>(trimmed, ignoreCase: true, out var named) ? (int)named
+                : null;
+            if (code is >= 300 and <= 599)
+            {
+                codes.Add(code.Value);
+            }
+            else
+            {
+                _errors.Add($"{PathOf(section)}: '{text}' is not an HTTP status from 300 to 599 (a number such as 404 or a name such as NotFound) (source '{_sourceName}').");
+            }
+        }
+
+        return codes;
     }
 
     private IncrementalSettings? ReadIncremental(IConfigurationSection section, SyncMode mode, string stream)

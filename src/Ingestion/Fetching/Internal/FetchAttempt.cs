@@ -46,6 +46,9 @@ internal sealed class FetchAttempt(string stream, bool canRetry, SourceHttpState
     /// </summary>
     public RecordSelector? Selector { get; init; }
 
+    /// <summary>The stream's own request budget (<see cref="StreamDefinition.RateBudget"/>), taken before the source's; null for none.</summary>
+    public RateBudgetLimiter? StreamBudget { get; init; }
+
     /// <summary>What <see cref="Selector"/> read from the latest attempt's body; null when it did not run.</summary>
     public RecordSelection? Selection { get; set; }
 

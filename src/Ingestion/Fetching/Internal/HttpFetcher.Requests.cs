@@ -16,7 +16,7 @@ internal sealed partial class HttpFetcher
     private async Task<Sent> SendAsync(HttpClient client, SourceHttpState state, StreamDefinition stream, PageRequest page, long started, CancellationToken cancellationToken)
     {
         var source = state.Source;
-        var attempt = new FetchAttempt(stream.Name, IsIdempotent(page.Method) || stream.RetryNonIdempotent, state) { Selector = stream.Records };
+        var attempt = new FetchAttempt(stream.Name, IsIdempotent(page.Method) || stream.RetryNonIdempotent, state) { Selector = stream.Records, StreamBudget = state.StreamBudget(stream.RateBudget) };
         using var message = new HttpRequestMessage(page.Method, page.Uri);
         message.Options.Set(FetchAttempt.OptionKey, attempt);
         if (!page.Body.IsEmpty)
@@ -62,7 +62,8 @@ internal sealed partial class HttpFetcher
         catch (RateLimiterRejectedException exception)
         {
             status = FetchStatus.BudgetExhausted;
-            error = $"The rate budget needed a wait of {Describe.Duration(exception.RetryAfter ?? TimeSpan.Zero)}, more than its maximum of {Describe.Duration(state.Budget.MaxWait)}. The next run resumes from this page.";
+            var maxWait = attempt.StreamBudget is { } streamBudget && streamBudget.MaxWait < state.Budget.MaxWait ? streamBudget.MaxWait : state.Budget.MaxWait;
+            error = $"The rate budget needed a wait of {Describe.Duration(exception.RetryAfter ?? TimeSpan.Zero)}, more than its maximum of {Describe.Duration(maxWait)}. The next run resumes from this page.";
         }
         catch (BrokenCircuitException)
         {

@@ -79,6 +79,25 @@ internal sealed partial class HttpFetcher(IHttpClientFactory clientFactory, Sour
             previous?.Dispose();
             previous = latest;
             latest = response;
+            if (!sent.Outcome.IsSuccess && sent.Outcome.HttpStatusCode is { } noDataCode && sent.Outcome.Status is not FetchStatus.Cancelled
+                && stream.NoDataStatusCodes.Contains(noDataCode))
+            {
+                // The stream says this status means "nothing here" (a parent without the child resource): an empty, complete page.
+                FetchLog.PageFetched(logger, pageNumber, source.Name, stream.Name, 0, noDataCode, sent.Outcome.Attempts, 0);
+                skippedInARow = 0;
+                yield return new FetchedPage
+                {
+                    PageNumber = pageNumber,
+                    Request = current,
+                    Outcome = sent.Outcome with { Status = FetchStatus.Success, Error = null, IssueKind = null },
+                    Records = [],
+                    Issues = [],
+                    StopReason = PageStopReason.EmptyPage,
+                    RequestCount = sent.Requests,
+                };
+                yield break;
+            }
+
             if (!sent.Outcome.IsSuccess)
             {
                 FetchLog.PageFailed(logger, pageNumber, source.Name, stream.Name, state.Redact(current.Uri), sent.Outcome.Status, sent.Outcome.Attempts, sent.Outcome.Error);
@@ -106,6 +125,11 @@ internal sealed partial class HttpFetcher(IHttpClientFactory clientFactory, Sour
             PageRequest? next = null;
 
             if (response.StatusCode == HttpStatusCode.NoContent)
+            {
+                records = [];
+                stop = PageStopReason.EmptyPage;
+            }
+            else if (IsBlank(body.Span) && stream.EmptyBodyMeansNoData)
             {
                 records = [];
                 stop = PageStopReason.EmptyPage;

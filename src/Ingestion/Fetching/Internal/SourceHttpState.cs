@@ -11,6 +11,7 @@ internal sealed class SourceHttpState
 {
     private static long _generations;
     private readonly Func<HttpClient> _authClient;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<RateBudget, RateBudgetLimiter> _streamBudgets = new(ReferenceEqualityComparer.Instance);
     private AuthenticationContext? _authenticationContext;
 
     public SourceHttpState(SourceDefinition source, TimeProvider time, ILogger logger, Func<HttpClient> authClient)
@@ -41,6 +42,10 @@ internal sealed class SourceHttpState
     public IReadOnlyCollection<string> SecretQueryParameters { get; }
 
     public RateBudgetLimiter Budget { get; }
+
+    /// <summary>The limiter of a stream budget; streams given the same <see cref="RateBudget"/> instance share one.</summary>
+    public RateBudgetLimiter? StreamBudget(RateBudget? budget) =>
+        budget is null ? null : _streamBudgets.GetOrAdd(budget, static (b, time) => new RateBudgetLimiter(b, time), Time);
 
     /// <summary>Which hosts paging and redirects may lead to.</summary>
     public HostTrust Hosts { get; }

@@ -89,7 +89,7 @@ internal static class SourcePipeline
         builder.AddRateLimiter(new HttpRateLimiterStrategyOptions
         {
             Name = "RateBudget",
-            RateLimiter = args => state.Budget.AcquireAsync(1, args.Context.CancellationToken),
+            RateLimiter = args => AcquireAsync(state, AttemptOf(args.Context)?.StreamBudget, args.Context.CancellationToken),
             OnRejected = args =>
             {
                 var wait = args.Lease.TryGetMetadata(System.Threading.RateLimiting.MetadataName.RetryAfter, out var retryAfter) ? retryAfter : TimeSpan.Zero;
@@ -100,6 +100,65 @@ internal static class SourcePipeline
         builder.AddStrategy(_ => new AttemptStrategy(state), new AttemptStrategy.Options());
         builder.AddTimeout(new HttpTimeoutStrategyOptions { Name = "AttemptTimeout", Timeout = settings.AttemptTimeout });
         builder.AddStrategy(_ => new BodyBufferingStrategy(), new BodyBufferingStrategy.Options());
+    }
+
+    // The stream's own budget first (when it has one), then the source's: a request needs a permit of both, and both are
+    // released together when the attempt ends.
+    private static async ValueTask<System.Threading.RateLimiting.RateLimitLease> AcquireAsync(SourceHttpState state, RateBudgetLimiter? streamBudget, CancellationToken cancellationToken)
+    {
+        if (streamBudget is null)
+        {
+            return await state.Budget.AcquireAsync(1, cancellationToken).ConfigureAwait(false);
+        }
+
+        var streamLease = await streamBudget.AcquireAsync(1, cancellationToken).ConfigureAwait(false);
+        if (!streamLease.IsAcquired)
+        {
+            return streamLease;
+        }
+
+        System.Threading.RateLimiting.RateLimitLease sourceLease;
+        try
+        {
+            sourceLease = await state.Budget.AcquireAsync(1, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            streamLease.Dispose();
+            throw;
+        }
+
+        if (!sourceLease.IsAcquired)
+        {
+            streamLease.Dispose();
+            return sourceLease;
+        }
+
+        return new BothLeases(streamLease, sourceLease);
+    }
+
+    private sealed class BothLeases(System.Threading.RateLimiting.RateLimitLease first, System.Threading.RateLimiting.RateLimitLease second) : System.Threading.RateLimiting.RateLimitLease
+    {
+        public override bool IsAcquired => true;
+
+        public override IEnumerable<string> MetadataNames => [];
+
+        public override bool TryGetMetadata(string metadataName, out object? metadata)
+        {
+            metadata = null;
+            return false;
+        }
+
+        protected override void Dispose(bool disposing)
+        {
+            if (disposing)
+            {
+                first.Dispose();
+                second.Dispose();
+            }
+
+            base.Dispose(disposing);
+        }
     }
 
     public static FetchAttempt? AttemptOf(ResilienceContext context) =>
