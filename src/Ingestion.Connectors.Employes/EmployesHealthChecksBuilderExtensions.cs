@@ -33,7 +33,7 @@ public static class EmployesHealthChecksBuilderExtensions
             services => new EmployesCompanyHealthCheck(
                 source,
                 services.GetRequiredService<IOptionsMonitor<EmployesOptions>>().Get(source),
-                services.GetServices<IValidateOptions<EmployesOptions>>().OfType<EmployesOptionsValidator>().FirstOrDefault(v => v.Name == source) ?? new EmployesOptionsValidator(source, sectionPath: null),
+                EmployesOptionsValidator.Of(services, source),
                 services.GetRequiredService<IHttpClientFactory>().CreateClient(EmployesCompanyChecks.ClientName)),
             failureStatus,
             tags));

@@ -27,14 +27,8 @@ public static class EmployesIngestionBuilderExtensions
     /// <param name="name">The source name, unique within the host.</param>
     /// <param name="section">The configuration section bound to <see cref="EmployesOptions"/>.</param>
     /// <returns>The same builder.</returns>
-    public static IIngestionBuilder AddEmployes(this IIngestionBuilder builder, string name, IConfiguration section)
-    {
-        ArgumentNullException.ThrowIfNull(builder);
-        ArgumentException.ThrowIfNullOrWhiteSpace(name);
-        ArgumentNullException.ThrowIfNull(section);
-        builder.Services.AddOptions<EmployesOptions>(name).Bind(section);
-        return builder.AddEmployesCore(name, (section as IConfigurationSection)?.Path);
-    }
+    public static IIngestionBuilder AddEmployes(this IIngestionBuilder builder, string name, IConfiguration section) =>
+        builder.AddConnector(name, section, Connector);
 
     /// <summary>Adds the Employes account described by <paramref name="configure"/> as the source <c>employes</c>.</summary>
     /// <param name="builder">The ingestion builder.</param>
@@ -48,24 +42,27 @@ public static class EmployesIngestionBuilderExtensions
     /// <param name="name">The source name, unique within the host.</param>
     /// <param name="configure">Sets the options.</param>
     /// <returns>The same builder.</returns>
-    public static IIngestionBuilder AddEmployes(this IIngestionBuilder builder, string name, Action<EmployesOptions> configure)
-    {
-        ArgumentNullException.ThrowIfNull(builder);
-        ArgumentException.ThrowIfNullOrWhiteSpace(name);
-        ArgumentNullException.ThrowIfNull(configure);
-        builder.Services.AddOptions<EmployesOptions>(name).Configure(configure);
-        return builder.AddEmployesCore(name, sectionPath: null);
-    }
+    public static IIngestionBuilder AddEmployes(this IIngestionBuilder builder, string name, Action<EmployesOptions> configure) =>
+        builder.AddConnector(name, configure, Connector);
 
-    private static IIngestionBuilder AddEmployesCore(this IIngestionBuilder builder, string name, string? sectionPath)
+    /// <summary>Adds the Employes account whose options <paramref name="configure"/> sets from the host's services (a secret store, say) as the source <paramref name="name"/>.</summary>
+    /// <param name="builder">The ingestion builder.</param>
+    /// <param name="name">The source name, unique within the host.</param>
+    /// <param name="configure">Sets the options.</param>
+    /// <returns>The same builder.</returns>
+    public static IIngestionBuilder AddEmployes(this IIngestionBuilder builder, string name, Action<EmployesOptions, IServiceProvider> configure) =>
+        builder.AddConnector(name, configure, Connector);
+
+    private static readonly Connector<EmployesOptions> Connector = new()
     {
-        var keys = new EmployesOptionsValidator(name, sectionPath);
-        builder.Services.AddSingleton<IValidateOptions<EmployesOptions>>(keys);
-        builder.Services.AddOptions<EmployesOptions>(name).ValidateOnStart();
-        builder.Services.AddHttpClient(EmployesCompanyChecks.ClientName);
-        builder.Services.AddSingleton<IHostedService>(services => new EmployesCompanyStartupCheck(
-            name, services.GetRequiredService<IOptionsMonitor<EmployesOptions>>(), keys, services.GetRequiredService<IHttpClientFactory>()));
-        builder.AddSource(name, services => EmployesSource.Build(name, services.GetRequiredService<IOptionsMonitor<EmployesOptions>>().Get(name), keys));
-        return builder.AddDeriver(new EmploymentTimelineDeriver(name));
-    }
+        BuildSource = (name, options, services) => EmployesSource.Build(name, options, EmployesOptionsValidator.Of(services, name)),
+        CreateValidator = (name, keyPrefix) => new EmployesOptionsValidator(name, keyPrefix.Length == 0 ? null : keyPrefix.TrimEnd(':')),
+        AddAccountParts = (builder, name) =>
+        {
+            builder.Services.AddHttpClient(EmployesCompanyChecks.ClientName);
+            builder.Services.AddSingleton<IHostedService>(services => new EmployesCompanyStartupCheck(
+                name, services.GetRequiredService<IOptionsMonitor<EmployesOptions>>(), EmployesOptionsValidator.Of(services, name), services.GetRequiredService<IHttpClientFactory>()));
+            builder.AddDeriver(new EmploymentTimelineDeriver(name));
+        },
+    };
 }

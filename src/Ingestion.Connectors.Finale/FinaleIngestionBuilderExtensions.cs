@@ -27,15 +27,8 @@ public static class FinaleIngestionBuilderExtensions
     /// <param name="name">The source name, unique within the host (for example <c>finale-eu</c>).</param>
     /// <param name="configuration">The account's configuration section.</param>
     /// <returns>The same builder.</returns>
-    public static IIngestionBuilder AddFinale(this IIngestionBuilder builder, string name, IConfiguration configuration)
-    {
-        ArgumentNullException.ThrowIfNull(builder);
-        ArgumentException.ThrowIfNullOrWhiteSpace(name);
-        ArgumentNullException.ThrowIfNull(configuration);
-        builder.Services.AddOptions<FinaleOptions>(name).Bind(configuration);
-        var prefix = configuration is IConfigurationSection section ? section.Path + ":" : string.Empty;
-        return builder.AddFinaleCore(name, prefix);
-    }
+    public static IIngestionBuilder AddFinale(this IIngestionBuilder builder, string name, IConfiguration configuration) =>
+        builder.AddConnector(name, configuration, Connector);
 
     /// <summary>Registers a Finale account as the source <c>finale</c>, with options set in code.</summary>
     /// <param name="builder">The ingestion builder.</param>
@@ -49,41 +42,27 @@ public static class FinaleIngestionBuilderExtensions
     /// <param name="name">The source name, unique within the host.</param>
     /// <param name="configure">Sets the options.</param>
     /// <returns>The same builder.</returns>
-    public static IIngestionBuilder AddFinale(this IIngestionBuilder builder, string name, Action<FinaleOptions> configure)
+    public static IIngestionBuilder AddFinale(this IIngestionBuilder builder, string name, Action<FinaleOptions> configure) =>
+        builder.AddConnector(name, configure, Connector);
+
+    /// <summary>Registers a Finale account as the source <paramref name="name"/>, with options set in code from the host's services (a secret store, say).</summary>
+    /// <param name="builder">The ingestion builder.</param>
+    /// <param name="name">The source name, unique within the host.</param>
+    /// <param name="configure">Sets the options.</param>
+    /// <returns>The same builder.</returns>
+    public static IIngestionBuilder AddFinale(this IIngestionBuilder builder, string name, Action<FinaleOptions, IServiceProvider> configure) =>
+        builder.AddConnector(name, configure, Connector);
+
+    private static readonly Connector<FinaleOptions> Connector = new()
     {
-        ArgumentNullException.ThrowIfNull(builder);
-        ArgumentException.ThrowIfNullOrWhiteSpace(name);
-        ArgumentNullException.ThrowIfNull(configure);
-        builder.Services.AddOptions<FinaleOptions>(name).Configure(configure);
-        return builder.AddFinaleCore(name, string.Empty);
-    }
-
-    private static IIngestionBuilder AddFinaleCore(this IIngestionBuilder builder, string name, string keyPrefix)
-    {
-        var services = builder.Services;
-        services.AddOptions<FinaleOptions>(name).ValidateOnStart();
-
-        // One validator and one deriver per account, however often the account is registered.
-        if (!services.Any(d => d.ServiceType == typeof(IValidateOptions<FinaleOptions>) && d.ImplementationInstance is FinaleOptionsValidator v && v.Name == name))
-        {
-            services.AddSingleton<IValidateOptions<FinaleOptions>>(new FinaleOptionsValidator(name, keyPrefix));
-        }
-
-        if (!services.Any(d => d.ServiceType == typeof(IDeriver) && d.ImplementationFactory?.Target is DeriverFactory f && f.SourceName == name))
-        {
-            var factory = new DeriverFactory(name);
-            services.AddSingleton<IDeriver>(factory.Create);
-        }
-
-        return builder.AddSource(name, provider =>
-            FinaleSource.Build(name, provider.GetRequiredService<IOptionsMonitor<FinaleOptions>>().Get(name)));
-    }
+        BuildSource = (name, options, _) => FinaleSource.Build(name, options),
+        CreateValidator = (name, keyPrefix) => new FinaleOptionsValidator(name, keyPrefix),
+        AddAccountParts = (builder, name) => builder.Services.AddSingleton<IDeriver>(new DeriverFactory(name).Create),
+    };
 
     // The deriver reads which reports list purchase-order lines from the options, so it is built from the container.
     private sealed class DeriverFactory(string sourceName)
     {
-        public string SourceName => sourceName;
-
         public IDeriver Create(IServiceProvider provider)
         {
             var options = provider.GetRequiredService<IOptionsMonitor<FinaleOptions>>().Get(sourceName);

@@ -4,7 +4,6 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.Extensions.Options;
 
 namespace Ingestion;
 
@@ -28,15 +27,8 @@ public static class JibbleIngestionBuilderExtensions
     /// <param name="name">The source name, unique within the host (for example <c>jibble-eu</c>).</param>
     /// <param name="configuration">The account's configuration section.</param>
     /// <returns>The same builder.</returns>
-    public static IIngestionBuilder AddJibble(this IIngestionBuilder builder, string name, IConfiguration configuration)
-    {
-        ArgumentNullException.ThrowIfNull(builder);
-        ArgumentException.ThrowIfNullOrWhiteSpace(name);
-        ArgumentNullException.ThrowIfNull(configuration);
-        builder.Services.AddOptions<JibbleOptions>(name).Bind(configuration);
-        var prefix = configuration is IConfigurationSection section ? section.Path + ":" : string.Empty;
-        return builder.AddJibbleCore(name, prefix);
-    }
+    public static IIngestionBuilder AddJibble(this IIngestionBuilder builder, string name, IConfiguration configuration) =>
+        builder.AddConnector(name, configuration, Connector);
 
     /// <summary>Registers a Jibble account as the source <c>jibble</c>, with options set in code.</summary>
     /// <param name="builder">The ingestion builder.</param>
@@ -50,36 +42,22 @@ public static class JibbleIngestionBuilderExtensions
     /// <param name="name">The source name, unique within the host.</param>
     /// <param name="configure">Sets the options.</param>
     /// <returns>The same builder.</returns>
-    public static IIngestionBuilder AddJibble(this IIngestionBuilder builder, string name, Action<JibbleOptions> configure)
+    public static IIngestionBuilder AddJibble(this IIngestionBuilder builder, string name, Action<JibbleOptions> configure) =>
+        builder.AddConnector(name, configure, Connector);
+
+    /// <summary>Registers a Jibble account as the source <paramref name="name"/>, with options set in code from the host's services (a secret store, say).</summary>
+    /// <param name="builder">The ingestion builder.</param>
+    /// <param name="name">The source name, unique within the host.</param>
+    /// <param name="configure">Sets the options.</param>
+    /// <returns>The same builder.</returns>
+    public static IIngestionBuilder AddJibble(this IIngestionBuilder builder, string name, Action<JibbleOptions, IServiceProvider> configure) =>
+        builder.AddConnector(name, configure, Connector);
+
+    private static readonly Connector<JibbleOptions> Connector = new()
     {
-        ArgumentNullException.ThrowIfNull(builder);
-        ArgumentException.ThrowIfNullOrWhiteSpace(name);
-        ArgumentNullException.ThrowIfNull(configure);
-        builder.Services.AddOptions<JibbleOptions>(name).Configure(configure);
-        return builder.AddJibbleCore(name, string.Empty);
-    }
-
-    private static IIngestionBuilder AddJibbleCore(this IIngestionBuilder builder, string name, string keyPrefix)
-    {
-        var services = builder.Services;
-        services.AddOptions<JibbleOptions>(name).ValidateOnStart();
-
-        // One validator and one deriver per account, however often the account is registered.
-        if (!services.Any(d => d.ServiceType == typeof(IValidateOptions<JibbleOptions>) && d.ImplementationInstance is JibbleOptionsValidator v && v.Name == name))
-        {
-            services.AddSingleton<IValidateOptions<JibbleOptions>>(new JibbleOptionsValidator(name, keyPrefix));
-        }
-
-        if (!services.Any(d => d.ServiceType == typeof(IDeriver) && d.ImplementationInstance is WorkSessionDeriver w && w.SourceName == name))
-        {
-            builder.AddDeriver(new WorkSessionDeriver(name));
-        }
-
-        return builder.AddSource(name, provider =>
-        {
-            var options = provider.GetRequiredService<IOptionsMonitor<JibbleOptions>>().Get(name);
-            var logger = (ILogger?)provider.GetService<ILoggerFactory>()?.CreateLogger("Ingestion.Connectors.Jibble") ?? NullLogger.Instance;
-            return JibbleSource.Build(name, options, logger);
-        });
-    }
+        BuildSource = (name, options, services) =>
+            JibbleSource.Build(name, options, (ILogger?)services.GetService<ILoggerFactory>()?.CreateLogger("Ingestion.Connectors.Jibble") ?? NullLogger.Instance),
+        CreateValidator = (name, keyPrefix) => new JibbleOptionsValidator(name, keyPrefix),
+        AddAccountParts = (builder, name) => builder.AddDeriver(new WorkSessionDeriver(name)),
+    };
 }

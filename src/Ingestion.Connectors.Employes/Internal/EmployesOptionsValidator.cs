@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 
 namespace Ingestion.Connectors.Employes.Internal;
@@ -7,6 +8,11 @@ internal sealed class EmployesOptionsValidator(string name, string? sectionPath)
 {
     /// <summary>The source (options instance) this validator belongs to.</summary>
     public string Name => name;
+
+    /// <summary>The validator registered for the account <paramref name="source"/>, which knows its configuration keys.</summary>
+    public static EmployesOptionsValidator Of(IServiceProvider services, string source) =>
+        services.GetServices<IValidateOptions<EmployesOptions>>().OfType<EmployesOptionsValidator>().FirstOrDefault(v => v.Name == source)
+        ?? new EmployesOptionsValidator(source, sectionPath: null);
 
     public ValidateOptionsResult Validate(string? optionsName, EmployesOptions options)
     {
