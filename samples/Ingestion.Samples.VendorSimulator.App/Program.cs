@@ -1,8 +1,8 @@
+using Ingestion.Samples.VendorSimulator;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using Ingestion.Samples.VendorSimulator;
 
 // Runs the vendor simulator as a standalone server: dotnet run -- --urls http://127.0.0.1:5080
 var builder = WebApplication.CreateSlimBuilder(args);

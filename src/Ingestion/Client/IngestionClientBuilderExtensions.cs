@@ -1,5 +1,5 @@
-using Ingestion.Composition.Internal;
 using Ingestion.Client.Internal;
+using Ingestion.Composition.Internal;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;

@@ -1,9 +1,9 @@
-using Microsoft.Extensions.DependencyInjection;
 using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.Json;
 using Ingestion.Connectors.Jibble;
 using Ingestion.Connectors.Tests.Support;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Ingestion.Connectors.Tests.Jibble;
 

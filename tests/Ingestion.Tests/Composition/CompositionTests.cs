@@ -61,7 +61,7 @@ public sealed class CompositionTests
     {
         var products = Stream();
         var variants = new StreamDefinition { Name = "variants", Path = "v1/products/{id}/variants", Records = new UnusedSelector(), Parent = new ParentLink { Stream = "products" } };
-        SourceDefinition source = problem switch
+        var source = problem switch
         {
             "incremental-without-cursor" => Catalog(new StreamDefinition { Name = "products", Path = "v1/products", Records = new UnusedSelector(), Mode = SyncMode.Incremental }),
             "relative-base-address" => new SourceDefinition { Name = "catalog", BaseAddress = new Uri("v1/", UriKind.Relative), Streams = [products] },

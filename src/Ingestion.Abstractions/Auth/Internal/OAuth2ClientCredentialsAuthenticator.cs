@@ -96,7 +96,7 @@ internal sealed class OAuth2ClientCredentialsAuthenticator(Uri tokenUrl, string 
 
         var body = await response.Content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false);
         string? value = null;
-        string type = "Bearer";
+        var type = "Bearer";
         double? expiresIn = null;
         try
         {

@@ -67,7 +67,7 @@ internal sealed class CsvSelector : RecordSelector
                 writer.WriteStartObject();
                 for (var i = 0; i < names.Length; i++)
                 {
-                    ReadOnlySpan<byte> value = i < reader.FieldCount ? reader.GetSpan(i) : default;
+                    var value = i < reader.FieldCount ? reader.GetSpan(i) : default;
                     if (carry[i])
                     {
                         if (value.Trim(" \t"u8).IsEmpty)

@@ -9,7 +9,7 @@ internal static class RawBatchChecks
 {
     public static void CheckKeys(IReadOnlyList<RawRecordWrite> records)
     {
-        HashSet<string>? seen = records.Count > 1 ? new HashSet<string>(records.Count, StringComparer.Ordinal) : null;
+        var seen = records.Count > 1 ? new HashSet<string>(records.Count, StringComparer.Ordinal) : null;
         for (var index = 0; index < records.Count; index++)
         {
             var record = records[index] ?? throw new ArgumentException($"The batch's record at index {index} is null.", nameof(records));

@@ -1,10 +1,10 @@
+using Ingestion.Security.Internal;
 using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
-using Ingestion.Security.Internal;
 
 namespace Ingestion.Dashboard.Internal;
 

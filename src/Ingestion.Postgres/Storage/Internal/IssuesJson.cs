@@ -44,8 +44,8 @@ internal static class IssuesJson
 
         var issues = new List<SyncIssue>();
         var reader = new Utf8JsonReader(json);
-        IssueKind kind = IssueKind.Other;
-        string message = string.Empty;
+        var kind = IssueKind.Other;
+        var message = string.Empty;
         string? key = null;
         int? status = null;
         while (reader.Read())

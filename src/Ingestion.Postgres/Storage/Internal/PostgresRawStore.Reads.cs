@@ -288,7 +288,7 @@ internal sealed partial class PostgresRawStore
     private static RawRecord ReadRecord(NpgsqlDataReader reader, StreamId stream)
     {
         var isJson = reader.GetBoolean(5);
-        byte[] payload = isJson ? reader.GetFieldValue<byte[]>(3) : reader.IsDBNull(4) ? [] : reader.GetFieldValue<byte[]>(4);
+        var payload = isJson ? reader.GetFieldValue<byte[]>(3) : reader.IsDBNull(4) ? [] : reader.GetFieldValue<byte[]>(4);
         return new RawRecord
         {
             Stream = stream,

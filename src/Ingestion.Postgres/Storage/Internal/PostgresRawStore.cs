@@ -1,5 +1,5 @@
-using Ingestion.Storage.Internal;
 using Ingestion.Postgres.Internal;
+using Ingestion.Storage.Internal;
 using Microsoft.Extensions.Logging;
 using Npgsql;
 using NpgsqlTypes;

@@ -1,8 +1,8 @@
-using Ingestion.Storage.Internal;
 using System.Text;
 using System.Text.Json;
 using Ingestion.Postgres.Internal;
 using Ingestion.Postgres.Storage.Internal;
+using Ingestion.Storage.Internal;
 using Npgsql;
 using NpgsqlTypes;
 

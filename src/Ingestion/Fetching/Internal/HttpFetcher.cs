@@ -409,7 +409,7 @@ internal sealed partial class HttpFetcher(IHttpClientFactory clientFactory, Sour
     {
         var length = System.Text.Encoding.UTF8.GetMaxByteCount(text.Length);
         var rented = length <= 512 ? null : System.Buffers.ArrayPool<byte>.Shared.Rent(length);
-        Span<byte> buffer = rented ?? stackalloc byte[512];
+        var buffer = rented ?? stackalloc byte[512];
         var written = System.Text.Encoding.UTF8.GetBytes(text, buffer);
         hash.AppendData(buffer[..written]);
         if (rented is not null)

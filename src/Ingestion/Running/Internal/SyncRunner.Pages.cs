@@ -81,7 +81,7 @@ internal sealed partial class SyncRunner
     private List<RawRecordWrite> BuildWrites(StreamRun run, FetchedPage page, ParentCollector? collector, ref List<(ChildStreamPlan, ParentValues)>? pendingParents, ref string? batchCursor)
     {
         var writes = new List<RawRecordWrite>(page.Records.Count);
-        Dictionary<string, int>? positions = page.Records.Count > 1 ? new Dictionary<string, int>(page.Records.Count, StringComparer.Ordinal) : null;
+        var positions = page.Records.Count > 1 ? new Dictionary<string, int>(page.Records.Count, StringComparer.Ordinal) : null;
         var cursor = run.Plan.Cursor;
         foreach (var record in page.Records)
         {
