@@ -134,7 +134,7 @@ internal static class PostgresBenchmarks
         return await reader.ReadAsync() ? (reader.GetInt64(0), reader.GetInt64(1)) : (0, 0);
     }
 
-    private static async Task<TimeSpan> WriteAllAsync(PostgresRawStore store, StreamId stream, List<RawRecordWrite> records, DateTimeOffset fetchedAt)
+    internal static async Task<TimeSpan> WriteAllAsync(PostgresRawStore store, StreamId stream, List<RawRecordWrite> records, DateTimeOffset fetchedAt)
     {
         var stopwatch = Stopwatch.StartNew();
         var runId = Guid.NewGuid();
@@ -388,7 +388,7 @@ internal static class PostgresBenchmarks
 
     private static double Percentile(List<double> sorted, double quantile) => sorted[(int)Math.Min(sorted.Count - 1, Math.Floor(quantile * sorted.Count))];
 
-    private static List<RawRecordWrite> MakeRecords(int count)
+    internal static List<RawRecordWrite> MakeRecords(int count)
     {
         var random = new Random(42);
         var words = new[] { "alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf", "hotel", "india", "juliet", "kilo", "lima" };
@@ -413,7 +413,7 @@ internal static class PostgresBenchmarks
         return records;
     }
 
-    private static async Task Vacuum(NpgsqlDataSource dataSource)
+    internal static async Task Vacuum(NpgsqlDataSource dataSource)
     {
         await using var vacuum = dataSource.CreateCommand("VACUUM ANALYZE");
         await vacuum.ExecuteNonQueryAsync();
