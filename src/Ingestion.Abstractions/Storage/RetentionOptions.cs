@@ -40,13 +40,15 @@ public sealed class RetentionOptions
     /// <summary>Overrides of the raw-data rules for single sources, by source name.</summary>
     public IDictionary<string, SourceRetention> Sources { get; } = new Dictionary<string, SourceRetention>(StringComparer.Ordinal);
 
-    /// <summary>The raw-data rules that hold for <paramref name="source"/>: its override where it has one, else these options'.</summary>
-    /// <param name="source">The source name.</param>
+    /// <summary>
+    /// The raw-data rules that hold for <paramref name="source"/>: its override where it has one, else these options'; for
+    /// <see langword="null"/>, these options' own (the rules of every source without an override).
+    /// </summary>
+    /// <param name="source">The source name, or <see langword="null"/>.</param>
     /// <returns>The rules.</returns>
-    public SourceRetention For(string source)
+    public SourceRetention For(string? source)
     {
-        ArgumentNullException.ThrowIfNull(source);
-        var own = Sources.TryGetValue(source, out var found) ? found : null;
+        var own = source is not null && Sources.TryGetValue(source, out var found) ? found : null;
         if (own?.KeepEverything == true)
         {
             return new SourceRetention { KeepEverything = true };

@@ -21,14 +21,8 @@ internal sealed class PostgresRetention(PostgresStoreContext context) : IStoreRe
 
         // The store-wide rules hold for every source without an override of its own; each override is applied to its source.
         var overridden = options.Sources.Keys.ToArray();
-        var storeWide = new SourceRetention
-        {
-            SupersededVersionsMaxAge = options.SupersededVersionsMaxAge,
-            SupersededVersionsToKeep = options.SupersededVersionsToKeep,
-            DeletedKeysMaxAge = options.DeletedKeysMaxAge,
-        };
         foreach (var (filter, parameter, rules) in overridden.Select(source => ("k.source = $4", (object)source, options.For(source)))
-                     .Append(("NOT (k.source = ANY($4))", overridden, storeWide)))
+                     .Append(("NOT (k.source = ANY($4))", overridden, options.For(null))))
         {
             if (rules.RemovesVersions)
             {

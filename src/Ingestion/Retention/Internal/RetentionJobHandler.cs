@@ -13,6 +13,9 @@ namespace Ingestion.Retention.Internal;
 internal sealed partial class RetentionJobHandler(
     IOptions<RetentionOptions> options, ILogger<RetentionJobHandler> logger, IStoreRetention? retention = null) : IJobHandler
 {
+    // The job's result in the job history: the counts in camelCase, as the other jobs write theirs.
+    private static readonly JsonSerializerOptions JsonOptions = new(JsonSerializerDefaults.Web);
+
     public string JobType => IngestionJobTypes.Retention;
 
     public async ValueTask<string?> HandleAsync(ClaimedJob job, CancellationToken cancellationToken)
@@ -26,7 +29,7 @@ internal sealed partial class RetentionJobHandler(
         var result = await retention.ApplyRetentionAsync(options.Value, dryRun: false, cancellationToken).ConfigureAwait(false);
         Record(result);
         LogRemoved(logger, result.SupersededVersions, result.DeletedKeys, result.Runs, result.RetryLogEntries, result.WebhookDeliveries);
-        return JsonSerializer.Serialize(result, RetentionJson.Options);
+        return JsonSerializer.Serialize(result, JsonOptions);
     }
 
     private static void Record(RetentionResult result)
@@ -51,10 +54,4 @@ internal sealed partial class RetentionJobHandler(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Retention is configured but the store does not implement IStoreRetention; nothing was removed.")]
     private static partial void LogUnsupported(ILogger logger);
-}
-
-/// <summary>How a <see cref="RetentionResult"/> is written as a job result and by the CLI: camelCase JSON.</summary>
-internal static class RetentionJson
-{
-    public static readonly JsonSerializerOptions Options = new(JsonSerializerDefaults.Web);
 }

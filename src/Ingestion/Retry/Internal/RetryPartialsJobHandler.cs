@@ -29,7 +29,7 @@ internal sealed class RetryPartialsJobHandler(
         if (services.GetService<IRetryLog>() is not { } log)
         {
             // A store without a retry log keeps no retryable partial records: there is nothing to retry.
-            return """{"retried":0,"succeeded":0,"failed":0,"gaveUp":0}""";
+            return Result(retried: 0, succeeded: 0, failed: 0, gaveUp: 0);
         }
 
         var now = timeProvider.GetUtcNow();
@@ -59,7 +59,7 @@ internal sealed class RetryPartialsJobHandler(
                 new KeyValuePair<string, object?>(IngestionTelemetry.OutcomeTag, outcome));
         }
 
-        return $$"""{"retried":{{due.Count}},"succeeded":{{succeeded}},"failed":{{failed}},"gaveUp":{{gaveUp}}}""";
+        return Result(due.Count, succeeded, failed, gaveUp);
     }
 
     private async Task<string> RetryAsync(IRawStore raw, IRetryLog log, RetryCandidate candidate, PartialRetryOptions settings, CancellationToken cancellationToken)
@@ -192,4 +192,7 @@ internal sealed class RetryPartialsJobHandler(
             cancellationToken).ConfigureAwait(false);
         RetryLog.GaveUp(_logger, candidate.Key, candidate.Stream, attempt, error);
     }
+
+    private static string Result(int retried, int succeeded, int failed, int gaveUp) =>
+        $$"""{"retried":{{retried}},"succeeded":{{succeeded}},"failed":{{failed}},"gaveUp":{{gaveUp}}}""";
 }
