@@ -151,6 +151,7 @@ internal static class Rendering
         RunStatus.Failed => "[red]Failed[/]",
         RunStatus.Cancelled => "[yellow]Cancelled[/]",
         RunStatus.Abandoned => "[red]Abandoned[/]",
+        RunStatus.Skipped => "[yellow]Skipped[/]",
         _ => status.ToString(),
     };
 

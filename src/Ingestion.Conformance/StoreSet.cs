@@ -29,6 +29,9 @@ public sealed class StoreSet : IAsyncDisposable
     /// <summary>The store's retention, when it supports one; <see cref="RetentionConformance"/> needs it.</summary>
     public IStoreRetention? Retention { get; init; }
 
+    /// <summary>The store's stream leases, when it has them; <see cref="StreamLeaseConformance"/> needs them.</summary>
+    public IStreamLeases? Leases { get; init; }
+
     /// <summary>Releases what the implementation holds (connections, listeners), if anything.</summary>
     public Func<ValueTask>? Cleanup { get; init; }
 
@@ -51,6 +54,7 @@ public sealed class StoreSet : IAsyncDisposable
             RunLog = services.GetRequiredService<IRunLog>(),
             Queue = services.GetRequiredService<IJobQueue>(),
             Retention = services.GetService<IStoreRetention>(),
+            Leases = services.GetService<IStreamLeases>(),
             Cleanup = services switch
             {
                 IAsyncDisposable disposable => disposable.DisposeAsync,

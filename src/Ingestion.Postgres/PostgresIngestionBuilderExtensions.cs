@@ -111,6 +111,7 @@ public static class PostgresIngestionBuilderExtensions
         Replace<ISourceDefinitionStore>(services, provider => new PostgresSourceDefinitionStore(provider.GetRequiredService<PostgresStoreContext>()));
         Replace<IWebhookInbox>(services, provider => new PostgresWebhookInbox(provider.GetRequiredService<PostgresStoreContext>()));
         Replace<IStoreRetention>(services, provider => new PostgresRetention(provider.GetRequiredService<PostgresStoreContext>()));
+        Replace<IStreamLeases>(services, provider => new PostgresStreamLeases(provider.GetRequiredService<PostgresStoreContext>()));
         services.TryAddSingleton<PostgresMigrationHostedService>();
 
         // First among hosted services, so workers and schedulers start on a migrated schema (stores also wait for it).

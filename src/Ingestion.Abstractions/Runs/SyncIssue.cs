@@ -142,4 +142,13 @@ public enum IssueKind
     /// met: what it stood for was fetched, so it was resolved rather than deleted (see <see cref="IRawStore.ResolveMissingPartialsAsync"/>).
     /// </summary>
     PartialResolved,
+
+    /// <summary>Another run held the stream's lease, so this run did not start (<see cref="RunStatus.Skipped"/>); the issue names that run and its host.</summary>
+    AlreadyRunning,
+
+    /// <summary>
+    /// The run could not renew the stream's lease in time and another run took it; this run stopped writing at once, and what it
+    /// had not committed is left to the run that holds the stream now.
+    /// </summary>
+    LeaseLost,
 }

@@ -23,6 +23,13 @@ public enum RunStatus
     /// or host once its heartbeat had gone quiet (see the engine's <c>SyncRunnerOptions.AbandonRunsAfter</c>). Counts as a failure.
     /// </summary>
     Abandoned,
+
+    /// <summary>
+    /// The run did not start: another run of the stream, on this host or another, holds the stream's lease (see
+    /// <see cref="IStreamLeases"/> and the <see cref="IssueKind.AlreadyRunning"/> issue). Nothing was fetched or written; the
+    /// report is not kept in the run log and does not count in the stream's health.
+    /// </summary>
+    Skipped,
 }
 
 /// <summary>The report of one stream run, kept in the run log.</summary>

@@ -35,6 +35,7 @@ public static class InMemoryIngestionBuilderExtensions
         services.TryAddSingleton<IDerivedStore>(provider => provider.GetRequiredService<InMemoryStores>().Derived);
         services.TryAddSingleton<IJobQueue>(provider => provider.GetRequiredService<InMemoryStores>().Queue);
         services.TryAddSingleton<IStoreRetention>(provider => provider.GetRequiredService<InMemoryStores>().Retention);
+        services.TryAddSingleton<IStreamLeases>(provider => provider.GetRequiredService<InMemoryStores>().Leases);
         return builder;
     }
 }

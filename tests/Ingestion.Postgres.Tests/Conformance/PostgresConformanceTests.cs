@@ -57,3 +57,8 @@ public sealed class PostgresRetentionConformanceTests(PostgresServerFixture serv
 {
     protected override Task<StoreSet> CreateAsync(FakeTimeProvider time) => PostgresStoreSet.CreateAsync(server, nameof(PostgresRetentionConformanceTests), time);
 }
+
+public sealed class PostgresStreamLeaseConformanceTests(PostgresServerFixture server) : StreamLeaseConformance
+{
+    protected override Task<StoreSet> CreateAsync(FakeTimeProvider time) => PostgresStoreSet.CreateAsync(server, nameof(PostgresStreamLeaseConformanceTests), time);
+}

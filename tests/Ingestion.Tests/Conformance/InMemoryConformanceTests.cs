@@ -49,3 +49,8 @@ public sealed class InMemoryRetentionTests : RetentionConformance
 {
     protected override Task<StoreSet> CreateAsync(FakeTimeProvider time) => InMemoryStoreSet.CreateAsync(time);
 }
+
+public sealed class InMemoryStreamLeaseTests : StreamLeaseConformance
+{
+    protected override Task<StoreSet> CreateAsync(FakeTimeProvider time) => InMemoryStoreSet.CreateAsync(time);
+}

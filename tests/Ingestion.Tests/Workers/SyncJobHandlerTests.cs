@@ -152,4 +152,35 @@ public sealed class SyncJobHandlerTests
             async () => await handler.HandleAsync(Job(new SyncJobPayload { Source = "a" }) with { Payload = "not json" }, Cancel));
         Assert.Equal([("missing", (string?)"x")], runner.Calls);
     }
+
+    [Fact]
+    public async Task A_stream_held_by_another_run_gets_one_follow_up_job_due_when_a_dead_holder_would_have_let_go()
+    {
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 12, 6, 8, 0, 0, TimeSpan.Zero));
+        var runner = new ScriptedRunner(time) { Next = RunStatus.Skipped };
+        var services = new ServiceCollection();
+        services.AddSingleton<TimeProvider>(time);
+        services.AddSingleton<ISyncRunner>(runner);
+        services.Configure<SyncRunnerOptions>(options => options.AbandonRunsAfter = TimeSpan.FromMinutes(3));
+        services.AddIngestion(ingestion => ingestion.UseInMemoryStores().AddWorker());
+        await using var provider = services.BuildServiceProvider();
+        var handler = provider.GetServices<IJobHandler>().OfType<SyncJobHandler>().Single();
+        var queue = provider.GetRequiredService<IJobQueue>();
+
+        var result = await handler.HandleAsync(Job(new SyncJobPayload { Source = "employes", Stream = "employees", Trigger = "schedule" }), Cancel);
+        await handler.HandleAsync(Job(new SyncJobPayload { Source = "employes", Stream = "employees", Trigger = "manual" }), Cancel);
+
+        Assert.Equal("""{"runs":1,"failed":0,"skipped":1,"records":7}""", result);
+        var followUp = Assert.Single(await queue.GetJobsAsync(JobStatus.Pending, 10, Cancel));
+        var payload = SyncJobPayload.Parse(followUp.Payload);
+        Assert.Equal(("employes", "employees", SyncJobHandler.AfterRunningTrigger), (payload.Source, payload.Stream, payload.Trigger));
+        Assert.Equal(time.GetUtcNow() + TimeSpan.FromMinutes(3), followUp.RunAt);
+
+        // The follow-up finds the stream held again: a live run is doing the work, and no further job is queued.
+        time.Advance(TimeSpan.FromMinutes(3));
+        var claimed = Assert.Single(await queue.ClaimAsync(new ClaimRequest { WorkerId = "w" }, Cancel));
+        await handler.HandleAsync(claimed, Cancel);
+        await queue.CompleteAsync([new JobCompletion(claimed.Id, claimed.LeaseToken)], Cancel);
+        Assert.Empty(await queue.GetJobsAsync(JobStatus.Pending, 10, Cancel));
+    }
 }

@@ -48,6 +48,7 @@ internal static class Html
         RunStatus.Succeeded => Badge("Succeeded", "ok"),
         RunStatus.Partial => Badge("Partial", "warn"),
         RunStatus.Running => Badge("Running", "none"),
+        RunStatus.Skipped => Badge("Skipped", "warn"),
         _ => Badge(status.ToString(), "bad"),
     };
 

@@ -14,6 +14,7 @@ internal sealed class InMemoryStores
         Derived = new InMemoryDerivedStore(time);
         Queue = new InMemoryJobQueue(options, time);
         Retention = new InMemoryRetention(Raw, RunLog, time);
+        Leases = new InMemoryStreamLeases();
     }
 
     public InMemoryRawStore Raw { get; }
@@ -29,4 +30,6 @@ internal sealed class InMemoryStores
     public InMemoryJobQueue Queue { get; }
 
     public InMemoryRetention Retention { get; }
+
+    public InMemoryStreamLeases Leases { get; }
 }

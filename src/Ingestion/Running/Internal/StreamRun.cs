@@ -54,6 +54,9 @@ internal sealed class StreamRun
 
     public Activity? Activity { get; set; }
 
+    /// <summary>The run's hold on its stream; <see langword="null"/> in a dry run or when the store has no <see cref="IStreamLeases"/>.</summary>
+    public StreamLeaseKeeper? Lease { get; set; }
+
 
     /// <summary>The store could not be reached even after retrying: the run fails, whatever it committed before.</summary>
     public bool StoreUnavailable { get; private set; }

@@ -156,6 +156,17 @@ internal sealed partial class SyncRunner
             (writes, batchCursor, pageNumber) = (ready.Writes, ready.Cursor, 0);
         }
 
+        if (run.Lease is { Lost: true })
+        {
+            // Another run holds the stream now: writing on would interleave with it.
+            if (!run.HasIssue(IssueKind.LeaseLost))
+            {
+                run.MarkInterrupted(IssueKind.LeaseLost, $"The run could not renew its hold on the stream within {Fetching.Internal.Describe.Duration(_options.AbandonRunsAfter)} and another run took it; this run stopped writing, and what it had not committed is left to that run.");
+            }
+
+            return false;
+        }
+
         try
         {
             if (run.DryRun)

@@ -32,6 +32,7 @@ internal sealed partial class SyncRunner : ISyncRunner
     private readonly IJobQueue? _jobQueue;
     private readonly ILogger _logger;
     private readonly RunLiveness _liveness;
+    private readonly IStreamLeases? _leases;
     // Weak keys: a source replaced at run time gets new stream definitions, and the plans of the old ones go with them.
     private readonly ConditionalWeakTable<StreamDefinition, StreamPlan> _plans = new();
 
@@ -45,7 +46,8 @@ internal sealed partial class SyncRunner : ISyncRunner
         TimeProvider time,
         IOptions<SyncRunnerOptions> options,
         ILoggerFactory? loggerFactory = null,
-        IJobQueue? jobQueue = null)
+        IJobQueue? jobQueue = null,
+        IStreamLeases? streamLeases = null)
     {
         _catalog = catalog;
         _fetcher = fetcher;
@@ -56,6 +58,7 @@ internal sealed partial class SyncRunner : ISyncRunner
         _time = time;
         _options = options.Value;
         _jobQueue = jobQueue;
+        _leases = streamLeases;
         _logger = (ILogger?)loggerFactory?.CreateLogger<SyncRunner>() ?? NullLogger.Instance;
         _liveness = new RunLiveness(runLog, healthStore, rawStore, time, options, loggerFactory);
     }
@@ -172,7 +175,7 @@ internal sealed partial class SyncRunner : ISyncRunner
         }
 
         reports.Add(report);
-        if (collector is null || report.Status is RunStatus.Failed or RunStatus.Cancelled)
+        if (collector is null || report.Status is RunStatus.Failed or RunStatus.Cancelled or RunStatus.Skipped)
         {
             return;
         }
@@ -191,7 +194,13 @@ internal sealed partial class SyncRunner : ISyncRunner
 
     private async Task<(SyncReport Report, bool SawEverything)> RunStreamAsync(StreamPlan plan, ParentCollector? collector, SyncOptions options, CancellationToken cancellationToken)
     {
-        var run = await StartRunAsync(plan, options, fansOut: false, cancellationToken).ConfigureAwait(false);
+        var (run, skipped) = await StartRunAsync(plan, options, fansOut: false, cancellationToken).ConfigureAwait(false);
+        if (run is null)
+        {
+            return (skipped!, false);
+        }
+
+        await using var lease = run.Lease;
         try
         {
             if (PrepareFirstRequest(run) is { } first)
@@ -223,7 +232,13 @@ internal sealed partial class SyncRunner : ISyncRunner
 
     private async Task<(SyncReport Report, bool SawEverything)> RunFanOutAsync(StreamPlan plan, IReadOnlyList<ParentValues> parents, bool parentsComplete, ParentCollector? collector, SyncOptions options, CancellationToken cancellationToken)
     {
-        var run = await StartRunAsync(plan, options, fansOut: true, cancellationToken).ConfigureAwait(false);
+        var (run, skipped) = await StartRunAsync(plan, options, fansOut: true, cancellationToken).ConfigureAwait(false);
+        if (run is null)
+        {
+            return (skipped!, false);
+        }
+
+        await using var lease = run.Lease;
         var childPlan = plan.AsChild!;
 
         // Stops the other parents when the budget runs out or the store fails; the caller's token means cancellation.
@@ -275,13 +290,26 @@ internal sealed partial class SyncRunner : ISyncRunner
         return await FinishRunAsync(run, parentsComplete).ConfigureAwait(false);
     }
 
-    private async Task<StreamRun> StartRunAsync(StreamPlan plan, SyncOptions options, bool fansOut, CancellationToken cancellationToken)
+    // Returns the run, or (when another run holds the stream) no run and the report that says so.
+    private async Task<(StreamRun? Run, SyncReport? Skipped)> StartRunAsync(StreamPlan plan, SyncOptions options, bool fansOut, CancellationToken cancellationToken)
     {
         var state = await _stateStore.GetAsync(plan.Id, cancellationToken).ConfigureAwait(false) ?? new SyncState { Stream = plan.Id };
         var run = new StreamRun(plan, options, fansOut, state, _time.GetUtcNow(), _time.GetTimestamp(), Math.Max(1, _options.MaxIssuesPerReport), cancellationToken)
         {
             ChildWrites = fansOut && !options.DryRun ? new ChildWriteBuffer(FanOutBatchRecords) : null,
         };
+        if (!options.DryRun && _leases is not null)
+        {
+            var (keeper, holder) = await StreamLeaseKeeper.TryTakeAsync(
+                _leases, plan.Id, run.RunId, _time, _options.AbandonRunsAfter, _options.RunHeartbeatInterval, _logger, cancellationToken).ConfigureAwait(false);
+            if (keeper is null)
+            {
+                SyncRunnerLog.RunSkipped(_logger, plan.Source.Name, plan.Stream.Name, holder.RunId, holder.Holder);
+                return (null, Skipped(run, holder));
+            }
+
+            run.Lease = keeper;
+        }
         run.Activity = IngestionTelemetry.ActivitySource.StartActivity("ingestion.sync", ActivityKind.Internal);
         run.Activity?.SetTag(IngestionTelemetry.SourceTag, plan.Source.Name);
         run.Activity?.SetTag(IngestionTelemetry.StreamTag, plan.Stream.Name);
@@ -301,8 +329,20 @@ internal sealed partial class SyncRunner : ISyncRunner
             run.RequestWatermark = StartWatermark(run);
         }
 
-        return run;
+        return (run, null);
     }
+
+    private static SyncReport Skipped(StreamRun run, StreamLease holder) => new()
+    {
+        RunId = run.RunId,
+        Stream = run.Id,
+        Status = RunStatus.Skipped,
+        StartedAt = run.StartedAt,
+        CompletedAt = run.StartedAt,
+        Issues = [new SyncIssue(
+            IssueKind.AlreadyRunning,
+            $"Run {holder.RunId} on {holder.Holder} holds the stream (taken at {holder.AcquiredAt:O}, held until {holder.ExpiresAt:O} unless renewed); this run did not start.")],
+    };
 
     // Reports this process could not record earlier go first, then the runs a dead process left as running are closed, all
     // before this run is recorded, so health counts them in order.

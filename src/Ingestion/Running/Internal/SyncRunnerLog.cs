@@ -40,4 +40,13 @@ internal static partial class SyncRunnerLog
 
     [LoggerMessage(EventId = 1011, Level = LogLevel.Debug, Message = "The heartbeat of run {RunId} of {Source}/{Stream} could not be recorded")]
     public static partial void HeartbeatFailed(ILogger logger, Exception exception, Guid runId, string source, string stream);
+
+    [LoggerMessage(EventId = 1012, Level = LogLevel.Information, Message = "{Source}/{Stream} did not start: run {HolderRunId} on {Holder} holds the stream")]
+    public static partial void RunSkipped(ILogger logger, string source, string stream, Guid holderRunId, string holder);
+
+    [LoggerMessage(EventId = 1013, Level = LogLevel.Warning, Message = "Run {RunId} of {Source}/{Stream} lost the stream's lease; it stops writing")]
+    public static partial void LeaseLost(ILogger logger, Guid runId, string source, string stream);
+
+    [LoggerMessage(EventId = 1014, Level = LogLevel.Warning, Message = "The lease of run {RunId} on {Source}/{Stream} could not be renewed or released; it expires on its own")]
+    public static partial void LeaseRenewalFailed(ILogger logger, Exception exception, Guid runId, string source, string stream);
 }

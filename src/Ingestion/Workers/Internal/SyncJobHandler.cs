@@ -11,9 +11,15 @@ namespace Ingestion.Workers.Internal;
 /// and, for a scheduled run, reports the outcome
 /// to the schedule store (counting runs and consecutive failures, disabling the schedule after too many). A run that reports
 /// failure completes the job (the next slot tries again); a run that throws fails the attempt, and the job is retried.
+/// A stream another run holds (<see cref="RunStatus.Skipped"/>) gets one follow-up job, due when that run's lease must have
+/// ended if its host died, so work a dead host left is redone once; a follow-up that finds the stream held again is dropped,
+/// because a live run is doing the work.
 /// </summary>
 internal sealed class SyncJobHandler(ISyncRunner runner, ChangedKeyDerivation derivation, TimeProvider time, IServiceProvider services) : IJobHandler
 {
+    /// <summary>The trigger of a sync job queued for a stream that was held by another run.</summary>
+    internal const string AfterRunningTrigger = "after-running";
+
     public string JobType => IngestionJobTypes.Sync;
 
     public async ValueTask<string?> HandleAsync(ClaimedJob job, CancellationToken cancellationToken)
@@ -56,10 +62,39 @@ internal sealed class SyncJobHandler(ISyncRunner runner, ChangedKeyDerivation de
             ? null
             : string.Join("; ", failed.Select(report =>
                 $"{report.Stream}: {report.Issues.FirstOrDefault()?.Message ?? "the run failed"}"));
+        var skipped = reports.Where(report => report.Status == RunStatus.Skipped).ToList();
+        await FollowUpAsync(payload, skipped, cancellationToken).ConfigureAwait(false);
         await RecordAsync(payload, failed.Count == 0, error, cancellationToken).ConfigureAwait(false);
+        var skippedPart = skipped.Count == 0 ? "" : string.Create(CultureInfo.InvariantCulture, $$""","skipped":{{skipped.Count}}""");
         return string.Create(
             CultureInfo.InvariantCulture,
-            $$"""{"runs":{{reports.Count}},"failed":{{failed.Count}},"records":{{reports.Sum(report => report.RecordsFetched)}}}""");
+            $$"""{"runs":{{reports.Count}},"failed":{{failed.Count}}{{skippedPart}},"records":{{reports.Sum(report => report.RecordsFetched)}}}""");
+    }
+
+    private async Task FollowUpAsync(SyncJobPayload payload, List<SyncReport> skipped, CancellationToken cancellationToken)
+    {
+        if (skipped.Count == 0 || payload.Trigger == AfterRunningTrigger || services.GetService<IJobQueue>() is not { } queue)
+        {
+            return;
+        }
+
+        // A lease not renewed lasts AbandonRunsAfter at most, so by then a dead holder's stream is free.
+        var runAt = time.GetUtcNow() + (services.GetService<IOptions<SyncRunnerOptions>>()?.Value ?? new SyncRunnerOptions()).AbandonRunsAfter;
+        var followUps = skipped.Select(report => new JobRequest
+        {
+            JobType = IngestionJobTypes.Sync,
+            Payload = new SyncJobPayload
+            {
+                Source = report.Stream.Source,
+                Stream = report.Stream.Stream,
+                Trigger = AfterRunningTrigger,
+                IgnoreCheckpoint = payload.IgnoreCheckpoint,
+                Parameters = payload.Parameters,
+            }.ToJson(),
+            RunAt = runAt,
+            DedupKey = $"{AfterRunningTrigger}:{report.Stream.Source}/{report.Stream.Stream}",
+        }).ToList();
+        await queue.EnqueueManyAsync(followUps, cancellationToken).ConfigureAwait(false);
     }
 
     private async Task RecordAsync(SyncJobPayload payload, bool succeeded, string? error, CancellationToken cancellationToken)
