@@ -6,7 +6,7 @@ using Spectre.Console;
 namespace Ingestion.Samples.Cli;
 
 /// <summary>
-/// The command tree (<c>backfill</c>, <c>sync</c>, <c>runs</c>, <c>health</c>, <c>retry-partials</c>, <c>retention</c>) and how each outcome maps to an
+/// The command tree (<c>backfill</c>, <c>sync</c>, <c>runs</c>, <c>health</c>, <c>retry-partials</c>, <c>retention</c>, <c>work</c>) and how each outcome maps to an
 /// exit code (see <see cref="ExitCodes"/>). Arguments are checked before anything connects: a bad one ends with exit code 64 and a
 /// message naming the argument and saying why.
 /// </summary>
@@ -37,6 +37,7 @@ internal sealed partial class CliApplication
         _root.Add(HealthCommand());
         _root.Add(RetryPartialsCommand());
         _root.Add(RetentionCommand());
+        _root.Add(WorkCommand());
     }
 
     /// <summary>The application on the process's console, with configuration from files and the environment.</summary>
@@ -66,12 +67,13 @@ internal sealed partial class CliApplication
     }
 
     // Every command runs here: the host is built and the names checked before anything connects; each failure becomes its exit code.
-    private async Task<int> RunCommandAsync(ParseResult parse, Func<IHost, Task<int>> body, Action<IReadOnlyList<SourceDefinition>>? checkNames, CancellationToken cancellationToken)
+    // work: the host also runs the scheduler and the queue workers.
+    private async Task<int> RunCommandAsync(ParseResult parse, Func<IHost, Task<int>> body, Action<IReadOnlyList<SourceDefinition>>? checkNames, CancellationToken cancellationToken, bool work = false)
     {
         IHost? host = null;
         try
         {
-            host = _hosts.Build(parse.GetValue(_verbose));
+            host = _hosts.Build(parse.GetValue(_verbose), work);
             var sources = CliHostFactory.Sources(host);
             checkNames?.Invoke(sources);
             await CliHostFactory.StartAsync(host, cancellationToken).ConfigureAwait(false);

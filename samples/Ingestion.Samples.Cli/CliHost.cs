@@ -37,7 +37,9 @@ internal sealed class CliHostFactory(IReadOnlyDictionary<string, string?>? overr
     }
 
     /// <summary>Builds (does not start) the host. Throws <see cref="ConfigurationProblemException"/> when there is no connection string.</summary>
-    public IHost Build(bool verbose)
+    /// <param name="verbose">Writes the engine's log to standard error.</param>
+    /// <param name="work">Adds the scheduler (<c>Ingestion:Scheduler</c>, <c>Ingestion:Schedules</c>) and the queue workers (<c>Ingestion:Worker</c>).</param>
+    public IHost Build(bool verbose, bool work = false)
     {
         var configuration = BuildConfiguration();
         var connectionString = configuration.GetConnectionString(ConnectionStringName);
@@ -64,6 +66,9 @@ internal sealed class CliHostFactory(IReadOnlyDictionary<string, string?>? overr
         if (verbose)
         {
             builder.Logging.SetMinimumLevel(LogLevel.Information);
+
+            // Npgsql logs every command at Information: its warnings are what an operator needs.
+            builder.Logging.AddFilter("Npgsql", LogLevel.Warning);
             builder.Logging.AddSimpleConsole(options => options.SingleLine = true);
             builder.Services.Configure<Microsoft.Extensions.Logging.Console.ConsoleLoggerOptions>(options => options.LogToStandardErrorThreshold = LogLevel.Trace);
         }
@@ -95,6 +100,14 @@ internal sealed class CliHostFactory(IReadOnlyDictionary<string, string?>? overr
             if (section.GetSection("Retention").Exists())
             {
                 ingestion.ConfigureRetention(section.GetSection("Retention"));
+            }
+
+            if (work)
+            {
+                ingestion
+                    .AddScheduler(section.GetSection("Scheduler"))
+                    .AddSchedules(section.GetSection("Schedules"))
+                    .AddWorker(section.GetSection("Worker"));
             }
 
             ingestion.Services.AddOptions<SyncRunnerOptions>().Bind(section.GetSection("Runner"));

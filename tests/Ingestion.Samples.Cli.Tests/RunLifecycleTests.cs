@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using Ingestion.Samples.Cli.Tests.Support;
 using Microsoft.AspNetCore.Builder;
@@ -33,7 +32,7 @@ public sealed class RunLifecycleTests(PostgresFixture postgres)
         var configuration = Configuration(api, connectionString);
 
         var output = new System.Collections.Concurrent.ConcurrentQueue<string>();
-        using (var process = StartCli(configuration, output, "sync", "--source", "shop"))
+        using (var process = CliProcess.Start(configuration, output, "sync", "--source", "shop"))
         {
             var exited = process.WaitForExitAsync(TestContext.Current.CancellationToken);
             var first = await Task.WhenAny(secondPageRequested.Task, exited);
@@ -154,65 +153,12 @@ public sealed class RunLifecycleTests(PostgresFixture postgres)
         return settings;
     }
 
-    // The CLI as its own process, configured through environment variables as a script would.
-    private static Process StartCli(Dictionary<string, string?> configuration, System.Collections.Concurrent.ConcurrentQueue<string> output, params string[] args)
-    {
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        start.ArgumentList.Add("exec");
-        start.ArgumentList.Add(CliAssemblyPath());
-        foreach (var arg in args)
-        {
-            start.ArgumentList.Add(arg);
-        }
-
-        foreach (var (key, value) in configuration)
-        {
-            start.Environment[key.Replace(":", "__", StringComparison.Ordinal)] = value;
-        }
-
-        var process = Process.Start(start)!;
-        process.OutputDataReceived += (_, line) => output.Enqueue(line.Data ?? string.Empty);
-        process.ErrorDataReceived += (_, line) => output.Enqueue(line.Data ?? string.Empty);
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        return process;
-    }
-
-    // The CLI's own build output (its dependencies differ from this test project's), built in the same configuration.
-    private static string CliAssemblyPath()
-    {
-        var here = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
-        var (framework, configuration) = (here.Name, here.Parent!.Name);
-        for (var folder = here; folder is not null; folder = folder.Parent)
-        {
-            var candidate = Path.Combine(folder.FullName, "samples", "Ingestion.Samples.Cli", "bin", configuration, framework, "Ingestion.Samples.Cli.dll");
-            if (File.Exists(candidate))
-            {
-                return candidate;
-            }
-        }
-
-        throw new InvalidOperationException($"The CLI's build output was not found above {AppContext.BaseDirectory}; build samples/Ingestion.Samples.Cli in {configuration}.");
-    }
-
     private static async Task<List<string>> StatusesAsync(string connectionString) =>
         await QueryAsync(connectionString, "SELECT status FROM ingestion.runs ORDER BY started_at", r => r.GetString(0));
 
     private static async Task<long> CountRecordsAsync(string connectionString) =>
         (await QueryAsync(connectionString, "SELECT count(*) FROM ingestion.raw_records WHERE is_latest AND NOT is_partial", r => r.GetInt64(0))).Single();
 
-    private static async Task<List<T>> QueryAsync<T>(string connectionString, string sql, Func<NpgsqlDataReader, T> read)
-    {
-        await using var connection = new NpgsqlConnection(connectionString);
-        await connection.OpenAsync(TestContext.Current.CancellationToken);
-        await using var command = new NpgsqlCommand(sql, connection);
-        await using var reader = await command.ExecuteReaderAsync(TestContext.Current.CancellationToken);
-        var rows = new List<T>();
-        while (await reader.ReadAsync(TestContext.Current.CancellationToken))
-        {
-            rows.Add(read(reader));
-        }
-
-        return rows;
-    }
+    private static Task<List<T>> QueryAsync<T>(string connectionString, string sql, Func<NpgsqlDataReader, T> read) =>
+        CliProcess.QueryAsync(connectionString, sql, read);
 }
