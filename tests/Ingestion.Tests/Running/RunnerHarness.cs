@@ -3,12 +3,12 @@ using Microsoft.Extensions.Time.Testing;
 
 namespace Ingestion.Tests.Running;
 
-/// <summary>A service provider with the engine, one source, a fetcher and stores, on a fake clock.</summary>
+/// <summary>A service provider with the engine, one source, a fetcher and stores (and stream leases, when given), on a fake clock.</summary>
 internal sealed class RunnerHarness : IAsyncDisposable
 {
     private readonly ServiceProvider _provider;
 
-    public RunnerHarness(SourceDefinition source, IFetcher fetcher, Action<SyncRunnerOptions>? configure = null)
+    public RunnerHarness(SourceDefinition source, IFetcher fetcher, Action<SyncRunnerOptions>? configure = null, IStreamLeases? leases = null)
     {
         var services = new ServiceCollection();
         services.AddSingleton<TimeProvider>(Time);
@@ -18,6 +18,11 @@ internal sealed class RunnerHarness : IAsyncDisposable
         services.AddSingleton<IRunLog>(Stores);
         services.AddSingleton<IHealthStore>(Stores);
         services.AddSingleton(fetcher);
+        if (leases is not null)
+        {
+            services.AddSingleton(leases);
+        }
+
         if (configure is not null)
         {
             services.Configure(configure);

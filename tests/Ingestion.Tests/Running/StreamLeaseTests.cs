@@ -1,6 +1,4 @@
 using Ingestion.InMemory.Internal;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Time.Testing;
 
 namespace Ingestion.Tests.Running;
 
@@ -22,7 +20,8 @@ public sealed class StreamLeaseTests
     public async Task A_second_run_of_a_stream_that_is_running_is_skipped_and_names_the_run_that_holds_it()
     {
         var gate = new PageGate();
-        await using var harness = new Harness(gate.Fetcher);
+        var leases = new SignallingLeases();
+        await using var harness = new RunnerHarness(Source, gate.Fetcher, leases: leases);
 
         var first = Task.Run(() => harness.Runner.SyncStreamAsync("shop", "items", null, Cancel), Cancel);
         await gate.FirstPageAsked.Task.WaitAsync(Cancel);
@@ -50,9 +49,10 @@ public sealed class StreamLeaseTests
     {
         var gate = new PageGate();
         gate.Release.SetResult();
-        await using var harness = new Harness(gate.Fetcher);
+        var leases = new SignallingLeases();
+        await using var harness = new RunnerHarness(Source, gate.Fetcher, leases: leases);
         var now = harness.Time.GetUtcNow();
-        var dead = await harness.Leases.TryAcquireAsync(new StreamLease(Items, Guid.NewGuid(), "host-b/42", now, now + TimeSpan.FromMinutes(2)), Cancel);
+        var dead = await leases.TryAcquireAsync(new StreamLease(Items, Guid.NewGuid(), "host-b/42", now, now + TimeSpan.FromMinutes(2)), Cancel);
 
         var whileHeld = Assert.Single(await harness.Runner.SyncStreamAsync("shop", "items", null, Cancel));
         harness.Time.Advance(TimeSpan.FromMinutes(2));
@@ -69,18 +69,19 @@ public sealed class StreamLeaseTests
     public async Task A_run_that_loses_its_lease_stops_writing_and_says_so()
     {
         var gate = new PageGate(pages: 2);
-        await using var harness = new Harness(gate.Fetcher, options => options.RunHeartbeatInterval = TimeSpan.FromSeconds(30));
+        var leases = new SignallingLeases();
+        await using var harness = new RunnerHarness(Source, gate.Fetcher, options => options.RunHeartbeatInterval = TimeSpan.FromSeconds(30), leases);
 
         var run = Task.Run(() => harness.Runner.SyncStreamAsync("shop", "items", null, Cancel), Cancel);
         await gate.FirstPageAsked.Task.WaitAsync(Cancel);
         var runId = Assert.Single(await harness.RunLog.GetRunningAsync(Cancel)).RunId;
 
         // Another host took the stream (this run's renewals had not reached the store in time); the next renewal is refused.
-        await harness.Leases.ReleaseAsync(Items, runId, Cancel);
+        await leases.ReleaseAsync(Items, runId, Cancel);
         var now = harness.Time.GetUtcNow();
-        await harness.Leases.TryAcquireAsync(new StreamLease(Items, Guid.NewGuid(), "host-c/7", now, now + TimeSpan.FromHours(1)), Cancel);
+        await leases.TryAcquireAsync(new StreamLease(Items, Guid.NewGuid(), "host-c/7", now, now + TimeSpan.FromHours(1)), Cancel);
         harness.Time.Advance(TimeSpan.FromSeconds(30));
-        await harness.Leases.Refused.Task.WaitAsync(Cancel);
+        await leases.Refused.Task.WaitAsync(Cancel);
         gate.Release.SetResult();
 
         var report = Assert.Single(await run);
@@ -141,41 +142,5 @@ public sealed class StreamLeaseTests
         }
 
         public ValueTask ReleaseAsync(StreamId stream, Guid runId, CancellationToken cancellationToken) => _inner.ReleaseAsync(stream, runId, cancellationToken);
-    }
-
-    private sealed class Harness : IAsyncDisposable
-    {
-        private readonly ServiceProvider _provider;
-
-        public Harness(IFetcher fetcher, Action<SyncRunnerOptions>? configure = null)
-        {
-            var services = new ServiceCollection();
-            services.AddSingleton<TimeProvider>(Time);
-            services.AddIngestion(ingestion => ingestion.AddSource(Source));
-            services.AddSingleton<IRawStore>(Stores);
-            services.AddSingleton<ISyncStateStore>(Stores);
-            services.AddSingleton<IRunLog>(Stores);
-            services.AddSingleton<IHealthStore>(Stores);
-            services.AddSingleton<IStreamLeases>(Leases);
-            services.AddSingleton(fetcher);
-            if (configure is not null)
-            {
-                services.Configure(configure);
-            }
-
-            _provider = services.BuildServiceProvider();
-        }
-
-        public FakeTimeProvider Time { get; } = new(new DateTimeOffset(2026, 12, 6, 8, 0, 0, TimeSpan.Zero));
-
-        public InTestStores Stores { get; } = new();
-
-        public SignallingLeases Leases { get; } = new();
-
-        public ISyncRunner Runner => _provider.GetRequiredService<ISyncRunner>();
-
-        public IRunLog RunLog => Stores;
-
-        public ValueTask DisposeAsync() => _provider.DisposeAsync();
     }
 }
