@@ -22,7 +22,6 @@ internal static class PostgresBenchmarks
 {
     private const int Records = 100_000;
     private const int RecordBatch = 5_000;
-    private const int UpsertLoopRecords = 10_000;
     private const int Jobs = 100_000;
 
     public static async Task<int> RunAsync(string[] args)
@@ -65,39 +64,44 @@ internal static class PostgresBenchmarks
         await using var context = new PostgresStoreContext(dataSource, new PostgresStoreOptions(), TimeProvider.System);
         var store = new PostgresRawStore(context);
 
-        // Warm up both paths (JIT, plans, connections) on another stream.
-        await WriteAllAsync(store, new StreamId("warm", "up"), records.Take(2 * RecordBatch).ToList(), DateTimeOffset.UtcNow);
-        await WriteAllAsync(store, new StreamId("warm", "up"), records.Take(2 * RecordBatch).ToList(), DateTimeOffset.UtcNow);
-        await CopyBaselineAsync(dataSource, records.Take(2 * RecordBatch).ToList());
+        // Warm up every path (JIT, plans, connections) on other streams.
+        var warmUp = records.Take(2 * RecordBatch).ToList();
+        await WriteAllAsync(store, new StreamId("warm", "up"), warmUp, DateTimeOffset.UtcNow);
+        await WriteAllAsync(store, new StreamId("warm", "up"), warmUp, DateTimeOffset.UtcNow);
+        await CopyBaselineAsync(dataSource, warmUp);
+        await UpsertLoopAsync(dataSource, warmUp, "warm-up");
+        await UpsertLoopAsync(dataSource, warmUp, "warm-up");
 
-        // Other work shares this machine: each figure is the best of three rounds, the rounds interleaved so that all see the same load.
+        // Other work shares this machine: each figure is the best of three rounds, the rounds interleaved so that all see the
+        // same load. Every round starts from empty tables, so no round writes into a table the one before it grew.
         TimeSpan copy = TimeSpan.MaxValue, created = TimeSpan.MaxValue, unchanged = TimeSpan.MaxValue;
+        TimeSpan loopNew = TimeSpan.MaxValue, loopUnchanged = TimeSpan.MaxValue;
         for (var round = 0; round < 3; round++)
         {
-            var stream = new StreamId("bench", "people" + round.ToString(CultureInfo.InvariantCulture));
-            await Vacuum(dataSource);
+            var stream = new StreamId("bench", "people");
+            await EmptyTablesAsync(dataSource);
             copy = Min(copy, await CopyBaselineAsync(dataSource, records));
             await Vacuum(dataSource);
             created = Min(created, await WriteAllAsync(store, stream, records, DateTimeOffset.UtcNow));
             await Vacuum(dataSource);
             unchanged = Min(unchanged, await WriteAllAsync(store, stream, records, DateTimeOffset.UtcNow.AddMinutes(1)));
+            await Vacuum(dataSource);
+            loopNew = Min(loopNew, await UpsertLoopAsync(dataSource, records, "people"));
+            await Vacuum(dataSource);
+            loopUnchanged = Min(loopUnchanged, await UpsertLoopAsync(dataSource, records, "people"));
         }
 
         Report("plain binary COPY into an unindexed table (baseline)", Records, copy);
         Report("raw store, new records", Records, created, copy);
         Report("raw store, re-sync unchanged", Records, unchanged, copy);
-
-        var subset = records.Take(UpsertLoopRecords).ToList();
-        var loopNew = await UpsertLoopAsync(dataSource, subset, "loop-new");
-        Report($"per-record upsert loop, new ({UpsertLoopRecords:N0} records)", UpsertLoopRecords, loopNew, copy);
-        var loopUnchanged = await UpsertLoopAsync(dataSource, subset, "loop-new");
-        Report($"per-record upsert loop, unchanged ({UpsertLoopRecords:N0} records)", UpsertLoopRecords, loopUnchanged, copy);
+        Report("per-record upsert loop (the seeds' writer), new", Records, loopNew, copy);
+        Report("per-record upsert loop (the seeds' writer), unchanged", Records, loopUnchanged, copy);
 
         Console.WriteLine();
         Console.WriteLine($"new vs COPY:               {Rate(Records, created) / Rate(Records, copy):F2}x  (bar >= 0.6x)");
-        Console.WriteLine($"unchanged vs COPY:         {Rate(Records, unchanged) / Rate(Records, copy):F2}x  (bar >= 2.5x)");
-        Console.WriteLine($"new vs upsert loop:        {Rate(Records, created) / Rate(UpsertLoopRecords, loopNew):F1}x  (bar >= 10x)");
-        Console.WriteLine($"unchanged vs upsert loop:  {Rate(Records, unchanged) / Rate(UpsertLoopRecords, loopUnchanged):F1}x  (bar >= 40x)");
+        Console.WriteLine($"unchanged vs COPY:         {Rate(Records, unchanged) / Rate(Records, copy):F2}x  (bar >= 3x)");
+        Console.WriteLine($"new vs upsert loop:        {loopNew / created:F1}x  (bar >= 10x)");
+        Console.WriteLine($"unchanged vs upsert loop:  {loopUnchanged / unchanged:F1}x  (bar >= 40x)");
 
         await HotUpdateShareAsync(connectionString, records);
     }
@@ -411,6 +415,18 @@ internal static class PostgresBenchmarks
         }
 
         return records;
+    }
+
+    // The raw store's tables, the baselines' and the upsert loop's, emptied and analysed.
+    private static async Task EmptyTablesAsync(NpgsqlDataSource dataSource)
+    {
+        await using (var empty = dataSource.CreateCommand(
+            "TRUNCATE ingestion.raw_records, ingestion.record_keys, ingestion.sync_state, ingestion.runs, ingestion.retry_log; DROP TABLE IF EXISTS copy_baseline, seed_raw_data"))
+        {
+            await empty.ExecuteNonQueryAsync();
+        }
+
+        await Vacuum(dataSource);
     }
 
     internal static async Task Vacuum(NpgsqlDataSource dataSource)
