@@ -26,7 +26,7 @@ internal sealed class StreamRun
         _maxIssues = maxIssues;
     }
 
-    public Guid RunId { get; } = Guid.NewGuid();
+    public Guid RunId { get; init; } = Guid.NewGuid();
 
     public StreamPlan Plan { get; }
 
@@ -55,7 +55,7 @@ internal sealed class StreamRun
     public Activity? Activity { get; set; }
 
     /// <summary>The run's hold on its stream; <see langword="null"/> in a dry run or when the store has no <see cref="IStreamLeases"/>.</summary>
-    public StreamLeaseKeeper? Lease { get; set; }
+    public StreamLeaseKeeper? Lease { get; init; }
 
 
     /// <summary>The store could not be reached even after retrying: the run fails, whatever it committed before.</summary>

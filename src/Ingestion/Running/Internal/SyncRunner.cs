@@ -290,26 +290,43 @@ internal sealed partial class SyncRunner : ISyncRunner
         return await FinishRunAsync(run, parentsComplete).ConfigureAwait(false);
     }
 
-    // Returns the run, or (when another run holds the stream) no run and the report that says so.
+    // Returns the run, or (when another run holds the stream) no run and the report that says so. The lease comes first, so
+    // the state the run starts from is the one the previous holder left.
     private async Task<(StreamRun? Run, SyncReport? Skipped)> StartRunAsync(StreamPlan plan, SyncOptions options, bool fansOut, CancellationToken cancellationToken)
+    {
+        var runId = Guid.NewGuid();
+        StreamLeaseKeeper? lease = null;
+        if (!options.DryRun && _leases is not null)
+        {
+            (lease, var holder) = await StreamLeaseKeeper.TryTakeAsync(
+                _leases, plan.Id, runId, _time, _options.AbandonRunsAfter, _options.RunHeartbeatInterval, _logger, cancellationToken).ConfigureAwait(false);
+            if (lease is null)
+            {
+                SyncRunnerLog.RunSkipped(_logger, plan.Source.Name, plan.Stream.Name, holder.RunId, holder.Holder);
+                return (null, Skipped(plan.Id, runId, _time.GetUtcNow(), holder));
+            }
+        }
+
+        try
+        {
+            return (await StartHeldRunAsync(plan, options, fansOut, runId, lease, cancellationToken).ConfigureAwait(false), null);
+        }
+        catch when (lease is not null)
+        {
+            await lease.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    private async Task<StreamRun> StartHeldRunAsync(StreamPlan plan, SyncOptions options, bool fansOut, Guid runId, StreamLeaseKeeper? lease, CancellationToken cancellationToken)
     {
         var state = await _stateStore.GetAsync(plan.Id, cancellationToken).ConfigureAwait(false) ?? new SyncState { Stream = plan.Id };
         var run = new StreamRun(plan, options, fansOut, state, _time.GetUtcNow(), _time.GetTimestamp(), Math.Max(1, _options.MaxIssuesPerReport), cancellationToken)
         {
+            RunId = runId,
+            Lease = lease,
             ChildWrites = fansOut && !options.DryRun ? new ChildWriteBuffer(FanOutBatchRecords) : null,
         };
-        if (!options.DryRun && _leases is not null)
-        {
-            var (keeper, holder) = await StreamLeaseKeeper.TryTakeAsync(
-                _leases, plan.Id, run.RunId, _time, _options.AbandonRunsAfter, _options.RunHeartbeatInterval, _logger, cancellationToken).ConfigureAwait(false);
-            if (keeper is null)
-            {
-                SyncRunnerLog.RunSkipped(_logger, plan.Source.Name, plan.Stream.Name, holder.RunId, holder.Holder);
-                return (null, Skipped(run, holder));
-            }
-
-            run.Lease = keeper;
-        }
         run.Activity = IngestionTelemetry.ActivitySource.StartActivity("ingestion.sync", ActivityKind.Internal);
         run.Activity?.SetTag(IngestionTelemetry.SourceTag, plan.Source.Name);
         run.Activity?.SetTag(IngestionTelemetry.StreamTag, plan.Stream.Name);
@@ -329,16 +346,16 @@ internal sealed partial class SyncRunner : ISyncRunner
             run.RequestWatermark = StartWatermark(run);
         }
 
-        return (run, null);
+        return run;
     }
 
-    private static SyncReport Skipped(StreamRun run, StreamLease holder) => new()
+    private static SyncReport Skipped(StreamId stream, Guid runId, DateTimeOffset now, StreamLease holder) => new()
     {
-        RunId = run.RunId,
-        Stream = run.Id,
+        RunId = runId,
+        Stream = stream,
         Status = RunStatus.Skipped,
-        StartedAt = run.StartedAt,
-        CompletedAt = run.StartedAt,
+        StartedAt = now,
+        CompletedAt = now,
         Issues = [new SyncIssue(
             IssueKind.AlreadyRunning,
             $"Run {holder.RunId} on {holder.Holder} holds the stream (taken at {holder.AcquiredAt:O}, held until {holder.ExpiresAt:O} unless renewed); this run did not start.")],
