@@ -12,8 +12,9 @@ namespace Ingestion;
 /// The canonical form: object members sorted by the ordinal order of their unescaped UTF-8 names (members
 /// with equal names keep the order they were sent in); no whitespace outside strings; numbers exactly as
 /// written (<c>1</c> and <c>1.0</c> differ); strings re-escaped one way (only <c>"</c>, <c>\</c> and control
-/// characters are escaped), so <c>"\u0041"</c> and <c>"A"</c> are equal. The form is built in pooled buffers;
-/// a call allocates nothing once the pools are warm.
+/// characters are escaped), so <c>"\u0041"</c> and <c>"A"</c> are equal. The form is made in one scan of the bytes,
+/// copying only what differs from what was sent (a record already in canonical form is hashed where it lies), in pooled
+/// buffers: a call allocates nothing once the pools are warm.
 /// </remarks>
 public sealed partial class ContentHasher
 {

@@ -1,0 +1,289 @@
+using System.Buffers;
+using System.Buffers.Binary;
+using System.Numerics;
+using System.Runtime.CompilerServices;
+
+namespace Ingestion.Hashing.Internal;
+
+internal ref partial struct JsonCanonicalizer
+{
+    // Reads the member name at `pos` into the frame and returns the position after it, or -1. Inlined, as are the other
+    // steps taken once per member, because the scan's time goes in such per-token steps.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private int ReadName(ref Frame frame, ReadOnlySpan<byte> json, int pos)
+    {
+        var escaped = false;
+        var end = At(json, pos) == (byte)'"' ? ScanString(json, pos, out escaped) : -1;
+        if (end < 0 || escaped)
+        {
+            return end < 0 ? -1 : ReadEscapedName(ref frame, json, pos, end);
+        }
+
+        // A name without escapes is the span of input between its quotes, and canonical as it stands.
+        frame.NameStart = pos + 1;
+        frame.NameLength = end - pos - 2;
+        frame.Prefix = InputPrefix(json, frame.NameStart, frame.NameLength);
+        return end;
+    }
+
+    // A name with escapes is unescaped onto the name stack, as CopyString would (so a bad one fails), for comparing and
+    // matching, and written again in canonical form.
+    private int ReadEscapedName(ref Frame frame, ReadOnlySpan<byte> json, int pos, int end)
+    {
+        var start = _namesLength;
+        var length = Unescape(json[(pos + 1)..(end - 1)]);
+        if (length < 0)
+        {
+            return -1;
+        }
+
+        _namesLength += length;
+        var name = _names.AsSpan(start, length);
+        frame.NameStart = ~start;
+        frame.NameLength = length;
+        frame.Prefix = PrefixOf(name);
+        FlushTo(pos);
+        WriteCanonicalString(name);
+        _copyFrom = end;
+        return end;
+    }
+
+    // Records the member that ends at `pos`, and whether its name came in order.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void EndMember(ref Frame frame, int pos)
+    {
+        var member = new Member(frame.NameStart, frame.NameLength, frame.Prefix, frame.MemberStart, OutPos(pos) - frame.MemberStart);
+        if (frame.Written > 0 && frame.Sorted)
+        {
+            ref var previous = ref _members![_memberCount - 1];
+            if (previous.Prefix > member.Prefix || (previous.Prefix == member.Prefix && Compare(previous, member) > 0))
+            {
+                frame.Sorted = false;
+            }
+        }
+
+        var members = _members;
+        if (members is null || _memberCount == members.Length)
+        {
+            members = GrowMembers();
+        }
+
+        members[_memberCount++] = member;
+    }
+
+    private Member[] GrowMembers()
+    {
+        if (_members is null)
+        {
+            return _members = ArrayPool<Member>.Shared.Rent(32);
+        }
+
+        var larger = ArrayPool<Member>.Shared.Rent(_members.Length * 2);
+        _members.AsSpan(0, _memberCount).CopyTo(larger);
+        ArrayPool<Member>.Shared.Return(_members);
+        return _members = larger;
+    }
+
+    // Keeps the ignored paths that continue through this name; returns true when one of them ends here.
+    private readonly bool MatchName(ulong mask, int depth, ReadOnlySpan<byte> name, out ulong childMask)
+    {
+        childMask = 0;
+        for (var bits = mask; bits != 0; bits &= bits - 1)
+        {
+            var i = BitOperations.TrailingZeroCount(bits);
+            var segments = _ignored[i].Segments;
+            if (segments.Length > depth && segments[depth].Utf8Name is { } segmentName && name.SequenceEqual(segmentName))
+            {
+                if (segments.Length == depth + 1)
+                {
+                    return true;
+                }
+
+                childMask |= 1UL << i;
+            }
+        }
+
+        return false;
+    }
+
+    // As MatchName for an array element. Elements are counted from the start only, so an index from the end (-1) never
+    // matches here: hashes have always been made that way.
+    private readonly bool MatchIndex(ulong mask, int depth, int index, out ulong childMask)
+    {
+        childMask = 0;
+        for (var bits = mask; bits != 0; bits &= bits - 1)
+        {
+            var i = BitOperations.TrailingZeroCount(bits);
+            var segments = _ignored[i].Segments;
+            if (segments.Length > depth && !segments[depth].IsName && segments[depth].Index == index)
+            {
+                if (segments.Length == depth + 1)
+                {
+                    return true;
+                }
+
+                childMask |= 1UL << i;
+            }
+        }
+
+        return false;
+    }
+
+    private readonly ReadOnlySpan<byte> NameSpan(int start, int length) =>
+        start >= 0 ? _json.Slice(start, length) : _names.AsSpan(~start, length);
+
+    // Members are ordered by their names' unescaped bytes, then by where they were sent, so duplicates hash deterministically.
+    private readonly int Compare(in Member x, in Member y)
+    {
+        if (x.Prefix != y.Prefix)
+        {
+            return x.Prefix < y.Prefix ? -1 : 1;
+        }
+
+        var byName = NameSpan(x.NameStart, x.NameLength).SequenceCompareTo(NameSpan(y.NameStart, y.NameLength));
+        return byName != 0 ? byName : x.Start.CompareTo(y.Start);
+    }
+
+    // A name's first eight bytes, big-endian and zero-padded: two names whose prefixes differ are ordered as their prefixes
+    // are (a padding zero only ever meets a shorter name's end or a real zero), so most comparisons are one of integers.
+    private static ulong PrefixOf(ReadOnlySpan<byte> name)
+    {
+        if (name.Length >= sizeof(ulong))
+        {
+            return BinaryPrimitives.ReadUInt64BigEndian(name);
+        }
+
+        var prefix = 0UL;
+        for (var i = 0; i < name.Length; i++)
+        {
+            prefix |= (ulong)name[i] << (56 - (8 * i));
+        }
+
+        return prefix;
+    }
+
+    // PrefixOf for a name that is a span of the input: one read, masked, when eight bytes of input remain from its start.
+    private static ulong InputPrefix(ReadOnlySpan<byte> json, int start, int length)
+    {
+        if (start > json.Length - sizeof(ulong))
+        {
+            return PrefixOf(json.Slice(start, length));
+        }
+
+        var word = BinaryPrimitives.ReadUInt64BigEndian(json[start..]);
+        return length >= sizeof(ulong) ? word : word & ~(ulong.MaxValue >> (8 * length));
+    }
+
+    // Puts the members of the object whose content starts at output position `contentStart` (all of it in the output) in order.
+    private void Reorder(int memberBase, int contentStart)
+    {
+        var members = _members.AsSpan(memberBase, _memberCount - memberBase);
+        SortMembers(members);
+        var output = _output!;
+        var regionLength = _length - contentStart;
+
+        // A region that is most of the output (the root object) is written in order into a second buffer that then becomes
+        // the output, one copy; a smaller one is copied aside and back.
+        var swap = contentStart <= regionLength;
+        var needed = swap ? output.Length : regionLength;
+        if (_scratch is null || _scratch.Length < needed)
+        {
+            if (_scratch is not null)
+            {
+                ArrayPool<byte>.Shared.Return(_scratch);
+            }
+
+            _scratch = ArrayPool<byte>.Shared.Rent(needed);
+        }
+
+        var scratch = _scratch;
+        if (swap)
+        {
+            output.AsSpan(0, contentStart).CopyTo(scratch);
+        }
+        else
+        {
+            output.AsSpan(contentStart, regionLength).CopyTo(scratch);
+        }
+
+        var target = swap ? scratch : output;
+        var source = swap ? output : scratch;
+        var offset = swap ? 0 : contentStart;
+
+        var position = contentStart;
+        for (var i = 0; i < members.Length; i++)
+        {
+            if (i > 0)
+            {
+                target[position++] = (byte)',';
+            }
+
+            source.AsSpan(members[i].Start - offset, members[i].Length).CopyTo(target.AsSpan(position));
+            position += members[i].Length;
+        }
+
+        if (swap)
+        {
+            (_output, _scratch) = (scratch, output);
+        }
+    }
+
+    // Span.Sort would box a comparer and allocate a delegate per object; this sort allocates nothing.
+    // Insertion sort for the usual small objects, heapsort (no recursion, no quadratic worst case) for large ones.
+    private readonly void SortMembers(Span<Member> members)
+    {
+        if (members.Length <= 16)
+        {
+            for (var i = 1; i < members.Length; i++)
+            {
+                var current = members[i];
+                var j = i - 1;
+                while (j >= 0 && (members[j].Prefix > current.Prefix || (members[j].Prefix == current.Prefix && Compare(members[j], current) > 0)))
+                {
+                    members[j + 1] = members[j];
+                    j--;
+                }
+
+                members[j + 1] = current;
+            }
+
+            return;
+        }
+
+        for (var i = (members.Length / 2) - 1; i >= 0; i--)
+        {
+            SiftDown(members, i, members.Length);
+        }
+
+        for (var end = members.Length - 1; end > 0; end--)
+        {
+            (members[0], members[end]) = (members[end], members[0]);
+            SiftDown(members, 0, end);
+        }
+    }
+
+    private readonly void SiftDown(Span<Member> heap, int root, int count)
+    {
+        while (true)
+        {
+            var child = (2 * root) + 1;
+            if (child >= count)
+            {
+                return;
+            }
+
+            if (child + 1 < count && Compare(heap[child + 1], heap[child]) > 0)
+            {
+                child++;
+            }
+
+            if (Compare(heap[root], heap[child]) >= 0)
+            {
+                return;
+            }
+
+            (heap[root], heap[child]) = (heap[child], heap[root]);
+            root = child;
+        }
+    }
+}
