@@ -63,7 +63,8 @@ public sealed class MultiHostTests(PostgresFixture postgres)
                 await releaseA.Task.WaitAsync(aborted);
             }
         });
-        var configuration = Configuration(api, connectionString, Streams);
+        // Leases outlast the held requests, so that the hold on stream a is never taken from it.
+        var configuration = Configuration(api, connectionString, Streams, abandonRunsAfter: "00:01:00");
         foreach (var stream in Streams)
         {
             configuration[$"Ingestion:Schedules:shop-{stream}:Source"] = "shop";
@@ -134,7 +135,7 @@ public sealed class MultiHostTests(PostgresFixture postgres)
                 await Task.Delay(Timeout.Infinite, aborted);
             }
         });
-        var configuration = Configuration(api, connectionString, ["items"]);
+        var configuration = Configuration(api, connectionString, ["items"], abandonRunsAfter: "00:00:04");
         await using var hosts = await Hosts.StartAsync(configuration, count: 3);
         var abandoned = hosts.WhenLine(line => line.Contains("of shop/items was last seen at", StringComparison.Ordinal) && line.Contains("closed as abandoned", StringComparison.Ordinal));
         var succeeded = hosts.WhenLine(line => line.Contains("of shop/items ended Succeeded", StringComparison.Ordinal));
@@ -174,14 +175,14 @@ public sealed class MultiHostTests(PostgresFixture postgres)
             return Results.Json(new { data = items });
         }));
 
-    // Short leases and intervals, so that a dead host's work moves on within seconds; one sync at a time per host.
-    private static Dictionary<string, string?> Configuration(TestHttpServer api, string connectionString, IEnumerable<string> streams)
+    // Short job leases and intervals, so that a dead host's work moves on within seconds; one sync at a time per host.
+    private static Dictionary<string, string?> Configuration(TestHttpServer api, string connectionString, IEnumerable<string> streams, string abandonRunsAfter)
     {
         var settings = new Dictionary<string, string?>
         {
             ["ConnectionStrings:Ingestion"] = connectionString,
             ["Ingestion:Runner:RunHeartbeatInterval"] = "00:00:01",
-            ["Ingestion:Runner:AbandonRunsAfter"] = "00:00:04",
+            ["Ingestion:Runner:AbandonRunsAfter"] = abandonRunsAfter,
             ["Ingestion:Worker:DefaultConcurrency"] = "1",
             ["Ingestion:Worker:LeaseDuration"] = "00:00:06",
             ["Ingestion:Worker:HeartbeatInterval"] = "00:00:01",

@@ -2,7 +2,7 @@ namespace Ingestion;
 
 /// <summary>
 /// Lets one run at a time sync a stream, across every process that shares the store. The engine takes a stream's lease
-/// before a run writes anything, renews it while the run lives and gives it back when the run ends; a run that cannot take it
+/// before a run writes anything, renews it as the run writes and gives it back when the run ends; a run that cannot take it
 /// does not start and reports <see cref="RunStatus.Skipped"/> with <see cref="IssueKind.AlreadyRunning"/>. A lease that is
 /// not renewed expires, so a host that dies holds a stream for at most the lease's duration.
 /// </summary>

@@ -146,6 +146,17 @@ internal sealed partial class SyncRunner
     /// <summary>Writes one batch with its state (or just the state when there are no records). Returns <see langword="false"/> when the write failed or was cancelled.</summary>
     private async Task<bool> WriteAsync(StreamRun run, int pageNumber, List<RawRecordWrite> writes, SyncState? state, List<(ChildStreamPlan Child, ParentValues Parent)>? pendingParents, string? batchCursor, ParentCollector? collector, CancellationToken cancellationToken, bool buffered = false)
     {
+        if (run.Lease is { } lease && !await lease.RenewIfDueAsync(CancellationToken.None).ConfigureAwait(false))
+        {
+            // Another run holds the stream now: writing on would interleave with it.
+            if (!run.HasIssue(IssueKind.LeaseLost))
+            {
+                run.MarkInterrupted(IssueKind.LeaseLost, $"The run's hold on the stream lapsed (it made no progress for {Fetching.Internal.Describe.Duration(_options.AbandonRunsAfter)}, or could not reach the store to renew it) and another run took the stream; this run stopped writing, and what it had not committed is left to that run.");
+            }
+
+            return false;
+        }
+
         if (!buffered && run.ChildWrites is { } buffer && state is null && pendingParents is null && writes.Count > 0)
         {
             if (buffer.Add(writes, batchCursor) is not { } ready)
@@ -154,17 +165,6 @@ internal sealed partial class SyncRunner
             }
 
             (writes, batchCursor, pageNumber) = (ready.Writes, ready.Cursor, 0);
-        }
-
-        if (run.Lease is { Lost: true })
-        {
-            // Another run holds the stream now: writing on would interleave with it.
-            if (!run.HasIssue(IssueKind.LeaseLost))
-            {
-                run.MarkInterrupted(IssueKind.LeaseLost, $"The run could not renew its hold on the stream within {Fetching.Internal.Describe.Duration(_options.AbandonRunsAfter)} and another run took it; this run stopped writing, and what it had not committed is left to that run.");
-            }
-
-            return false;
         }
 
         try
