@@ -83,6 +83,15 @@ internal sealed partial class PostgresJobQueue : IJobQueue, IAsyncDisposable, ID
         _deadSql = MoveToHistorySql(s, "j.id = $1 AND j.lease_token = $2 AND j.status = 'running'", "'dead'", "$4", "$5", "$3");
     }
 
+    /// <summary>The claim statement (for the benchmark's profile).</summary>
+    internal string ClaimSql => _claimSql;
+
+    /// <summary>The completion statement (for the benchmark's profile).</summary>
+    internal string CompleteSql => _completeSql;
+
+    /// <summary>Whether the claim and the completion run as prepared statements.</summary>
+    internal bool PreparesStatements => false;
+
     /// <summary>A statement that moves the matching jobs to the history with a final status, in one step.</summary>
     private static string MoveToHistorySql(string s, string condition, string status, string error, string details, string finishedAt) => $"""
         WITH moved AS (
