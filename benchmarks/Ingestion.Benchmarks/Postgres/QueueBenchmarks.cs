@@ -18,7 +18,7 @@ internal static class QueueBenchmarks
     private const int EnqueueBatch = 5_000;
 
     /// <summary>Our workers and claim batch against graphile-worker's concurrency and mode; no anchor for the curve's middle points.</summary>
-    private sealed record Workload(string Name, int Workers, int ClaimBatch, int? AnchorConcurrency, bool AnchorBatched)
+    private sealed record Workload(string Name, int Workers, int ClaimBatch, int? AnchorConcurrency, bool AnchorBatched, bool Separate = false)
     {
         public List<double> Ours { get; } = [];
 
@@ -59,6 +59,7 @@ internal static class QueueBenchmarks
             new("one job per claim, 24 workers / concurrency 24", 24, 1, 24, AnchorBatched: false),
             new("batched, 4 workers x claim 500 / concurrency 4, local queue 500", 4, 500, 4, AnchorBatched: true),
             new("batched, 4 workers x claim 500 / concurrency 24, local queue 500", 4, 500, 24, AnchorBatched: true),
+            new("one job per claim, 4 workers, completion and next claim as two calls", 4, 1, null, AnchorBatched: false, Separate: true),
             new("claim batch 10, 4 workers", 4, 10, null, AnchorBatched: false),
             new("claim batch 100, 4 workers", 4, 100, null, AnchorBatched: false),
         ];
@@ -73,7 +74,7 @@ internal static class QueueBenchmarks
                     await RunAnchorAsync(anchor, workload, jobs);
                 }
 
-                workload.Ours.Add(await BurnDownAsync(dataSource, queue, workload.Workers, workload.ClaimBatch, jobs));
+                workload.Ours.Add(await BurnDownAsync(dataSource, queue, workload.Workers, workload.ClaimBatch, jobs, separate: workload.Separate));
                 if (!anchorFirst)
                 {
                     await RunAnchorAsync(anchor, workload, jobs);
@@ -96,10 +97,13 @@ internal static class QueueBenchmarks
         }
 
         Console.WriteLine();
-        Console.WriteLine("Claim batch-size curve, 4 workers, completion batch = claim batch (medians, jobs/s):");
+        var twoCalls = workloads.First(workload => workload.Separate);
+        Console.WriteLine($"{twoCalls.Name,-66} ours {Spread(twoCalls.Ours)} jobs/s");
+        Console.WriteLine();
+        Console.WriteLine("Claim batch-size curve, 4 workers, completion batch = claim batch, completion and next claim in one call (medians, jobs/s):");
         foreach (var batch in new[] { 1, 10, 100, 500 })
         {
-            var workload = workloads.First(workload => workload.Workers == 4 && workload.ClaimBatch == batch);
+            var workload = workloads.First(workload => workload.Workers == 4 && workload.ClaimBatch == batch && !workload.Separate);
             Console.WriteLine($"  claim batch {batch,3}: {Spread(workload.Ours)}");
         }
 
@@ -132,7 +136,7 @@ internal static class QueueBenchmarks
 
     /// <summary>Enqueues <paramref name="jobs"/> no-op jobs into an emptied, vacuumed queue, then times their burn-down; returns jobs per second.</summary>
     internal static async Task<double> BurnDownAsync(
-        NpgsqlDataSource dataSource, PostgresJobQueue queue, int workers, int claimBatch, int jobs, Counters? counters = null, Func<int, Task>? halfway = null)
+        NpgsqlDataSource dataSource, PostgresJobQueue queue, int workers, int claimBatch, int jobs, Counters? counters = null, Func<int, Task>? halfway = null, bool separate = false)
     {
         await using (var reset = dataSource.CreateCommand("TRUNCATE ingestion.jobs, ingestion.job_history"))
         {
@@ -154,32 +158,33 @@ internal static class QueueBenchmarks
         var stopwatch = Stopwatch.StartNew();
         var tasks = Enumerable.Range(0, workers).Select(worker => Task.Run(async () =>
         {
+            // A worker's loop: claim, run (no-op), then complete and claim the next in one call, as QueueWorker does; or, with
+            // separate, complete and claim as two calls.
             var claim = new ClaimRequest { WorkerId = $"bench-{worker}", MaxJobs = claimBatch };
-            while (true)
+            var claimed = await queue.ClaimAsync(claim, CancellationToken.None);
+            Count(counters, claims: 1);
+            while (claimed.Count > 0)
             {
-                var claimed = await queue.ClaimAsync(claim, CancellationToken.None);
-                if (counters is not null)
-                {
-                    Interlocked.Increment(ref counters.Claims);
-                }
-
-                if (claimed.Count == 0)
-                {
-                    return;
-                }
-
                 var completions = new JobCompletion[claimed.Count];
                 for (var index = 0; index < claimed.Count; index++)
                 {
                     completions[index] = new JobCompletion(claimed[index].Id, claimed[index].LeaseToken);
                 }
 
-                var total = Interlocked.Add(ref done, await queue.CompleteAsync(completions, CancellationToken.None));
-                if (counters is not null)
+                int completed;
+                if (separate)
                 {
-                    Interlocked.Increment(ref counters.Completions);
+                    completed = await queue.CompleteAsync(completions, CancellationToken.None);
+                    claimed = await queue.ClaimAsync(claim, CancellationToken.None);
+                    Count(counters, claims: 1, completions: 1, roundTrips: 2);
+                }
+                else
+                {
+                    (completed, claimed) = await queue.CompleteAndClaimAsync(completions, claim, CancellationToken.None);
+                    Count(counters, claims: 1, completions: 1, roundTrips: 1);
                 }
 
+                var total = Interlocked.Add(ref done, completed);
                 if (halfway is not null && total >= jobs / 2 && Interlocked.Exchange(ref halfwayTaken, 1) == 0)
                 {
                     await halfway(total);
@@ -196,11 +201,22 @@ internal static class QueueBenchmarks
         return jobs / stopwatch.Elapsed.TotalSeconds;
     }
 
+    private static void Count(Counters? counters, int claims, int completions = 0, int roundTrips = 1)
+    {
+        if (counters is not null)
+        {
+            Interlocked.Add(ref counters.Claims, claims);
+            Interlocked.Add(ref counters.Completions, completions);
+            Interlocked.Add(ref counters.RoundTrips, roundTrips);
+        }
+    }
+
     /// <summary>Calls a burn-down made, for the profile.</summary>
     internal sealed class Counters
     {
         public int Claims;
         public int Completions;
+        public int RoundTrips;
     }
 
     private static async Task LatencyAsync(PostgresJobQueue queue)

@@ -14,7 +14,7 @@ namespace Ingestion.Benchmarks.Postgres;
 /// Where a burn-down's time goes, per claim batch size (4 workers): round trips, client and server CPU, allocations and
 /// connection-pool waits per job, the growth of <c>jobs</c> and its indexes, and the plans of the claim and the completion
 /// halfway through the drain (<c>EXPLAIN (ANALYZE, BUFFERS)</c> of the prepared statements, rolled back).
-/// <c>postgres queue-profile [--jobs 100000] [--batches 1,10,100,500]</c>.
+/// <c>postgres queue-profile [--jobs 100000] [--batches 1,10,100,500] [--separate]</c>.
 /// </summary>
 internal static class QueueProfile
 {
@@ -24,8 +24,9 @@ internal static class QueueProfile
         var batches = args.Contains("--batches")
             ? args[Array.IndexOf(args, "--batches") + 1].Split(',').Select(text => int.Parse(text, CultureInfo.InvariantCulture)).ToArray()
             : [1, 10, 100, 500];
+        var separate = args.Contains("--separate");
         Console.WriteLine();
-        Console.WriteLine($"== Job queue profile: burn-down of {jobs:N0} no-op jobs, 4 workers ==");
+        Console.WriteLine($"== Job queue profile: burn-down of {jobs:N0} no-op jobs, 4 workers{(separate ? ", completion and next claim as separate calls" : string.Empty)} ==");
         await using var dataSource = NpgsqlDataSource.Create(await server.CreateDatabaseAsync("bench_queue_profile"));
         await new PostgresMigrator(dataSource).MigrateAsync(CancellationToken.None);
         await Execute(dataSource, "CREATE EXTENSION IF NOT EXISTS pgstattuple");
@@ -48,7 +49,7 @@ internal static class QueueProfile
             {
                 sizes = await SizesAsync(dataSource);
                 plans.Append(await ExplainAsync(dataSource, queue, batch));
-            });
+            }, separate);
             var clientCpu = Process.GetCurrentProcess().TotalProcessorTime - clientBefore;
             var allocated = GC.GetTotalAllocatedBytes(precise: true) - allocatedBefore;
             var serverCpu = serverBefore is null ? null : CpuTicks(pids) - serverBefore;
@@ -56,7 +57,7 @@ internal static class QueueProfile
 
             Console.WriteLine();
             Console.WriteLine($"-- claim batch {batch}: {rate:N0} jobs/s (the halfway EXPLAIN pauses one worker)");
-            Console.WriteLine($"   round trips per job: {(counters.Claims + counters.Completions) / (double)jobs:F3} ({counters.Claims:N0} claims, {counters.Completions:N0} completions, each one statement on a pooled connection); NOTIFY: none per claim or completion, one per enqueue call of {5_000:N0} jobs");
+            Console.WriteLine($"   round trips per job: {counters.RoundTrips / (double)jobs:F3} ({counters.Claims:N0} claims, {counters.Completions:N0} completions{(separate ? ", each its own call" : ", each completion with the next claim in one call")}); NOTIFY: none per claim or completion, one per enqueue call of {5_000:N0} jobs");
             Console.WriteLine($"   CPU per job: client {clientCpu.TotalMicroseconds / jobs:F0} us, server {(serverCpu is { } ticks ? (ticks * 10_000.0 / jobs).ToString("F0", CultureInfo.InvariantCulture) + " us (backends of this database and the background processes)" : "n/a (server not on this machine)")}");
             Console.WriteLine($"   client allocations per job: {allocated / (double)jobs:N0} bytes; connection-pool requests that waited: max {pool.MaxPending} pending at once");
             Console.WriteLine($"   jobs table halfway: {sizes}");
@@ -91,6 +92,11 @@ internal static class QueueProfile
         await Execute(connection, $"PREPARE probe_claim (timestamptz, integer, interval, text, text[], text[]) AS {queue.ClaimSql}");
         await Execute(connection, $"PREPARE probe_complete (bigint[], uuid[], text[], timestamptz) AS {queue.CompleteSql}");
         await Execute(connection, $"SET LOCAL plan_cache_mode = {(queue.PreparesStatements ? "force_generic_plan" : "force_custom_plan")}");
+        if (queue.ClaimSettingsSql is { } settings)
+        {
+            await Execute(connection, settings);
+        }
+
         var now = DateTimeOffset.UtcNow.ToString("O", CultureInfo.InvariantCulture);
         text.AppendLine(CultureInfo.InvariantCulture, $"   EXPLAIN (ANALYZE, BUFFERS) of the claim of {batch} ({(queue.PreparesStatements ? "generic plan, as prepared" : "custom plan")}):");
         text.Append(await PlanAsync(connection, $"EXECUTE probe_claim('{now}', {batch}, '5 minutes', 'profile', NULL, NULL)"));
@@ -112,7 +118,9 @@ internal static class QueueProfile
             connection,
             $"EXECUTE probe_complete('{{{string.Join(',', ids)}}}', '{{{string.Join(',', tokens)}}}', '{{{string.Join(',', ids.Select(_ => "NULL"))}}}', '{now}')"));
         await transaction.RollbackAsync();
-        await Execute(connection, "DEALLOCATE ALL");
+        // Only these two: DEALLOCATE ALL would also drop the statements Npgsql prepared for the queue on this pooled connection.
+        await Execute(connection, "DEALLOCATE probe_claim");
+        await Execute(connection, "DEALLOCATE probe_complete");
         return text.ToString();
     }
 
