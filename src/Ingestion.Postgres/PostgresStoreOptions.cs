@@ -63,4 +63,23 @@ public sealed class PostgresQueueOptions
 
     /// <summary>Whether workers wake on <c>LISTEN/NOTIFY</c>; polling remains the fallback. Turn off behind a transaction-mode pooler. Defaults to <see langword="true"/>.</summary>
     public bool UseNotifications { get; set; } = true;
+
+    /// <summary>
+    /// Whether claims and completions run as prepared statements, kept on each pooled connection: PostgreSQL then parses and
+    /// plans them once per connection instead of on every call. Turn off behind a pooler that does not carry prepared statements
+    /// over (PgBouncer in transaction mode before 1.21). Do not run <c>DISCARD ALL</c> or <c>DEALLOCATE ALL</c> on the data
+    /// source's connections while it is on: Npgsql would look for statements the server has dropped. Defaults to
+    /// <see langword="true"/>.
+    /// </summary>
+    public bool UsePreparedStatements { get; set; } = true;
+
+    /// <summary>
+    /// After how many jobs, claimed one at a time, the queue vacuums its table of unfinished jobs: in the background, one vacuum
+    /// at a time, skipped while autovacuum or another host vacuums it. Each claimed job leaves a dead index entry that every later
+    /// claim walks past until a vacuum removes it, and autovacuum comes at most once a minute. Claims of many jobs at once walk
+    /// less often, so the vacuum comes later for them: when jobs × claims since the last vacuum reach this number squared
+    /// (for claims of 500 jobs, after about 22 times as many jobs). The role needs to own the table (otherwise PostgreSQL skips
+    /// the vacuum with a warning). 0 leaves it to autovacuum. Defaults to 5,000.
+    /// </summary>
+    public int VacuumAfterJobs { get; set; } = 5_000;
 }

@@ -14,7 +14,8 @@ namespace Ingestion.Benchmarks.Postgres;
 
 /// <summary>
 /// The PostgreSQL store's throughput and latency against baselines measured in the same run on the same server:
-/// <c>dotnet run -c Release --project benchmarks/Ingestion.Benchmarks -- postgres [raw|queue|all]</c>.
+/// <c>dotnet run -c Release --project benchmarks/Ingestion.Benchmarks -- postgres [raw|queue|queue-profile|all]</c> (the queue's
+/// options are in <see cref="QueueBenchmarks"/>).
 /// Uses <c>INGESTION_TEST_POSTGRES</c> when set, otherwise a throwaway cluster from the machine's binaries.
 /// A console run rather than BenchmarkDotNet: each figure is one long burn-down, which its iteration model does not fit.
 /// </summary>
@@ -22,7 +23,6 @@ internal static class PostgresBenchmarks
 {
     private const int Records = 100_000;
     private const int RecordBatch = 5_000;
-    private const int Jobs = 100_000;
 
     public static async Task<int> RunAsync(string[] args)
     {
@@ -46,7 +46,12 @@ internal static class PostgresBenchmarks
 
         if (which is "all" or "queue")
         {
-            await QueueAsync(await server.CreateDatabaseAsync("bench_queue"));
+            await QueueBenchmarks.RunAsync(server, args.Length > 1 ? args[1..] : []);
+        }
+
+        if (which is "queue-profile")
+        {
+            await QueueProfile.RunAsync(server, args.Length > 1 ? args[1..] : []);
         }
 
         return 0;
@@ -254,143 +259,6 @@ internal static class PostgresBenchmarks
 
         return stopwatch.Elapsed;
     }
-
-    private static async Task QueueAsync(string connectionString)
-    {
-        Console.WriteLine();
-        Console.WriteLine($"== Job queue: burn-down of {Jobs:N0} no-op jobs ==");
-        await using var dataSource = NpgsqlDataSource.Create(connectionString);
-        await new PostgresMigrator(dataSource).MigrateAsync(CancellationToken.None);
-        await using var context = new PostgresStoreContext(dataSource, new PostgresStoreOptions(), TimeProvider.System);
-        await using var queue = new PostgresJobQueue(context);
-
-        await BurnDownAsync(dataSource, queue, workers: 2, claimBatch: 100, jobs: 20_000, print: false);
-        foreach (var (workers, batch) in new[] { (4, 100), (2, 500), (4, 500) })
-        {
-            await BurnDownAsync(dataSource, queue, workers, batch, Jobs, print: true);
-        }
-
-        foreach (var workers in new[] { 4, 8 })
-        {
-            await BurnDownAsync(dataSource, queue, workers, claimBatch: 1, Jobs, print: true);
-        }
-
-        await LatencyAsync(queue);
-    }
-
-    private static async Task BurnDownAsync(NpgsqlDataSource dataSource, PostgresJobQueue queue, int workers, int claimBatch, int jobs, bool print)
-    {
-        await using (var reset = dataSource.CreateCommand("TRUNCATE ingestion.jobs, ingestion.job_history"))
-        {
-            await reset.ExecuteNonQueryAsync();
-        }
-
-        await using (var vacuum = dataSource.CreateCommand("VACUUM ANALYZE ingestion.jobs"))
-        {
-            await vacuum.ExecuteNonQueryAsync();
-        }
-
-        var enqueue = Stopwatch.StartNew();
-        for (var offset = 0; offset < jobs; offset += 5_000)
-        {
-            await queue.EnqueueManyAsync(Enumerable.Range(offset, Math.Min(5_000, jobs - offset)).Select(_ => new JobRequest { JobType = "noop" }).ToList(), CancellationToken.None);
-        }
-
-        enqueue.Stop();
-        var done = 0;
-        var stopwatch = Stopwatch.StartNew();
-        var tasks = Enumerable.Range(0, workers).Select(worker => Task.Run(async () =>
-        {
-            var claim = new ClaimRequest { WorkerId = $"bench-{worker}", MaxJobs = claimBatch };
-            while (true)
-            {
-                var claimed = await queue.ClaimAsync(claim, CancellationToken.None);
-                if (claimed.Count == 0)
-                {
-                    return;
-                }
-
-                var completions = new JobCompletion[claimed.Count];
-                for (var index = 0; index < claimed.Count; index++)
-                {
-                    completions[index] = new JobCompletion(claimed[index].Id, claimed[index].LeaseToken);
-                }
-
-                Interlocked.Add(ref done, await queue.CompleteAsync(completions, CancellationToken.None));
-            }
-        })).ToArray();
-        await Task.WhenAll(tasks);
-        stopwatch.Stop();
-        if (done != jobs)
-        {
-            throw new InvalidOperationException($"Completed {done} of {jobs} jobs.");
-        }
-
-        if (print)
-        {
-            Console.WriteLine(
-                $"claim batch {claimBatch,3}, completion batch = claim batch, {workers} workers, no polling (burn-down): " +
-                $"{Rate(jobs, stopwatch.Elapsed),9:N0} jobs/s  ({stopwatch.Elapsed.TotalSeconds:F1} s; enqueue {Rate(jobs, enqueue.Elapsed):N0} jobs/s in batches of 5,000)");
-        }
-    }
-
-    private static async Task LatencyAsync(PostgresJobQueue queue)
-    {
-        const int warmUp = 100;
-        const int samples = 1_000;
-        var pollInterval = TimeSpan.FromSeconds(1);
-        var started = new SemaphoreSlim(0);
-        long handlerStart = 0;
-        using var stop = new CancellationTokenSource();
-        var worker = Task.Run(async () =>
-        {
-            var claim = new ClaimRequest { WorkerId = "latency", MaxJobs = 1 };
-            while (!stop.IsCancellationRequested)
-            {
-                var claimed = await queue.ClaimAsync(claim, CancellationToken.None);
-                if (claimed.Count == 0)
-                {
-                    try
-                    {
-                        await queue.WaitForJobsAsync(pollInterval, stop.Token);
-                    }
-                    catch (OperationCanceledException)
-                    {
-                        return;
-                    }
-
-                    continue;
-                }
-
-                Volatile.Write(ref handlerStart, Stopwatch.GetTimestamp());
-                started.Release();
-                await queue.CompleteAsync([new JobCompletion(claimed[0].Id, claimed[0].LeaseToken)], CancellationToken.None);
-            }
-        });
-
-        var latencies = new List<double>(samples);
-        for (var sample = 0; sample < warmUp + samples; sample++)
-        {
-            // Let the worker go back to waiting, so each sample measures a wake-up rather than a lucky poll.
-            await Task.Delay(2);
-            var before = Stopwatch.GetTimestamp();
-            await queue.EnqueueAsync(new JobRequest { JobType = "ping" }, CancellationToken.None);
-            await started.WaitAsync();
-            if (sample >= warmUp)
-            {
-                latencies.Add(Stopwatch.GetElapsedTime(before, Volatile.Read(ref handlerStart)).TotalMilliseconds);
-            }
-        }
-
-        await stop.CancelAsync();
-        await worker;
-        latencies.Sort();
-        Console.WriteLine(
-            $"pickup latency enqueue call -> handler start, 1 worker, claim batch 1, LISTEN/NOTIFY with {pollInterval.TotalSeconds:F0} s poll fallback, {samples:N0} samples after {warmUp} warm-up: " +
-            $"p50 {Percentile(latencies, 0.50):F2} ms, p95 {Percentile(latencies, 0.95):F2} ms, p99 {Percentile(latencies, 0.99):F2} ms, max {latencies[^1]:F2} ms  (bar p50 <= 5 ms)");
-    }
-
-    private static double Percentile(List<double> sorted, double quantile) => sorted[(int)Math.Min(sorted.Count - 1, Math.Floor(quantile * sorted.Count))];
 
     internal static List<RawRecordWrite> MakeRecords(int count)
     {

@@ -38,6 +38,22 @@ public interface IJobQueue
     /// <returns>How many were completed.</returns>
     ValueTask<int> CompleteAsync(IReadOnlyList<JobCompletion> completions, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Completes jobs and claims the next ones, as a worker does between one job and the next. A store that can does both in
+    /// one round trip and one transaction (a failure leaves both undone). Each completion is refused when its lease token no
+    /// longer holds, as in <see cref="CompleteAsync"/>; the claim is <see cref="ClaimAsync"/>'s. The default implementation
+    /// calls the two in turn.
+    /// </summary>
+    /// <param name="completions">The jobs and their tokens.</param>
+    /// <param name="claim">Who claims next, how many, which job types, for how long.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>How many were completed, and the claimed jobs.</returns>
+    async ValueTask<CompletedAndClaimed> CompleteAndClaimAsync(IReadOnlyList<JobCompletion> completions, ClaimRequest claim, CancellationToken cancellationToken)
+    {
+        var completed = await CompleteAsync(completions, cancellationToken).ConfigureAwait(false);
+        return new CompletedAndClaimed(completed, await ClaimAsync(claim, cancellationToken).ConfigureAwait(false));
+    }
+
     /// <summary>Fails a job: it is rescheduled with backoff, or dead after its last attempt (or at once when permanent).</summary>
     /// <param name="jobId">The job.</param>
     /// <param name="leaseToken">The token from the claim.</param>

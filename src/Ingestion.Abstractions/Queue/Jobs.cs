@@ -83,6 +83,11 @@ public sealed record ClaimedJob
 /// <param name="Result">An optional result, as JSON.</param>
 public readonly record struct JobCompletion(long JobId, Guid LeaseToken, string? Result = null);
 
+/// <summary>What <see cref="IJobQueue.CompleteAndClaimAsync"/> did.</summary>
+/// <param name="Completed">How many of the completions were accepted.</param>
+/// <param name="Claimed">The jobs claimed next, highest priority first, then earliest <c>run_at</c>, each with a fresh lease token.</param>
+public sealed record CompletedAndClaimed(int Completed, IReadOnlyList<ClaimedJob> Claimed);
+
 /// <summary>Why a job attempt failed.</summary>
 public sealed record JobFailure
 {

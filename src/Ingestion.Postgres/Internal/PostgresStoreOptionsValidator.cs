@@ -67,6 +67,11 @@ internal sealed class PostgresStoreOptionsValidator : IValidateOptions<PostgresS
             failures.Add($"PostgresStoreOptions.Queue.DeadRetention must not be negative; it is {queue.DeadRetention}.");
         }
 
+        if (queue.VacuumAfterJobs < 0)
+        {
+            failures.Add($"PostgresStoreOptions.Queue.VacuumAfterJobs must not be negative (0 turns the queue's own vacuum off); it is {queue.VacuumAfterJobs}.");
+        }
+
         return failures;
     }
 }

@@ -13,12 +13,16 @@ internal static class PostgresStoreSet
 {
     private static int _schemas;
 
-    public static async Task<StoreSet> CreateAsync(PostgresServerFixture server, string owner, FakeTimeProvider time)
+    public static async Task<StoreSet> CreateAsync(PostgresServerFixture server, string owner, FakeTimeProvider time, Action<PostgresStoreOptions>? configure = null)
     {
         var schema = $"conformance_{Interlocked.Increment(ref _schemas)}";
         var connectionString = await server.GetDatabaseAsync(owner);
         var services = new ServiceCollection().AddSingleton<TimeProvider>(time);
-        services.AddIngestion().UsePostgres(connectionString, options => options.Schema = schema);
+        services.AddIngestion().UsePostgres(connectionString, options =>
+        {
+            options.Schema = schema;
+            configure?.Invoke(options);
+        });
         return StoreSet.FromServices(services.BuildServiceProvider());
     }
 }
@@ -51,6 +55,16 @@ public sealed class PostgresRunLogConformanceTests(PostgresServerFixture server)
 public sealed class PostgresJobQueueConformanceTests(PostgresServerFixture server) : JobQueueConformance
 {
     protected override Task<StoreSet> CreateAsync(FakeTimeProvider time) => PostgresStoreSet.CreateAsync(server, nameof(PostgresJobQueueConformanceTests), time);
+}
+
+/// <summary>The same rules with the hot statements planned on every call (no prepared statements) and a vacuum after every claimed job.</summary>
+public sealed class PostgresJobQueueUnpreparedConformanceTests(PostgresServerFixture server) : JobQueueConformance
+{
+    protected override Task<StoreSet> CreateAsync(FakeTimeProvider time) => PostgresStoreSet.CreateAsync(server, nameof(PostgresJobQueueUnpreparedConformanceTests), time, options =>
+    {
+        options.Queue.UsePreparedStatements = false;
+        options.Queue.VacuumAfterJobs = 1;
+    });
 }
 
 public sealed class PostgresRetentionConformanceTests(PostgresServerFixture server) : RetentionConformance

@@ -20,10 +20,15 @@ public sealed class PostgresJobQueueTests(PostgresServerFixture server)
         return (db, new PostgresJobQueue(db.Context), time);
     }
 
-    [Fact]
-    public async Task Four_workers_over_ten_thousand_jobs_complete_each_exactly_once()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Four_workers_over_ten_thousand_jobs_complete_each_exactly_once(bool chained)
     {
-        var (db, queue, _) = await CreateAsync("q_concurrency");
+        // Chained: each completion is sent with the next claim in one call, as the worker's slots do; a vacuum runs every
+        // 1,000 claimed jobs meanwhile.
+        var (db, queue, _) = await CreateAsync(chained ? "q_concurrency_chained" : "q_concurrency", options => options.Queue.VacuumAfterJobs = chained ? 1_000 : 0);
+        var schema = chained ? "q_concurrency_chained" : "q_concurrency";
         await using var _db = db;
         await using var _queue = queue;
         const int total = 10_000;
@@ -35,20 +40,27 @@ public sealed class PostgresJobQueueTests(PostgresServerFixture server)
         var completed = 0;
         var workers = Enumerable.Range(0, 4).Select(worker => Task.Run(async () =>
         {
-            while (true)
+            var claim = new ClaimRequest { WorkerId = $"w{worker}", MaxJobs = 1 + (worker * 25) };
+            var jobs = await queue.ClaimAsync(claim, Cancel);
+            while (jobs.Count > 0)
             {
-                var jobs = await queue.ClaimAsync(new ClaimRequest { WorkerId = $"w{worker}", MaxJobs = 1 + (worker * 25) }, Cancel);
-                if (jobs.Count == 0)
-                {
-                    return;
-                }
-
                 foreach (var job in jobs)
                 {
                     handled.AddOrUpdate(job.Id, 1, (_, count) => count + 1);
                 }
 
-                Interlocked.Add(ref completed, await queue.CompleteAsync(jobs.Select(job => new JobCompletion(job.Id, job.LeaseToken)).ToList(), Cancel));
+                var completions = jobs.Select(job => new JobCompletion(job.Id, job.LeaseToken)).ToList();
+                if (chained)
+                {
+                    var (done, next) = await queue.CompleteAndClaimAsync(completions, claim, Cancel);
+                    Interlocked.Add(ref completed, done);
+                    jobs = next;
+                }
+                else
+                {
+                    Interlocked.Add(ref completed, await queue.CompleteAsync(completions, Cancel));
+                    jobs = await queue.ClaimAsync(claim, Cancel);
+                }
             }
         }, Cancel)).ToArray();
         await Task.WhenAll(workers);
@@ -57,8 +69,32 @@ public sealed class PostgresJobQueueTests(PostgresServerFixture server)
         Assert.Equal(total, handled.Count);
         Assert.All(handled.Values, count => Assert.Equal(1, count));
         Assert.Equal(enqueued.Select(result => result.JobId).Order(), handled.Keys.Order());
-        Assert.Equal(0L, await db.ScalarAsync<long>("SELECT count(*) FROM q_concurrency.jobs"));
-        Assert.Equal((long)total, await db.ScalarAsync<long>("SELECT count(*) FROM q_concurrency.job_history WHERE status = 'completed'"));
+        Assert.Equal(0L, await db.ScalarAsync<long>($"SELECT count(*) FROM {schema}.jobs"));
+        Assert.Equal((long)total, await db.ScalarAsync<long>($"SELECT count(*) FROM {schema}.job_history WHERE status = 'completed'"));
+    }
+
+    [Fact]
+    public async Task Once_claims_have_left_enough_dead_entries_the_queue_vacuums_its_jobs_table_in_the_background()
+    {
+        var (db, queue, _) = await CreateAsync("q_vacuum", options => options.Queue.VacuumAfterJobs = 4);
+        await using var _db = db;
+        await using var _queue = queue;
+        await queue.EnqueueManyAsync(Enumerable.Range(0, 25).Select(_ => new JobRequest { JobType = "work" }).ToList(), Cancel);
+        const string vacuums = "SELECT vacuum_count FROM pg_stat_user_tables WHERE schemaname = 'q_vacuum' AND relname = 'jobs'";
+        var before = await db.ScalarAsync<long>(vacuums);
+
+        var first = await queue.ClaimAsync(new ClaimRequest { WorkerId = "w", MaxJobs = 9 }, Cancel);
+        Assert.Equal(9, first.Count);
+        Assert.True(queue.Vacuum.IsCompleted);
+        Assert.Equal(before, await db.ScalarAsync<long>(vacuums));
+
+        // Nine jobs in one claim walk past few dead entries (9 jobs x 1 claim < 4 squared); a second claim does (11 x 2): it
+        // starts a vacuum, and does not wait for it.
+        var (completed, next) = await queue.CompleteAndClaimAsync(first.Select(job => new JobCompletion(job.Id, job.LeaseToken)).ToList(), new ClaimRequest { WorkerId = "w", MaxJobs = 2 }, Cancel);
+        Assert.Equal((9, 2), (completed, next.Count));
+        await queue.Vacuum;
+        Assert.Equal(before + 1, await db.ScalarAsync<long>(vacuums));
+        Assert.Equal(14L, await db.ScalarAsync<long>("SELECT count(*) FROM q_vacuum.jobs WHERE status = 'pending'"));
     }
 
     [Fact]

@@ -10,6 +10,8 @@ internal sealed class ObservedJobQueue(IJobQueue inner) : IJobQueue
 
     public int RefusedHeartbeats;
 
+    public int CompletedAndClaimed;
+
     /// <summary>Completes once <paramref name="condition"/> holds, checking it after every change.</summary>
     public async Task<T> WhenAsync<T>(Func<Task<T?>> condition)
         where T : class
@@ -65,6 +67,13 @@ internal sealed class ObservedJobQueue(IJobQueue inner) : IJobQueue
 
     public async ValueTask<int> CompleteAsync(IReadOnlyList<JobCompletion> completions, CancellationToken cancellationToken) =>
         Changed(await inner.CompleteAsync(completions, cancellationToken));
+
+    public async ValueTask<CompletedAndClaimed> CompleteAndClaimAsync(IReadOnlyList<JobCompletion> completions, ClaimRequest claim, CancellationToken cancellationToken)
+    {
+        var result = await inner.CompleteAndClaimAsync(completions, claim, cancellationToken);
+        Interlocked.Increment(ref CompletedAndClaimed);
+        return Changed(result);
+    }
 
     public async ValueTask<bool> FailAsync(long jobId, Guid leaseToken, JobFailure failure, CancellationToken cancellationToken) =>
         Changed(await inner.FailAsync(jobId, leaseToken, failure, cancellationToken));

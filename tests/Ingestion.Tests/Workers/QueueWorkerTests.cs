@@ -96,6 +96,31 @@ public sealed class QueueWorkerTests
     }
 
     [Fact]
+    public async Task A_slot_completes_its_job_and_claims_its_next_in_one_call_and_gives_the_slot_back_when_none_is_left()
+    {
+        var handler = new ScriptedHandler("work", (job, _) => Task.FromResult<string?>($$"""{"job":{{job.Id}}}"""));
+        await using var h = Create([handler]);
+        var ids = (await h.Queue.EnqueueManyAsync([.. Enumerable.Range(0, 3).Select(_ => new JobRequest { JobType = "work" })], Cancel)).Select(result => result.JobId).ToList();
+
+        await h.Worker.StartAsync(Cancel);
+        await h.Queue.WhenAsync(() => Task.FromResult(Volatile.Read(ref h.Queue.CompletedAndClaimed) == 3 ? "three" : null)).WaitAsync(Cancel);
+
+        // Concurrency 1: the loop claims the first job; each completion brings the next, the last one none.
+        Assert.Equal(ids, handler.Calls.Select(job => job.Id));
+        foreach (var id in ids)
+        {
+            var job = await h.JobAsync(id);
+            Assert.Equal((JobStatus.Completed, $$"""{"job":{{id}}}"""), (job.Status, job.Result));
+        }
+
+        // The slot is free again: a new job is claimed by the loop when it is enqueued.
+        var later = (await h.Queue.EnqueueAsync(new JobRequest { JobType = "work" }, Cancel)).JobId;
+        await h.WaitForStatusAsync(later, JobStatus.Completed);
+        await h.Worker.StopAsync(Cancel);
+        Assert.Equal(4, handler.Calls.Count);
+    }
+
+    [Fact]
     public async Task Shutdown_past_the_host_timeout_cancels_running_jobs_and_releases_their_leases()
     {
         var cancelled = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);

@@ -20,6 +20,7 @@ internal sealed partial class PostgresJobQueue : IJobQueue, IAsyncDisposable, ID
     private readonly PostgresStoreContext _context;
     private readonly PostgresQueueOptions _options;
     private readonly JobNotifications _notifications;
+    private readonly ILogger _logger;
     private readonly string _channel;
     private readonly string _enqueueSql;
     private readonly string _claimSql;
@@ -32,7 +33,8 @@ internal sealed partial class PostgresJobQueue : IJobQueue, IAsyncDisposable, ID
         _context = context;
         _options = context.Options.Queue;
         _channel = (context.Options.Schema.Length <= 58 ? context.Options.Schema : context.Options.Schema[..58]) + "_jobs";
-        _notifications = new JobNotifications(context, _channel, context.LoggerFactory.CreateLogger<PostgresJobQueue>());
+        _logger = context.LoggerFactory.CreateLogger<PostgresJobQueue>();
+        _notifications = new JobNotifications(context, _channel, _logger);
         var s = context.Schema;
 
         // The no-op update on conflict returns the existing job's id; xmax <> 0 tells it was not inserted now.
@@ -45,27 +47,36 @@ internal sealed partial class PostgresJobQueue : IJobQueue, IAsyncDisposable, ID
             ON CONFLICT (dedup_key) WHERE dedup_key IS NOT NULL DO UPDATE SET dedup_key = excluded.dedup_key
             RETURNING id, dedup_key, (xmax::text <> '0') AS deduplicated
             """;
+        // The claim's and the completion's plans must not depend on the batch size or on statistics, which a queue table
+        // outgrows within seconds (taken while it was nearly empty, they made a claim of 100 sort every pending row and a
+        // completion of 100 visit every running row's page). Every parameter the planner could look at reaches it through a
+        // subquery, so a plan made for one call's values costs the same as the generic plan: PostgreSQL keeps the generic
+        // plan of the prepared statement (no planning per call), and that plan walks the runnable index in order and finds
+        // claimed or completed jobs through the primary key.
         _claimSql = $"""
             WITH picked AS MATERIALIZED (
                 SELECT id FROM {s}.jobs
-                 WHERE status = 'pending' AND run_at <= $1 AND ($5::text[] IS NULL OR job_type = ANY($5)) AND ($6::text[] IS NULL OR job_type <> ALL($6))
+                 WHERE status = 'pending' AND run_at <= (SELECT $1::timestamptz)
+                   AND ((SELECT $5::text[]) IS NULL OR job_type = ANY ((SELECT $5::text[])::text[]))
+                   AND ((SELECT $6::text[]) IS NULL OR job_type <> ALL ((SELECT $6::text[])::text[]))
                  ORDER BY priority DESC, run_at, id
-                 LIMIT $2
+                 LIMIT (SELECT $2::integer)
                  FOR UPDATE SKIP LOCKED
             )
             UPDATE {s}.jobs j
                SET status = 'running', attempts = j.attempts + 1, lease_token = gen_random_uuid(),
                    lease_expires_at = $1 + $3, locked_by = $4, started_at = $1
-              FROM picked
-             WHERE j.id = picked.id
+             WHERE j.id = ANY (ARRAY(SELECT id FROM picked))
             RETURNING j.id, j.job_type, j.payload::text, j.attempts, j.max_attempts, j.lease_token, j.lease_expires_at,
                       j.dedup_key, j.enqueued_at, j.priority, j.run_at
             """;
+
+        // A matching lease token means the job is running: every way back to pending clears it.
         _completeSql = $"""
             WITH done AS (
                 DELETE FROM {s}.jobs j
-                 USING unnest($1::bigint[], $2::uuid[], $3::text[]) AS c(id, token, result)
-                 WHERE j.id = c.id AND j.lease_token = c.token AND j.status = 'running'
+                 USING unnest((SELECT $1::bigint[]), (SELECT $2::uuid[]), (SELECT $3::text[])) AS c(id, token, result)
+                 WHERE j.id = ANY ((SELECT $1::bigint[])::bigint[]) AND j.id = c.id AND j.lease_token = c.token
                 RETURNING j.*, c.result
             )
             INSERT INTO {s}.job_history (id, job_type, payload, priority, status, run_at, attempts, max_attempts, dedup_key, locked_by,
@@ -82,6 +93,18 @@ internal sealed partial class PostgresJobQueue : IJobQueue, IAsyncDisposable, ID
             """;
         _deadSql = MoveToHistorySql(s, "j.id = $1 AND j.lease_token = $2 AND j.status = 'running'", "'dead'", "$4", "$5", "$3");
     }
+
+    /// <summary>The claim statement (for the benchmark's profile).</summary>
+    internal string ClaimSql => _claimSql;
+
+    /// <summary>The completion statement (for the benchmark's profile).</summary>
+    internal string CompleteSql => _completeSql;
+
+    /// <summary>The planner settings every claim runs under (for the benchmark's profile).</summary>
+    internal string? ClaimSettingsSql => ClaimPlannerSettings;
+
+    /// <summary>Whether the claim and the completion run as prepared statements.</summary>
+    internal bool PreparesStatements => _options.UsePreparedStatements;
 
     /// <summary>A statement that moves the matching jobs to the history with a final status, in one step.</summary>
     private static string MoveToHistorySql(string s, string condition, string status, string error, string details, string finishedAt) => $"""
@@ -210,60 +233,6 @@ internal sealed partial class PostgresJobQueue : IJobQueue, IAsyncDisposable, ID
         return results;
     }
 
-    public async ValueTask<IReadOnlyList<ClaimedJob>> ClaimAsync(ClaimRequest claim, CancellationToken cancellationToken)
-    {
-        JobQueueArguments.Validate(claim);
-
-        var now = _context.Time.GetUtcNow();
-        await using var connection = await _context.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using var command = _context.Command(_claimSql, connection);
-        command.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = now });
-        command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = claim.MaxJobs });
-        command.Parameters.Add(new NpgsqlParameter<TimeSpan> { TypedValue = claim.LeaseDuration });
-        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = claim.WorkerId });
-        command.Parameters.Add(claim.JobTypes is { } types
-            ? new NpgsqlParameter<string[]> { TypedValue = [.. types] }
-            : new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text, Value = DBNull.Value });
-        command.Parameters.Add(claim.ExcludedJobTypes is { Count: > 0 } excluded
-            ? new NpgsqlParameter<string[]> { TypedValue = [.. excluded] }
-            : new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text, Value = DBNull.Value });
-        var claimed = new List<(ClaimedJob Job, int Priority, DateTimeOffset RunAt)>(claim.MaxJobs);
-        await using (var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
-        {
-            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-            {
-                claimed.Add((new ClaimedJob
-                {
-                    Id = reader.GetInt64(0),
-                    JobType = reader.GetString(1),
-                    Payload = reader.GetString(2),
-                    Attempt = reader.GetInt32(3),
-                    MaxAttempts = reader.GetInt32(4),
-                    LeaseToken = reader.GetGuid(5),
-                    LeaseExpiresAt = reader.GetFieldValue<DateTimeOffset>(6),
-                    DedupKey = reader.IsDBNull(7) ? null : reader.GetString(7),
-                    EnqueuedAt = reader.GetFieldValue<DateTimeOffset>(8),
-                }, reader.GetInt32(9), reader.GetFieldValue<DateTimeOffset>(10)));
-            }
-        }
-
-        if (claimed.Count > 1)
-        {
-            claimed.Sort(static (left, right) =>
-            {
-                var order = right.Priority.CompareTo(left.Priority);
-                if (order == 0)
-                {
-                    order = left.RunAt.CompareTo(right.RunAt);
-                }
-
-                return order != 0 ? order : left.Job.Id.CompareTo(right.Job.Id);
-            });
-        }
-
-        return claimed.ConvertAll(entry => entry.Job);
-    }
-
     public async ValueTask<bool> ExtendLeaseAsync(long jobId, Guid leaseToken, TimeSpan leaseDuration, CancellationToken cancellationToken)
     {
         if (leaseDuration <= TimeSpan.Zero)
@@ -279,33 +248,6 @@ internal sealed partial class PostgresJobQueue : IJobQueue, IAsyncDisposable, ID
         command.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = leaseToken });
         command.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = now + leaseDuration });
         return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 1;
-    }
-
-    public async ValueTask<int> CompleteAsync(IReadOnlyList<JobCompletion> completions, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(completions);
-        if (completions.Count == 0)
-        {
-            return 0;
-        }
-
-        var ids = new long[completions.Count];
-        var tokens = new Guid[completions.Count];
-        var results = new string?[completions.Count];
-        for (var index = 0; index < completions.Count; index++)
-        {
-            ids[index] = completions[index].JobId;
-            tokens[index] = completions[index].LeaseToken;
-            results[index] = PostgresText.CleanOrNull(completions[index].Result);
-        }
-
-        await using var connection = await _context.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using var command = _context.Command(_completeSql, connection);
-        command.Parameters.Add(new NpgsqlParameter<long[]> { TypedValue = ids });
-        command.Parameters.Add(new NpgsqlParameter<Guid[]> { TypedValue = tokens });
-        command.Parameters.Add(new NpgsqlParameter<string?[]> { TypedValue = results });
-        command.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = _context.Time.GetUtcNow() });
-        return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 
     public async ValueTask<bool> FailAsync(long jobId, Guid leaseToken, JobFailure failure, CancellationToken cancellationToken)

@@ -8,7 +8,7 @@ namespace Ingestion.Workers.Internal;
 
 /// <summary>
 /// The queue worker: one claim loop per registered job type, each running at most its configured number of jobs at once, with a
-/// heartbeat per running job. Jobs of a type nobody handles are dead-lettered. On shutdown it stops claiming, lets running jobs
+/// heartbeat per running job. A slot that finishes a job completes it and claims its next in one call. Jobs of a type nobody handles are dead-lettered. On shutdown it stops claiming, lets running jobs
 /// finish until the host's shutdown timeout, then cancels them and releases their leases so another host takes them at once.
 /// </summary>
 internal sealed partial class QueueWorker : BackgroundService
@@ -128,6 +128,9 @@ internal sealed partial class QueueWorker : BackgroundService
     {
         using var slots = new SemaphoreSlim(concurrency, concurrency);
         string[] types = [handler.JobType];
+
+        // What a slot claims when its job is done, in the same call as the completion.
+        var next = new ClaimRequest { WorkerId = _workerId, MaxJobs = 1, JobTypes = types, LeaseDuration = _options.LeaseDuration };
         while (!stoppingToken.IsCancellationRequested)
         {
             try
@@ -159,7 +162,7 @@ internal sealed partial class QueueWorker : BackgroundService
 
                 foreach (var job in jobs)
                 {
-                    Start(handler, job, slots);
+                    Start(handler, job, slots, next, stoppingToken);
                 }
 
                 if (jobs.Count == 0)
@@ -190,27 +193,42 @@ internal sealed partial class QueueWorker : BackgroundService
         }
     }
 
-    private void Start(IJobHandler handler, ClaimedJob job, SemaphoreSlim slots)
+    /// <summary>
+    /// Runs a job in one of the loop's slots. A job that succeeds is completed together with the claim of the slot's next job
+    /// (one round trip), and the slot goes on with that job; it gives the slot back when nothing was claimed or the worker stops.
+    /// </summary>
+    private void Start(IJobHandler handler, ClaimedJob job, SemaphoreSlim slots, ClaimRequest next, CancellationToken stoppingToken)
     {
-        var running = new RunningJob(job);
+        var slot = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var running = new RunningJob(job) { Completion = slot.Task };
         _running[job.Id] = running;
-        running.Completion = Task.Run(async () =>
+        _ = Task.Run(async () =>
         {
             try
             {
-                await RunAsync(handler, running).ConfigureAwait(false);
+                while (await RunAsync(handler, running, stoppingToken.IsCancellationRequested ? null : next, stoppingToken).ConfigureAwait(false) is { } claimed)
+                {
+                    // The next job is listed before the last one leaves, so shutdown never sees the slot empty while it runs.
+                    var finished = running.Job.Id;
+                    running = new RunningJob(claimed) { Completion = slot.Task };
+                    _running[claimed.Id] = running;
+                    _running.TryRemove(finished, out _);
+                }
             }
             finally
             {
-                _running.TryRemove(job.Id, out _);
+                _running.TryRemove(running.Job.Id, out _);
                 slots.Release();
+                slot.SetResult();
             }
         });
     }
 
-    private async Task RunAsync(IJobHandler handler, RunningJob running)
+    /// <summary>Runs the job; returns the slot's next job when it claimed one with the completion.</summary>
+    private async Task<ClaimedJob?> RunAsync(IJobHandler handler, RunningJob running, ClaimRequest? next, CancellationToken stoppingToken)
     {
         var job = running.Job;
+        ClaimedJob? claimed = null;
         using var jobCancellation = CancellationTokenSource.CreateLinkedTokenSource(_hardStop.Token);
         using var heartbeatStop = new CancellationTokenSource();
         var heartbeat = HeartbeatAsync(running, jobCancellation, heartbeatStop.Token);
@@ -221,7 +239,18 @@ internal sealed partial class QueueWorker : BackgroundService
             await StopHeartbeatAsync(heartbeatStop, heartbeat).ConfigureAwait(false);
             if (Interlocked.CompareExchange(ref running.State, Finished, Running) == Running && !running.LeaseLost)
             {
-                var completed = await _queue.CompleteAsync([new JobCompletion(job.Id, job.LeaseToken, result)], CancellationToken.None).ConfigureAwait(false);
+                JobCompletion[] completion = [new JobCompletion(job.Id, job.LeaseToken, result)];
+                int completed;
+                if (next is not null && !stoppingToken.IsCancellationRequested)
+                {
+                    (completed, var jobs) = await _queue.CompleteAndClaimAsync(completion, next, CancellationToken.None).ConfigureAwait(false);
+                    claimed = jobs.Count > 0 ? jobs[0] : null;
+                }
+                else
+                {
+                    completed = await _queue.CompleteAsync(completion, CancellationToken.None).ConfigureAwait(false);
+                }
+
                 LogCompleted(_logger, job.Id, job.JobType, completed == 1);
                 if (completed == 0)
                 {
@@ -259,6 +288,8 @@ internal sealed partial class QueueWorker : BackgroundService
                 LogFailed(_logger, exception, job.Id, job.JobType, job.Attempt, job.MaxAttempts, permanent || job.Attempt >= job.MaxAttempts);
             }
         }
+
+        return claimed;
     }
 
     private async Task HeartbeatAsync(RunningJob running, CancellationTokenSource jobCancellation, CancellationToken stop)
