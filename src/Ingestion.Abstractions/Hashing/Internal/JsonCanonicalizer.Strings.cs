@@ -88,6 +88,32 @@ internal ref partial struct JsonCanonicalizer
 
     private static bool IsHex(byte b) => char.IsAsciiHexDigit((char)b);
 
+    // The \uXXXX escape at raw[backslash], as one scalar (a high surrogate must be followed at once by an escaped low one), with
+    // raw moved past it; -1 for a lone or reversed surrogate, which the canonical form rejects (as CopyString does).
+    private static int ReadUnicodeEscape(ref ReadOnlySpan<byte> raw, int backslash)
+    {
+        var scalar = HexValue(raw.Slice(backslash + 2, 4));
+        raw = raw[(backslash + 6)..];
+        if (scalar is < 0xD800 or > 0xDFFF)
+        {
+            return scalar;
+        }
+
+        if (scalar >= 0xDC00 || raw.Length < 6 || raw[0] != (byte)'\\' || raw[1] != (byte)'u')
+        {
+            return -1;
+        }
+
+        var low = HexValue(raw.Slice(2, 4));
+        if (low is < 0xDC00 or > 0xDFFF)
+        {
+            return -1;
+        }
+
+        raw = raw[6..];
+        return 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00);
+    }
+
     private static int HexValue(ReadOnlySpan<byte> hex)
     {
         var value = 0;
@@ -143,24 +169,10 @@ internal ref partial struct JsonCanonicalizer
                 continue;
             }
 
-            var scalar = HexValue(raw.Slice(backslash + 2, 4));
-            raw = raw[(backslash + 6)..];
-            if (scalar is >= 0xD800 and <= 0xDFFF)
+            var scalar = ReadUnicodeEscape(ref raw, backslash);
+            if (scalar < 0)
             {
-                // As CopyString: a high surrogate followed at once by an escaped low one, or nothing.
-                if (scalar >= 0xDC00 || raw.Length < 6 || raw[0] != (byte)'\\' || raw[1] != (byte)'u')
-                {
-                    return false;
-                }
-
-                var low = HexValue(raw.Slice(2, 4));
-                if (low is < 0xDC00 or > 0xDFFF)
-                {
-                    return false;
-                }
-
-                scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00);
-                raw = raw[6..];
+                return false;
             }
 
             length += WriteCanonicalChar(scalar, output[length..]);
@@ -270,23 +282,10 @@ internal ref partial struct JsonCanonicalizer
                 continue;
             }
 
-            var scalar = HexValue(raw.Slice(backslash + 2, 4));
-            raw = raw[(backslash + 6)..];
-            if (scalar is >= 0xD800 and <= 0xDFFF)
+            var scalar = ReadUnicodeEscape(ref raw, backslash);
+            if (scalar < 0)
             {
-                if (scalar >= 0xDC00 || raw.Length < 6 || raw[0] != (byte)'\\' || raw[1] != (byte)'u')
-                {
-                    return -1;
-                }
-
-                var low = HexValue(raw.Slice(2, 4));
-                if (low is < 0xDC00 or > 0xDFFF)
-                {
-                    return -1;
-                }
-
-                scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00);
-                raw = raw[6..];
+                return -1;
             }
 
             written += new Rune(scalar).EncodeToUtf8(destination[written..]);
