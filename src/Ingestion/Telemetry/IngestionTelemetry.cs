@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
 
@@ -59,8 +60,12 @@ internal static class IngestionTelemetry
     /// <summary>Rows removed by retention, by kind (superseded_versions, deleted_keys, runs, retry_log, webhook_inbox).</summary>
     public static readonly Counter<long> RetentionRemoved = Meter.CreateCounter<long>("ingestion.retention.removed", unit: "{row}", description: "Rows removed by retention, by kind.");
 
-    /// <summary>The latest queue statistics sampled by <see cref="Internal.QueueStatsSampler"/>; read by the observable gauges.</summary>
-    private static QueueStats? s_queueStats;
+    /// <summary>
+    /// The latest queue statistics of each live <see cref="Internal.QueueStatsSampler"/>; read by the observable gauges. Kept per
+    /// sampler because the meter is process-wide and a process can host more than one service provider (test hosts, a CLI
+    /// next to a web app): one host's sample must not overwrite another's between its sampling and an export.
+    /// </summary>
+    private static readonly ConcurrentDictionary<object, QueueStats> s_queueStats = new(ReferenceEqualityComparer.Instance);
 
     /// <summary>Jobs waiting to run (pending), by job type, from the latest sample of <see cref="IJobQueue.GetStatsAsync"/>.</summary>
     public static readonly ObservableGauge<long> QueueDepth = Meter.CreateObservableGauge(
@@ -70,24 +75,24 @@ internal static class IngestionTelemetry
     public static readonly ObservableGauge<double> QueueLag = Meter.CreateObservableGauge(
         "ingestion.queue.lag", ObserveLag, unit: "s", description: "The age of the oldest runnable pending job.");
 
-    internal static void PublishQueueStats(QueueStats stats) => Volatile.Write(ref s_queueStats, stats);
+    internal static void PublishQueueStats(object sampler, QueueStats stats) => s_queueStats[sampler] = stats;
+
+    internal static void WithdrawQueueStats(object sampler) => s_queueStats.TryRemove(sampler, out _);
 
     private static IEnumerable<Measurement<long>> ObserveDepth()
     {
-        if (Volatile.Read(ref s_queueStats) is not { } stats)
+        foreach (var stats in s_queueStats.Values)
         {
-            yield break;
-        }
-
-        foreach (var group in stats.Counts.Where(c => c.Status == JobStatus.Pending).GroupBy(c => c.JobType, StringComparer.Ordinal))
-        {
-            yield return new Measurement<long>(group.Sum(c => c.Count), new KeyValuePair<string, object?>(JobTypeTag, group.Key));
+            foreach (var group in stats.Counts.Where(c => c.Status == JobStatus.Pending).GroupBy(c => c.JobType, StringComparer.Ordinal))
+            {
+                yield return new Measurement<long>(group.Sum(c => c.Count), new KeyValuePair<string, object?>(JobTypeTag, group.Key));
+            }
         }
     }
 
     private static IEnumerable<Measurement<double>> ObserveLag()
     {
-        if (Volatile.Read(ref s_queueStats) is { } stats)
+        foreach (var stats in s_queueStats.Values)
         {
             yield return new Measurement<double>(stats.OldestPendingAge?.TotalSeconds ?? 0);
         }

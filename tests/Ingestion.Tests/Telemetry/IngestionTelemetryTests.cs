@@ -123,4 +123,54 @@ public sealed class IngestionTelemetryTests
         Assert.Contains((3L, jobType), depth);
         Assert.NotEmpty(lag);
     }
+
+    [Fact]
+    public async Task Queue_gauges_of_two_hosts_in_one_process_do_not_overwrite_each_other_and_a_disposed_host_stops_reporting()
+    {
+        var first = await SampledHostAsync("telemetry.first-host", jobs: 2);
+        await using var second = await SampledHostAsync("telemetry.second-host", jobs: 5);
+
+        Assert.Contains((2L, "telemetry.first-host"), ObserveDepth());
+        Assert.Contains((5L, "telemetry.second-host"), ObserveDepth());
+
+        await first.DisposeAsync();
+
+        var after = ObserveDepth();
+        Assert.DoesNotContain(after, measurement => measurement.Type == "telemetry.first-host");
+        Assert.Contains((5L, "telemetry.second-host"), after);
+    }
+
+    private static async Task<ServiceProvider> SampledHostAsync(string jobType, int jobs)
+    {
+        var services = new ServiceCollection();
+        services.AddIngestion(ingestion => ingestion.UseInMemoryStores());
+        var provider = services.BuildServiceProvider();
+        var queue = provider.GetRequiredService<IJobQueue>();
+        for (var i = 0; i < jobs; i++)
+        {
+            await queue.EnqueueAsync(new JobRequest { JobType = jobType }, Cancel);
+        }
+
+        await provider.GetServices<IHostedService>().OfType<QueueStatsSampler>().Single().SampleAsync(Cancel);
+        return provider;
+    }
+
+    private static List<(long Value, string? Type)> ObserveDepth()
+    {
+        var depth = new ConcurrentQueue<(long Value, string? Type)>();
+        using var listener = new MeterListener
+        {
+            InstrumentPublished = (instrument, l) =>
+            {
+                if (instrument.Meter.Name == "Ingestion" && instrument.Name == "ingestion.queue.depth")
+                {
+                    l.EnableMeasurementEvents(instrument);
+                }
+            },
+        };
+        listener.SetMeasurementEventCallback<long>((_, value, tags, _) => depth.Enqueue((value, tags.ToArray().FirstOrDefault(t => t.Key == "ingestion.job.type").Value as string)));
+        listener.Start();
+        listener.RecordObservableInstruments();
+        return [.. depth];
+    }
 }

@@ -18,7 +18,7 @@ internal sealed partial class QueueStatsSampler(IServiceProvider services, TimeP
     {
         if (services.GetService<IJobQueue>() is { } queue)
         {
-            IngestionTelemetry.PublishQueueStats(await queue.GetStatsAsync(cancellationToken).ConfigureAwait(false));
+            IngestionTelemetry.PublishQueueStats(this, await queue.GetStatsAsync(cancellationToken).ConfigureAwait(false));
         }
     }
 
@@ -42,6 +42,12 @@ internal sealed partial class QueueStatsSampler(IServiceProvider services, TimeP
             }
         }
         while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false));
+    }
+
+    public override void Dispose()
+    {
+        IngestionTelemetry.WithdrawQueueStats(this);
+        base.Dispose();
     }
 
     [LoggerMessage(EventId = 4200, Level = LogLevel.Warning, Message = "Reading the job queue statistics for the queue gauges failed")]
