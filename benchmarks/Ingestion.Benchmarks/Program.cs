@@ -6,6 +6,11 @@ if (args.Length > 0 && args[0] == "postgres")
     return await Ingestion.Benchmarks.Postgres.PostgresBenchmarks.RunAsync(args[1..]);
 }
 
+if (args.Length > 0 && args[0] == "ratios")
+{
+    return await Ingestion.Benchmarks.RatioSummary.RunAsync(args[1..]);
+}
+
 if (args.Length > 0 && args[0] == "scale")
 {
     return await Ingestion.Benchmarks.Postgres.ScaleBenchmarks.RunAsync(args[1..]);

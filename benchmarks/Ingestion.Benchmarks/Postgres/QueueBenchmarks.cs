@@ -94,6 +94,11 @@ internal static class QueueBenchmarks
                 ? string.Empty
                 : $"  ours / graphile-worker {Median(Ratios(workload)):F2}x ({Ratios(workload).Min():F2}-{Ratios(workload).Max():F2})";
             Console.WriteLine($"{workload.Name,-66} ours {Spread(workload.Ours)} jobs/s; {anchorText}{ratioText}");
+            if (workload.Anchor.Count > 0)
+            {
+                RatioSummary.Add($"queue, {workload.Name}", Median(Ratios(workload)), "graphile-worker 0.18.0, same server (throughput)", ">= 1.2x");
+            }
+
         }
 
         Console.WriteLine();
@@ -101,10 +106,17 @@ internal static class QueueBenchmarks
         Console.WriteLine($"{twoCalls.Name,-66} ours {Spread(twoCalls.Ours)} jobs/s");
         Console.WriteLine();
         Console.WriteLine("Claim batch-size curve, 4 workers, completion batch = claim batch, completion and next claim in one call (medians, jobs/s):");
+        Workload? previous = null;
         foreach (var batch in new[] { 1, 10, 100, 500 })
         {
             var workload = workloads.First(workload => workload.Workers == 4 && workload.ClaimBatch == batch && !workload.Separate);
             Console.WriteLine($"  claim batch {batch,3}: {Spread(workload.Ours)}");
+            if (previous is not null)
+            {
+                RatioSummary.Add($"queue, claim batch {batch}, 4 workers", Median(workload.Ours) / Median(previous.Ours), $"claim batch {previous.ClaimBatch} (throughput)", "> 1x (no cliff)");
+            }
+
+            previous = workload;
         }
 
         await LatencyAsync(queue);
@@ -270,6 +282,7 @@ internal static class QueueBenchmarks
         await stop.CancelAsync();
         await worker;
         latencies.Sort();
+        RatioSummary.Add("queue, pickup latency p50 (enqueue to handler start)", Percentile(latencies, 0.50) / 5, "the 5 ms goal (time)", "<= 1x");
         Console.WriteLine();
         Console.WriteLine(
             $"pickup latency enqueue call -> handler start, 1 worker, claim batch 1, LISTEN/NOTIFY with {pollInterval.TotalSeconds:F0} s poll fallback, {samples:N0} samples after {warmUp} warm-up: " +

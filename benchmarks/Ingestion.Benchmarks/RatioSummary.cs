@@ -1,0 +1,90 @@
+using BenchmarkDotNet.Configs;
+using BenchmarkDotNet.Jobs;
+using BenchmarkDotNet.Reports;
+using BenchmarkDotNet.Running;
+using Ingestion.Benchmarks.Hashing;
+using Ingestion.Benchmarks.Paging;
+using Ingestion.Benchmarks.Postgres;
+
+namespace Ingestion.Benchmarks;
+
+/// <summary>
+/// <c>ratios</c>: every comparison with a baseline in one command, then one table of the ratios it printed, each with what it
+/// is compared with and the bar it is held to. Runs <c>postgres all</c> (raw store against binary COPY, the queue against
+/// graphile-worker, pickup latency), <c>scale 1000000 --analyze</c> (a filled store against an empty one), and the
+/// BenchmarkDotNet classes with a baseline (content hashing, medium job; the paging engine, its own job). About 40 minutes
+/// on a 2-core machine. <c>ratios --quick</c> skips the BenchmarkDotNet part and uses one queue round and 20,000 jobs.
+/// </summary>
+internal static class RatioSummary
+{
+    private static readonly List<Line> s_lines = [];
+
+    /// <summary>Adds a ratio to the closing table (it is also printed where it was measured).</summary>
+    public static void Add(string what, double ratio, string baseline, string bar)
+    {
+        lock (s_lines)
+        {
+            s_lines.Add(new Line(what, ratio, baseline, bar));
+        }
+    }
+
+    public static async Task<int> RunAsync(string[] args)
+    {
+        var quick = args.Contains("--quick");
+        await PostgresBenchmarks.RunAsync(quick ? ["all", "--rounds", "1", "--jobs", "20000"] : ["all"]);
+        await ScaleBenchmarks.RunAsync(quick ? ["200000", "--analyze"] : ["1000000", "--analyze"]);
+        if (!quick)
+        {
+            AddBenchmarkDotNet(BenchmarkRunner.Run<ContentHashingBenchmarks>(DefaultConfig.Instance.AddJob(Job.MediumRun)), "time");
+            AddBenchmarkDotNet(BenchmarkRunner.Run<PagingEngineBenchmarks>(), "time");
+        }
+
+        Console.WriteLine();
+        Console.WriteLine("== Every ratio of this run ==");
+        Console.WriteLine($"{"what",-78} {"ratio",8}  {"compared with",-48} bar");
+        foreach (var line in s_lines)
+        {
+            Console.WriteLine($"{line.What,-78} {line.Ratio,7:F2}x  {line.Baseline,-48} {line.Bar}");
+        }
+
+        return 0;
+    }
+
+    /// <summary>Each benchmark's mean time and allocations over its class's baseline with the same parameters.</summary>
+    private static void AddBenchmarkDotNet(Summary summary, string kind)
+    {
+        foreach (var report in summary.Reports)
+        {
+            var parameters = report.BenchmarkCase.Parameters.DisplayInfo;
+            var baseline = summary.Reports.FirstOrDefault(other =>
+                other.BenchmarkCase.Descriptor.Baseline && other.BenchmarkCase.Parameters.DisplayInfo == parameters);
+            if (baseline is null || ReferenceEquals(baseline, report) || report.ResultStatistics is null || baseline.ResultStatistics is null)
+            {
+                continue;
+            }
+
+            var name = $"{report.BenchmarkCase.Descriptor.Type.Name}.{report.BenchmarkCase.Descriptor.WorkloadMethod.Name} {parameters}";
+            var against = baseline.BenchmarkCase.Descriptor.WorkloadMethod.Name;
+            var method = report.BenchmarkCase.Descriptor.WorkloadMethod.Name;
+            Add(name + $" ({kind})", report.ResultStatistics.Mean / baseline.ResultStatistics.Mean, $"{against}, same run (below 1: faster)", BarFor(method, parameters, allocations: false));
+            var bytes = report.GcStats.GetBytesAllocatedPerOperation(report.BenchmarkCase);
+            var baselineBytes = baseline.GcStats.GetBytesAllocatedPerOperation(baseline.BenchmarkCase);
+            if (bytes is > 0 && baselineBytes is > 0)
+            {
+                Add(name + " (allocated)", bytes.Value / (double)baselineBytes.Value, $"{against}'s bytes, same run", BarFor(method, parameters, allocations: true));
+            }
+        }
+    }
+
+    // The issue's bars for the BenchmarkDotNet comparisons; the other benchmarks give theirs where they add a ratio.
+    private static string BarFor(string benchmark, string parameters, bool allocations) => benchmark switch
+    {
+        "CanonicalSha256" when allocations => "0 B",
+        "CanonicalSha256" when parameters.Contains("=1000,", StringComparison.Ordinal) || parameters.EndsWith("=1000", StringComparison.Ordinal) => "<= 1.5x",
+        "CanonicalSha256" when parameters.Contains("=10000", StringComparison.Ordinal) && !parameters.Contains("=100000", StringComparison.Ordinal) => "<= 2x",
+        _ when benchmark.StartsWith("PagingEngine", StringComparison.Ordinal) || benchmark.StartsWith("Engine", StringComparison.Ordinal) => allocations ? "<= 1.2x" : "<= 1.10x",
+        _ => "-",
+    };
+
+    private sealed record Line(string What, double Ratio, string Baseline, string Bar);
+}
