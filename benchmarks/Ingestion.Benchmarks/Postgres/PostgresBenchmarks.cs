@@ -14,8 +14,8 @@ namespace Ingestion.Benchmarks.Postgres;
 
 /// <summary>
 /// The PostgreSQL store's throughput and latency against baselines measured in the same run on the same server:
-/// <c>dotnet run -c Release --project benchmarks/Ingestion.Benchmarks -- postgres [raw|queue|queue-profile|all]</c> (the queue's
-/// options are in <see cref="QueueBenchmarks"/>).
+/// <c>dotnet run -c Release --project benchmarks/Ingestion.Benchmarks -- postgres [raw|queue|queue-profile|all] [--raw-rounds 3]</c>
+/// (the queue's options are in <see cref="QueueBenchmarks"/>).
 /// Uses <c>INGESTION_TEST_POSTGRES</c> when set, otherwise a throwaway cluster from the machine's binaries.
 /// A console run rather than BenchmarkDotNet: each figure is one long burn-down, which its iteration model does not fit.
 /// </summary>
@@ -41,7 +41,9 @@ internal static class PostgresBenchmarks
         Console.WriteLine($"Client: .NET {Environment.Version}, {Environment.ProcessorCount} cores shared with the server.");
         if (which is "all" or "raw")
         {
-            await RawStoreAsync(await server.CreateDatabaseAsync("bench_raw"));
+            var roundsAt = Array.IndexOf(args, "--raw-rounds");
+            var rounds = roundsAt > 0 && roundsAt + 1 < args.Length ? int.Parse(args[roundsAt + 1], CultureInfo.InvariantCulture) : 3;
+            await RawStoreAsync(await server.CreateDatabaseAsync("bench_raw"), rounds);
         }
 
         if (which is "all" or "queue")
@@ -57,7 +59,7 @@ internal static class PostgresBenchmarks
         return 0;
     }
 
-    private static async Task RawStoreAsync(string connectionString)
+    private static async Task RawStoreAsync(string connectionString, int rounds)
     {
         Console.WriteLine();
         Console.WriteLine($"== Raw store: {Records:N0} records of ~1 KB, batches of {RecordBatch:N0} ==");
@@ -77,11 +79,11 @@ internal static class PostgresBenchmarks
         await UpsertLoopAsync(dataSource, warmUp, "warm-up");
         await UpsertLoopAsync(dataSource, warmUp, "warm-up");
 
-        // Other work shares this machine: each figure is the best of three rounds, the rounds interleaved so that all see the
+        // Other work shares this machine: each figure is the best of the rounds (three unless --raw-rounds says), interleaved so that all see the
         // same load. Every round starts from empty tables, so no round writes into a table the one before it grew.
         TimeSpan copy = TimeSpan.MaxValue, created = TimeSpan.MaxValue, unchanged = TimeSpan.MaxValue;
         TimeSpan loopNew = TimeSpan.MaxValue, loopUnchanged = TimeSpan.MaxValue;
-        for (var round = 0; round < 3; round++)
+        for (var round = 0; round < rounds; round++)
         {
             var stream = new StreamId("bench", "people");
             await EmptyTablesAsync(dataSource);
