@@ -45,6 +45,9 @@ internal sealed class PageServerProcess : IDisposable
         // The server does not need a warm-up to be fair (both clients meet the same server), but it should not tier up in the middle of a run.
         start.Environment["DOTNET_TieredPGO"] = "0";
         start.Environment["DOTNET_TieredCompilation"] = "0";
+
+        // A tracer started with the client (dotnet-trace collect -- ...) traces the client only.
+        start.Environment.Remove("DOTNET_DiagnosticPorts");
         var process = Process.Start(start) ?? throw new InvalidOperationException("The page server did not start.");
         var line = process.StandardOutput.ReadLine() ?? throw new InvalidOperationException("The page server exited before it listened.");
         var parts = line.Split(' ');

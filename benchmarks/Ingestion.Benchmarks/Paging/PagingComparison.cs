@@ -12,6 +12,8 @@ namespace Ingestion.Benchmarks.Paging;
 /// </summary>
 internal static class PagingComparison
 {
+    private const int WarmUpRounds = 10;
+
     public static async Task<int> RunAsync(string[] args)
     {
         var rounds = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 20;
@@ -24,11 +26,12 @@ internal static class PagingComparison
         Func<Task<long>> loop = () => PagingEngineBenchmarks.HandWrittenLoopAsync(client, selector, key);
         Func<Task<long>> engine = () => PagingEngineBenchmarks.FetchAllAsync(fetcher, source, stream, onPage: null);
         Console.WriteLine($"Paging comparison: {pages:N0} pages x {PagingEngineBenchmarks.RecordsPerPage} records ({server.PayloadBytesPerRecord:0.0} payload bytes a record) per run, server in its own process; .NET {Environment.Version}, {Environment.ProcessorCount} cores, server GC {System.Runtime.GCSettings.IsServerGC}.");
-        Console.WriteLine($"{rounds} measured rounds after 4 warm-up rounds, alternating which runs first.");
+        Console.WriteLine($"{rounds} measured rounds after {WarmUpRounds} warm-up rounds each, alternating which runs first; CPU is this process's (the client's) processor time.");
 
         using (services)
         {
-            for (var warmUp = 0; warmUp < 4; warmUp++)
+            // Long enough for tiered compilation to reach the final code of both: the engine has more of it (the resilience pipeline's generic strategies).
+            for (var warmUp = 0; warmUp < WarmUpRounds; warmUp++)
             {
                 await MeasureAsync(loop);
                 await MeasureAsync(engine);
@@ -37,12 +40,14 @@ internal static class PagingComparison
             var ratios = new List<double>();
             var loopTimes = new List<double>();
             var engineTimes = new List<double>();
+            double loopCpu = 0;
+            double engineCpu = 0;
             long loopBytes = 0;
             long engineBytes = 0;
-            Console.WriteLine("round      loop ms    engine ms   engine/loop");
+            Console.WriteLine("round      loop ms    engine ms   engine/loop  loop CPU ms  engine CPU ms");
             for (var round = 0; round < rounds; round++)
             {
-                (double Ms, long Bytes, long Records) l, e;
+                (double Ms, long Bytes, long Records, double CpuMs) l, e;
                 if (round % 2 == 0)
                 {
                     l = await MeasureAsync(loop);
@@ -64,29 +69,34 @@ internal static class PagingComparison
                 engineTimes.Add(e.Ms);
                 loopBytes += l.Bytes;
                 engineBytes += e.Bytes;
-                Console.WriteLine($"{round + 1,5} {l.Ms,12:0.0} {e.Ms,12:0.0} {e.Ms / l.Ms,13:0.000}");
+                loopCpu += l.CpuMs;
+                engineCpu += e.CpuMs;
+                Console.WriteLine($"{round + 1,5} {l.Ms,12:0.0} {e.Ms,12:0.0} {e.Ms / l.Ms,13:0.000} {l.CpuMs,12:0.0} {e.CpuMs,12:0.0}");
             }
 
             ratios.Sort();
             var requests = (pages + 1) * (double)rounds;
             Console.WriteLine($"time engine/loop: median {Median(ratios):0.000}, quartiles {ratios[ratios.Count / 4]:0.000}-{ratios[ratios.Count * 3 / 4]:0.000}, range {ratios[0]:0.000}-{ratios[^1]:0.000}; median run loop {Median(loopTimes):0.0} ms, engine {Median(engineTimes):0.0} ms ({Median(loopTimes) * 1000 / (pages + 1):0.0} vs {Median(engineTimes) * 1000 / (pages + 1):0.0} us a page)");
+            Console.WriteLine($"client CPU per page: loop {loopCpu * 1000 / requests:0.0} us, engine {engineCpu * 1000 / requests:0.0} us, engine/loop {engineCpu / loopCpu:0.000}");
             Console.WriteLine($"allocated per page: loop {loopBytes / requests:N0} B, engine {engineBytes / requests:N0} B, engine/loop {engineBytes / (double)loopBytes:0.000}");
         }
 
         return 0;
     }
 
-    private static async Task<(double Ms, long Bytes, long Records)> MeasureAsync(Func<Task<long>> run)
+    private static async Task<(double Ms, long Bytes, long Records, double CpuMs)> MeasureAsync(Func<Task<long>> run)
     {
         // Each run starts from a collected heap, so neither pays for the other's garbage.
         GC.Collect();
         GC.WaitForPendingFinalizers();
         GC.Collect();
         var bytes = GC.GetTotalAllocatedBytes(precise: true);
+        var cpu = Process.GetCurrentProcess().TotalProcessorTime;
         var watch = Stopwatch.StartNew();
         var records = await run();
         watch.Stop();
-        return (watch.Elapsed.TotalMilliseconds, GC.GetTotalAllocatedBytes(precise: true) - bytes, records);
+        var cpuMs = (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalMilliseconds;
+        return (watch.Elapsed.TotalMilliseconds, GC.GetTotalAllocatedBytes(precise: true) - bytes, records, cpuMs);
     }
 
     private static double Median(List<double> values)
