@@ -26,6 +26,16 @@ if (args.Length > 0 && args[0] == "sessions")
     return await Ingestion.Benchmarks.Connectors.SessionBackfillBenchmarks.RunAsync(args[1..]);
 }
 
+if (args.Length > 0 && args[0] == "paging-server")
+{
+    return await PageServerProcess.ServeAsync(args[1..]);
+}
+
+if (args.Length > 0 && args[0] == "paging")
+{
+    return await PagingComparison.RunAsync(args[1..]);
+}
+
 if (args.Length > 0 && args[0].StartsWith("memory", StringComparison.Ordinal))
 {
     return await MemoryFlatnessCheck.RunAsync(args);

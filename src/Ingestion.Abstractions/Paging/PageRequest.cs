@@ -9,6 +9,10 @@ namespace Ingestion;
 /// </summary>
 public sealed class PageRequest : IEquatable<PageRequest>
 {
+    // The URI up to its query, as UriBuilder writes it: shared by the copies that change only the query or the state, so that
+    // paging through a thousand pages builds it once instead of once a page.
+    private string? _uriBeforeQuery;
+
     /// <summary>Creates a request.</summary>
     /// <param name="method">The HTTP method.</param>
     /// <param name="uri">The absolute request URI.</param>
@@ -60,12 +64,12 @@ public sealed class PageRequest : IEquatable<PageRequest>
     /// <param name="contentType">Its content type; keeps the current one when <see langword="null"/>.</param>
     /// <returns>The changed copy.</returns>
     public PageRequest WithBody(ReadOnlyMemory<byte> body, string? contentType = null) =>
-        new(Method, Uri, body, contentType ?? ContentType, PagingState);
+        new(Method, Uri, body, contentType ?? ContentType, PagingState) { _uriBeforeQuery = _uriBeforeQuery };
 
     /// <summary>Returns a copy with another paging state.</summary>
     /// <param name="pagingState">The new state.</param>
     /// <returns>The changed copy.</returns>
-    public PageRequest WithPagingState(string? pagingState) => new(Method, Uri, Body, ContentType, pagingState);
+    public PageRequest WithPagingState(string? pagingState) => new(Method, Uri, Body, ContentType, pagingState) { _uriBeforeQuery = _uriBeforeQuery };
 
     /// <summary>Returns a copy whose query has <paramref name="name"/> set to <paramref name="value"/>, replacing any existing values.</summary>
     /// <param name="name">The parameter name (unescaped).</param>
@@ -74,33 +78,53 @@ public sealed class PageRequest : IEquatable<PageRequest>
     public PageRequest WithQueryParameter(string name, string? value)
     {
         ArgumentException.ThrowIfNullOrEmpty(name);
-        var builder = new StringBuilder();
-        foreach (var (key, existing) in QueryParameters())
+        var query = Uri.Query;
+        var builder = new StringBuilder(query.Length + name.Length + (value?.Length ?? 0) + 2);
+        var rest = query.Length > 1 ? query.AsSpan(1) : [];
+        while (NextParameter(ref rest, out var key, out var existing))
         {
-            if (string.Equals(key, name, StringComparison.Ordinal))
+            if (KeyIs(key, name))
             {
                 continue;
             }
 
-            Append(builder, key, existing);
+            if (builder.Length > 0)
+            {
+                builder.Append('&');
+            }
+
+            // Written back unescaped and escaped again (so "a+b" becomes "a%20b"); a part with nothing to escape is that already.
+            AppendEscaped(builder, key);
+            builder.Append('=');
+            AppendEscaped(builder, existing);
         }
 
         if (value is not null)
-        {
-            Append(builder, name, value);
-        }
-
-        var uriBuilder = new UriBuilder(Uri) { Query = builder.ToString() };
-        return new PageRequest(Method, uriBuilder.Uri, Body, ContentType, PagingState);
-
-        static void Append(StringBuilder builder, string key, string value)
         {
             if (builder.Length > 0)
             {
                 builder.Append('&');
             }
 
-            builder.Append(Uri.EscapeDataString(key)).Append('=').Append(Uri.EscapeDataString(value));
+            builder.Append(Uri.EscapeDataString(name)).Append('=').Append(Uri.EscapeDataString(value));
+        }
+
+        // What new UriBuilder(Uri) { Query = query }.Uri gives: the URI up to its query, the query after a '?' unless it is
+        // empty, then the fragment.
+        var before = _uriBeforeQuery ??= new UriBuilder(Uri) { Query = string.Empty, Fragment = string.Empty }.ToString();
+        var uri = new Uri(builder.Length == 0 ? before + Uri.Fragment : string.Concat(before, "?", builder.ToString(), Uri.Fragment));
+        return new PageRequest(Method, uri, Body, ContentType, PagingState) { _uriBeforeQuery = before };
+
+        static void AppendEscaped(StringBuilder builder, ReadOnlySpan<char> part)
+        {
+            if (part.ContainsAnyExcept(Unreserved))
+            {
+                builder.Append(Uri.EscapeDataString(Unescape(part)));
+            }
+            else
+            {
+                builder.Append(part);
+            }
         }
     }
 
@@ -109,11 +133,13 @@ public sealed class PageRequest : IEquatable<PageRequest>
     /// <returns>The value, or <see langword="null"/>.</returns>
     public string? GetQueryParameter(string name)
     {
-        foreach (var (key, value) in QueryParameters())
+        var query = Uri.Query;
+        var rest = query.Length > 1 ? query.AsSpan(1) : [];
+        while (NextParameter(ref rest, out var key, out var value))
         {
-            if (string.Equals(key, name, StringComparison.Ordinal))
+            if (KeyIs(key, name))
             {
-                return value;
+                return Unescape(value);
             }
         }
 
@@ -138,6 +164,41 @@ public sealed class PageRequest : IEquatable<PageRequest>
             yield return new(Uri.UnescapeDataString(key.Replace('+', ' ')), Uri.UnescapeDataString(value.Replace('+', ' ')));
         }
     }
+
+    // The characters Uri.EscapeDataString leaves as they are (RFC 3986 unreserved): a part made of these alone reads the same
+    // unescaped and escaped, so the paging parameters of most requests are compared and copied without a string of their own.
+    private static readonly System.Buffers.SearchValues<char> Unreserved =
+        System.Buffers.SearchValues.Create("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~");
+
+    // The next non-empty name=value part of a query (without its '?'), as written; false after the last.
+    private static bool NextParameter(ref ReadOnlySpan<char> rest, out ReadOnlySpan<char> key, out ReadOnlySpan<char> value)
+    {
+        while (!rest.IsEmpty)
+        {
+            var end = rest.IndexOf('&');
+            var part = end < 0 ? rest : rest[..end];
+            rest = end < 0 ? [] : rest[(end + 1)..];
+            if (part.IsEmpty)
+            {
+                continue;
+            }
+
+            var equals = part.IndexOf('=');
+            key = equals < 0 ? part : part[..equals];
+            value = equals < 0 ? [] : part[(equals + 1)..];
+            return true;
+        }
+
+        key = default;
+        value = default;
+        return false;
+    }
+
+    // Whether a name as written in the query is name once unescaped ('+' read as a space, as QueryParameters does).
+    private static bool KeyIs(ReadOnlySpan<char> key, string name) =>
+        key.ContainsAny('%', '+') ? string.Equals(Unescape(key), name, StringComparison.Ordinal) : key.SequenceEqual(name);
+
+    private static string Unescape(ReadOnlySpan<char> part) => Uri.UnescapeDataString(part.ToString().Replace('+', ' '));
 
     /// <summary>Serializes this request so that a later run can resume from it (a page checkpoint).</summary>
     /// <returns>A JSON string.</returns>

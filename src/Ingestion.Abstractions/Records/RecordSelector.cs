@@ -13,6 +13,13 @@ public abstract class RecordSelector
     public abstract RecordSelection Select(ReadOnlyMemory<byte> body);
 
     /// <summary>
+    /// Selects the records of one body into <paramref name="records"/> (cleared first) where the selector can, so a caller that
+    /// reads the records before the next body (the fetcher, page after page) reuses one list instead of growing a new one per page.
+    /// The selection returned may hold <paramref name="records"/>: it is valid until the list is used again.
+    /// </summary>
+    internal virtual RecordSelection Select(ReadOnlyMemory<byte> body, List<ReadOnlyMemory<byte>> records) => Select(body);
+
+    /// <summary>
     /// Selects the JSON array at <paramref name="recordsPath"/> (for example <c>$.data</c>, <c>$.value</c>,
     /// <c>$</c> for a root array). A single object at the path is one record; a missing path or
     /// <c>null</c> is no records.

@@ -33,9 +33,13 @@ internal static class HttpFetchingServiceCollectionExtensions
             .ConfigurePrimaryHttpMessageHandler((handler, _) => DisableAutomaticRedirects(handler));
 
         // No client-level timeout: each attempt has its own, on the injected clock, and so may the whole request.
+        // Without the factory's own request logging: the fetcher logs every attempt itself (FetchLog, category
+        // Ingestion.Fetching), with the URL redacted of the source's secrets, and the factory's two logging handlers would cost
+        // every request a logging scope and two asynchronous frames even when nothing listens.
         var sources = services.AddHttpClient(SourceHttpRegistry.ClientName)
             .ConfigureHttpClient(client => client.Timeout = Timeout.InfiniteTimeSpan)
-            .ConfigurePrimaryHttpMessageHandler((handler, _) => DisableAutomaticRedirects(handler));
+            .ConfigurePrimaryHttpMessageHandler((handler, _) => DisableAutomaticRedirects(handler))
+            .RemoveAllLoggers();
         sources.AddResilienceHandler(SourcePipeline.Name, SourcePipeline.Configure)
             .SelectPipelineBy(_ => SourcePipeline.KeyOf);
         sources.AddHttpMessageHandler(() => new RedirectHandler())

@@ -10,11 +10,14 @@ internal sealed class JsonArraySelector(JsonPath path, int maxDepth = JsonPath.D
 {
     private readonly JsonReaderOptions _options = new() { MaxDepth = maxDepth };
 
-    public override RecordSelection Select(ReadOnlyMemory<byte> body)
+    public override RecordSelection Select(ReadOnlyMemory<byte> body) => Select(body, []);
+
+    internal override RecordSelection Select(ReadOnlyMemory<byte> body, List<ReadOnlyMemory<byte>> records)
     {
+        records.Clear();
         if (BodyText.IsBlank(body.Span))
         {
-            return RecordSelection.Of([]);
+            return RecordSelection.Of(records);
         }
 
         var reader = new Utf8JsonReader(body.Span, _options);
@@ -22,23 +25,23 @@ internal sealed class JsonArraySelector(JsonPath path, int maxDepth = JsonPath.D
         {
             if (!path.TryNavigate(ref reader))
             {
-                return ReadToEnd(ref reader, []);
+                return ReadToEnd(ref reader, records);
             }
 
             switch (reader.TokenType)
             {
                 case JsonTokenType.Null:
-                    return ReadToEnd(ref reader, []);
+                    return ReadToEnd(ref reader, records);
                 case JsonTokenType.StartObject:
                 {
                     var start = (int)reader.TokenStartIndex;
                     reader.Skip();
-                    return ReadToEnd(ref reader, [body[start..(int)reader.BytesConsumed]]);
+                    records.Add(body[start..(int)reader.BytesConsumed]);
+                    return ReadToEnd(ref reader, records);
                 }
 
                 case JsonTokenType.StartArray:
                 {
-                    var records = new List<ReadOnlyMemory<byte>>();
                     while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
                     {
                         var start = (int)reader.TokenStartIndex;

@@ -1,14 +1,18 @@
 using System.Diagnostics;
 using Ingestion.Telemetry;
 using Polly;
+using Polly.RateLimiting;
 using Polly.Timeout;
 
 namespace Ingestion.Fetching.Internal;
 
 /// <summary>
-/// One attempt's bookkeeping, inside the retry, circuit breaker and rate budget and around the attempt timeout (so it sees a
-/// timed-out attempt as such): counts the attempt, traces and logs it with its URL redacted, notes why it failed for the run's
-/// report, counts it in the metrics, and lets the rate budget learn from the response's headers.
+/// One attempt's rate budget and bookkeeping, inside the retry and circuit breaker and around the attempt timeout (so it sees a
+/// timed-out attempt as such): takes a permit of the stream's budget and the source's (released when the attempt ends; a
+/// refusal ends the attempt with <see cref="RateLimiterRejectedException"/>), counts the attempt, traces and logs it with its URL
+/// redacted, notes why it failed for the run's report, counts it in the metrics, and lets the rate budget learn from the
+/// response's headers. The budget is taken here rather than by a strategy of its own because each strategy of the pipeline
+/// costs every request an asynchronous frame.
 /// </summary>
 internal sealed class AttemptStrategy(SourceHttpState source) : ResilienceStrategy<HttpResponseMessage>
 {
@@ -17,6 +21,16 @@ internal sealed class AttemptStrategy(SourceHttpState source) : ResilienceStrate
     {
         var request = context.GetRequestMessage();
         var attempt = SourcePipeline.AttemptOf(context);
+
+        // Each attempt, retries included, takes a permit of the source's budget (shared by all its streams).
+        using var lease = await SourcePipeline.AcquireAsync(source, attempt?.StreamBudget, context.CancellationToken).ConfigureAwait(context.ContinueOnCapturedContext);
+        if (!lease.IsAcquired)
+        {
+            var known = lease.TryGetMetadata(System.Threading.RateLimiting.MetadataName.RetryAfter, out var retryAfter);
+            FetchLog.BudgetExhausted(source.Logger, source.Source.Name, attempt?.Stream ?? "-", known ? retryAfter.TotalMilliseconds : 0, source.Budget.MaxWait.TotalMilliseconds);
+            return Outcome.FromException<HttpResponseMessage>(known ? new RateLimiterRejectedException(retryAfter) : new RateLimiterRejectedException());
+        }
+
         if (request is null || attempt is null)
         {
             return await callback(context, state).ConfigureAwait(context.ContinueOnCapturedContext);
@@ -134,7 +148,7 @@ internal sealed class BodyBufferingStrategy : ResilienceStrategy<HttpResponseMes
             {
                 attempt.Selection = response.StatusCode == System.Net.HttpStatusCode.NoContent || HttpFetcher.IsBlank(buffered.Memory.Span)
                     ? null
-                    : HttpFetcher.SelectRecords(selector, buffered.Memory);
+                    : HttpFetcher.SelectRecords(selector, buffered.Memory, attempt.SelectionBuffer);
             }
 
             return outcome;

@@ -11,22 +11,28 @@ internal sealed class AuthenticationHandler : DelegatingHandler
     private const string RejectedAfterRefresh = "credentials rejected after refresh: check the source's configuration";
     private const string RejectedCannotRefresh = "credentials rejected and the authenticator cannot refresh them: check the source's configuration";
 
-    protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+    protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
         if (!request.Options.TryGetValue(FetchAttempt.OptionKey, out var attempt) || attempt.State is not { } state)
         {
             // No source, no credentials.
-            return await base.SendAsync(request, cancellationToken).ConfigureAwait(false);
+            return base.SendAsync(request, cancellationToken);
         }
 
         attempt.Requests++;
         var authenticator = state.Source.Authenticator;
         if (authenticator is null || (request.Options.TryGetValue(RedirectHandler.WithoutCredentials, out var without) && without))
         {
-            return await base.SendAsync(request, cancellationToken).ConfigureAwait(false);
+            // Nothing to add or refresh: the request goes straight on, without an asynchronous frame of this handler.
+            return base.SendAsync(request, cancellationToken);
         }
 
+        return SendAuthenticatedAsync(request, attempt, state, authenticator, cancellationToken);
+    }
+
+    private async Task<HttpResponseMessage> SendAuthenticatedAsync(HttpRequestMessage request, FetchAttempt attempt, SourceHttpState state, IAuthenticator authenticator, CancellationToken cancellationToken)
+    {
         var context = state.AuthenticationContext;
         await authenticator.AuthenticateAsync(request, context, cancellationToken).ConfigureAwait(false);
         var response = await base.SendAsync(request, cancellationToken).ConfigureAwait(false);

@@ -46,6 +46,12 @@ internal sealed class FetchAttempt(string stream, bool canRetry, SourceHttpState
     /// </summary>
     public RecordSelector? Selector { get; init; }
 
+    /// <summary>
+    /// The list the selector fills, one per fetch and reused page after page: the fetcher copies the records out (with their keys)
+    /// before it sends the next request; null for a list per selection.
+    /// </summary>
+    public List<ReadOnlyMemory<byte>>? SelectionBuffer { get; init; }
+
     /// <summary>The stream's own request budget (<see cref="StreamDefinition.RateBudget"/>), taken before the source's; null for none.</summary>
     public RateBudgetLimiter? StreamBudget { get; init; }
 

@@ -13,10 +13,15 @@ namespace Ingestion.Fetching.Internal;
 /// <summary>Sending one page request through the source's client and classifying what came back.</summary>
 internal sealed partial class HttpFetcher
 {
-    private async Task<Sent> SendAsync(HttpClient client, SourceHttpState state, StreamDefinition stream, PageRequest page, long started, CancellationToken cancellationToken)
+    private async Task<Sent> SendAsync(HttpClient client, SourceHttpState state, StreamDefinition stream, PageRequest page, long started, List<ReadOnlyMemory<byte>> selectionBuffer, CancellationToken cancellationToken)
     {
         var source = state.Source;
-        var attempt = new FetchAttempt(stream.Name, IsIdempotent(page.Method) || stream.RetryNonIdempotent, state) { Selector = stream.Records, StreamBudget = state.StreamBudget(stream.RateBudget) };
+        var attempt = new FetchAttempt(stream.Name, IsIdempotent(page.Method) || stream.RetryNonIdempotent, state)
+        {
+            Selector = stream.Records,
+            SelectionBuffer = selectionBuffer,
+            StreamBudget = state.StreamBudget(stream.RateBudget),
+        };
         using var message = new HttpRequestMessage(page.Method, page.Uri);
         message.Options.Set(FetchAttempt.OptionKey, attempt);
         if (!page.Body.IsEmpty)
@@ -165,12 +170,12 @@ internal sealed partial class HttpFetcher
         }
     }
 
-    /// <summary>Runs a stream's record selector; a selector that throws has read a malformed body.</summary>
-    internal static RecordSelection SelectRecords(RecordSelector selector, ReadOnlyMemory<byte> body)
+    /// <summary>Runs a stream's record selector, into <paramref name="buffer"/> when given; a selector that throws has read a malformed body.</summary>
+    internal static RecordSelection SelectRecords(RecordSelector selector, ReadOnlyMemory<byte> body, List<ReadOnlyMemory<byte>>? buffer = null)
     {
         try
         {
-            return selector.Select(body);
+            return buffer is null ? selector.Select(body) : selector.Select(body, buffer);
         }
         catch (Exception exception) when (exception is not OutOfMemoryException)
         {

@@ -35,6 +35,9 @@ internal sealed partial class HttpFetcher(IHttpClientFactory clientFactory, Sour
         using var fingerprinter = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         var seen = new HashSet<UInt128> { Fingerprint(fingerprinter, request.FirstRequest) };
 
+        // The selector fills this list page after page; each page's records are copied out with their keys before the next request.
+        var selectionBuffer = new List<ReadOnlyMemory<byte>>();
+
         // The previous page's response stays alive one page longer, so a repeated page is detected by comparing
         // bodies exactly (a vectorized compare, only when the lengths match) instead of hashing every body.
         HttpResponseMessage? previous = null;
@@ -74,7 +77,7 @@ internal sealed partial class HttpFetcher(IHttpClientFactory clientFactory, Sour
                 yield break;
             }
 
-            var sent = await SendAsync(client, state, stream, current, started, cancellationToken).ConfigureAwait(false);
+            var sent = await SendAsync(client, state, stream, current, started, selectionBuffer, cancellationToken).ConfigureAwait(false);
             var response = sent.Response;
             previous?.Dispose();
             previous = latest;
@@ -151,7 +154,7 @@ internal sealed partial class HttpFetcher(IHttpClientFactory clientFactory, Sour
             else
             {
                 // Read inside the attempt, so an unreadable body was retried; it is read here only when no attempt read it.
-                var selection = sent.Selection ?? SelectRecords(stream.Records, body);
+                var selection = sent.Selection ?? SelectRecords(stream.Records, body, selectionBuffer);
 
                 if (!selection.Succeeded)
                 {

@@ -58,12 +58,18 @@ internal sealed class PooledBufferContent : HttpContent
             throw;
         }
 
+        // The headers are copied as they arrived, without parsing them: a reader parses what it reads, as on the original.
         var pooled = new PooledBufferContent(buffer, length);
-        foreach (var header in content.Headers)
+        foreach (var header in content.Headers.NonValidated)
         {
-            if (!string.Equals(header.Key, "Content-Length", StringComparison.OrdinalIgnoreCase))
+            if (string.Equals(header.Key, "Content-Length", StringComparison.OrdinalIgnoreCase))
             {
-                pooled.Headers.TryAddWithoutValidation(header.Key, header.Value);
+                continue;
+            }
+
+            foreach (var value in header.Value)
+            {
+                pooled.Headers.TryAddWithoutValidation(header.Key, value);
             }
         }
 

@@ -12,8 +12,8 @@ namespace Ingestion.Fetching.Internal;
 /// <summary>
 /// Builds each source's resilience pipeline with Microsoft.Extensions.Http.Resilience, from the source's
 /// <see cref="ResilienceSettings"/>, outermost first: total timeout (when set), retry (exponential backoff with jitter; the
-/// wait <c>Retry-After</c> or <c>X-RateLimit-Reset</c> asks for, on the injected clock), circuit breaker, the source's rate
-/// budget, the attempt's bookkeeping, the attempt timeout, and reading a successful body into a pooled buffer and its records
+/// wait <c>Retry-After</c> or <c>X-RateLimit-Reset</c> asks for, on the injected clock), circuit breaker, the attempt (its rate
+/// budget and bookkeeping, <see cref="AttemptStrategy"/>), the attempt timeout, and reading a successful body into a pooled buffer and its records
 /// (so a stalled, reset or unreadable body is retried like any other transient fault). The package's handler selects the pipeline by the source's
 /// <see cref="SourceHttpState.PipelineKey"/>; the redirect and authentication handlers run inside it, once per attempt.
 /// </summary>
@@ -85,18 +85,6 @@ internal static class SourcePipeline
             });
         }
 
-        // Each attempt, retries included, takes a permit of the source's budget (shared by all its streams).
-        builder.AddRateLimiter(new HttpRateLimiterStrategyOptions
-        {
-            Name = "RateBudget",
-            RateLimiter = args => AcquireAsync(state, AttemptOf(args.Context)?.StreamBudget, args.Context.CancellationToken),
-            OnRejected = args =>
-            {
-                var wait = args.Lease.TryGetMetadata(System.Threading.RateLimiting.MetadataName.RetryAfter, out var retryAfter) ? retryAfter : TimeSpan.Zero;
-                FetchLog.BudgetExhausted(state.Logger, state.Source.Name, AttemptOf(args.Context)?.Stream ?? "-", wait.TotalMilliseconds, state.Budget.MaxWait.TotalMilliseconds);
-                return ValueTask.CompletedTask;
-            },
-        });
         builder.AddStrategy(_ => new AttemptStrategy(state), new AttemptStrategy.Options());
         builder.AddTimeout(new HttpTimeoutStrategyOptions { Name = "AttemptTimeout", Timeout = settings.AttemptTimeout });
         builder.AddStrategy(_ => new BodyBufferingStrategy(), new BodyBufferingStrategy.Options());
@@ -104,7 +92,7 @@ internal static class SourcePipeline
 
     // The stream's own budget first (when it has one), then the source's: a request needs a permit of both, and both are
     // released together when the attempt ends.
-    private static async ValueTask<System.Threading.RateLimiting.RateLimitLease> AcquireAsync(SourceHttpState state, RateBudgetLimiter? streamBudget, CancellationToken cancellationToken)
+    internal static async ValueTask<System.Threading.RateLimiting.RateLimitLease> AcquireAsync(SourceHttpState state, RateBudgetLimiter? streamBudget, CancellationToken cancellationToken)
     {
         if (streamBudget is null)
         {
