@@ -29,11 +29,16 @@ internal sealed partial class PostgresJobQueue
             return 0;
         }
 
-        await using var connection = await _context.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using var command = _context.Command(_completeSql, connection);
-        AddCompletionParameters(command.Parameters, completions);
-        await PrepareAsync(command, cancellationToken).ConfigureAwait(false);
-        return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        return await OnKeptConnectionAsync(
+            async connection =>
+            {
+                await using var command = _context.Command(_completeSql, connection);
+                AddCompletionParameters(command.Parameters, completions);
+                await PrepareAsync(command, cancellationToken).ConfigureAwait(false);
+                return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            },
+            static completed => completed > 0,
+            cancellationToken).ConfigureAwait(false);
     }
 
     public async ValueTask<CompletedAndClaimed> CompleteAndClaimAsync(
@@ -45,14 +50,48 @@ internal sealed partial class PostgresJobQueue
     }
 
     /// <summary>
-    /// Claims, after completing <paramref name="completions"/> when there are any: one round trip on one pooled connection. The
+    /// Claims, after completing <paramref name="completions"/> when there are any: one round trip on one connection. The
     /// statements share the batch's implicit transaction, so the claim cannot take a job completed in it, and a failure leaves
     /// everything undone.
     /// </summary>
-    private async ValueTask<CompletedAndClaimed> ClaimAfterAsync(
-        IReadOnlyList<JobCompletion>? completions, ClaimRequest claim, CancellationToken cancellationToken)
+    private ValueTask<CompletedAndClaimed> ClaimAfterAsync(
+        IReadOnlyList<JobCompletion>? completions, ClaimRequest claim, CancellationToken cancellationToken) =>
+        OnKeptConnectionAsync(
+            connection => ClaimAfterAsync(connection, completions, claim, cancellationToken),
+            static result => result.Claimed.Count > 0,
+            cancellationToken);
+
+    /// <summary>
+    /// Runs a hot-path call on a kept connection (see <see cref="KeptConnections"/>), and keeps it for the next call when the
+    /// call did work. A kept connection found broken (the server closed an idle session, or restarted) is dropped and the call
+    /// is made once more on a connection from the pool: nothing of it was committed, or, if the reply alone was lost, the lease
+    /// tokens make the completions no-ops and the first claim's jobs return to the queue when their leases expire.
+    /// </summary>
+    private async ValueTask<T> OnKeptConnectionAsync<T>(
+        Func<NpgsqlConnection, ValueTask<T>> call, Func<T, bool> keep, CancellationToken cancellationToken)
     {
-        await using var connection = await _context.OpenAsync(cancellationToken).ConfigureAwait(false);
+        var (connection, wasKept) = await _connections.RentAsync(cancellationToken).ConfigureAwait(false);
+        var keepIt = false;
+        try
+        {
+            var result = await call(connection).ConfigureAwait(false);
+            keepIt = keep(result);
+            return result;
+        }
+        catch (NpgsqlException exception) when (wasKept && KeptConnections.IsBroken(connection, exception) && !cancellationToken.IsCancellationRequested)
+        {
+            await using var fresh = await _context.OpenAsync(cancellationToken).ConfigureAwait(false);
+            return await call(fresh).ConfigureAwait(false);
+        }
+        finally
+        {
+            await _connections.ReturnAsync(connection, keepIt).ConfigureAwait(false);
+        }
+    }
+
+    private async ValueTask<CompletedAndClaimed> ClaimAfterAsync(
+        NpgsqlConnection connection, IReadOnlyList<JobCompletion>? completions, ClaimRequest claim, CancellationToken cancellationToken)
+    {
         await using var batch = new NpgsqlBatch(connection) { Timeout = _context.CommandTimeoutSeconds };
         NpgsqlBatchCommand? complete = null;
         if (completions is { Count: > 0 })
@@ -150,7 +189,7 @@ internal sealed partial class PostgresJobQueue
     }
 
     /// <summary>
-    /// Prepares a hot statement on its pooled connection, once: Npgsql keeps it across the connection's returns to the pool, so
+    /// Prepares a hot statement on its connection, once: Npgsql keeps it across the connection's returns to the pool, so
     /// later calls skip parsing, and PostgreSQL plans it once per connection (see the statements' comments).
     /// </summary>
     private ValueTask PrepareAsync(NpgsqlCommand command, CancellationToken cancellationToken) =>

@@ -113,10 +113,16 @@ internal sealed partial class PostgresJobQueue
     {
         await _notifications.DisposeAsync().ConfigureAwait(false);
 
+        await _connections.DisposeAsync().ConfigureAwait(false);
+
         // A vacuum in flight ends before the data source it uses can be disposed.
         await Vacuum.ConfigureAwait(false);
     }
 
     // A container disposing synchronously stops the listener without waiting for it: it ends on its own once cancelled.
-    public void Dispose() => _notifications.Stop();
+    public void Dispose()
+    {
+        _notifications.Stop();
+        _connections.Dispose();
+    }
 }

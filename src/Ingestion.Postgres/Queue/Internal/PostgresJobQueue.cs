@@ -20,6 +20,7 @@ internal sealed partial class PostgresJobQueue : IJobQueue, IAsyncDisposable, ID
     private readonly PostgresStoreContext _context;
     private readonly PostgresQueueOptions _options;
     private readonly JobNotifications _notifications;
+    private readonly KeptConnections _connections;
     private readonly ILogger _logger;
     private readonly string _channel;
     private readonly string _enqueueSql;
@@ -35,6 +36,7 @@ internal sealed partial class PostgresJobQueue : IJobQueue, IAsyncDisposable, ID
         _channel = (context.Options.Schema.Length <= 58 ? context.Options.Schema : context.Options.Schema[..58]) + "_jobs";
         _logger = context.LoggerFactory.CreateLogger<PostgresJobQueue>();
         _notifications = new JobNotifications(context, _channel, _logger);
+        _connections = new KeptConnections(context);
         var s = context.Schema;
 
         // The no-op update on conflict returns the existing job's id; xmax <> 0 tells it was not inserted now.
@@ -93,6 +95,9 @@ internal sealed partial class PostgresJobQueue : IJobQueue, IAsyncDisposable, ID
             """;
         _deadSql = MoveToHistorySql(s, "j.id = $1 AND j.lease_token = $2 AND j.status = 'running'", "'dead'", "$4", "$5", "$3");
     }
+
+    /// <summary>The connections kept between claims (for tests).</summary>
+    internal KeptConnections KeptConnections => _connections;
 
     /// <summary>The claim statement (for the benchmark's profile).</summary>
     internal string ClaimSql => _claimSql;
