@@ -45,10 +45,10 @@ internal static class RatioSummary
 
         Console.WriteLine();
         Console.WriteLine("== Every ratio of this run ==");
-        Console.WriteLine($"{"what",-78} {"ratio",8}  {"compared with",-48} bar");
+        Console.WriteLine($"{"what",-88} {"ratio",8}  {"compared with",-60} bar");
         foreach (var line in s_lines)
         {
-            Console.WriteLine($"{line.What,-78} {line.Ratio,7:F2}x  {line.Baseline,-48} {line.Bar}");
+            Console.WriteLine($"{line.What,-88} {line.Ratio,7:F2}x  {line.Baseline,-60} {line.Bar}");
         }
 
         return 0;
