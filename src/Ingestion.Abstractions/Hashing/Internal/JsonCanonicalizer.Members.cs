@@ -13,7 +13,12 @@ internal ref partial struct JsonCanonicalizer
     private int ReadName(ref Frame frame, ReadOnlySpan<byte> json, int pos)
     {
         var escaped = false;
-        var end = At(json, pos) == (byte)'"' ? ScanString(json, pos, out escaped) : -1;
+        var end = At(json, pos) == (byte)'"' ? ScanShortString(json, pos) : -1;
+        if (end < 0)
+        {
+            end = At(json, pos) == (byte)'"' ? ScanString(json, pos, out escaped) : -1;
+        }
+
         if (end < 0 || escaped)
         {
             return end < 0 ? -1 : ReadEscapedName(ref frame, json, pos, end);
@@ -52,23 +57,29 @@ internal ref partial struct JsonCanonicalizer
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private void EndMember(ref Frame frame, int pos)
     {
-        var member = new Member(frame.NameStart, frame.NameLength, frame.Prefix, frame.MemberStart, OutPos(pos) - frame.MemberStart);
-        if (frame.Written > 0 && frame.Sorted)
-        {
-            ref var previous = ref _members![_memberCount - 1];
-            if (previous.Prefix > member.Prefix || (previous.Prefix == member.Prefix && Compare(previous, member) > 0))
-            {
-                frame.Sorted = false;
-            }
-        }
-
         var members = _members;
         if (members is null || _memberCount == members.Length)
         {
             members = GrowMembers();
         }
 
-        members[_memberCount++] = member;
+        // Written in place: a Member built first and then stored is copied through the stack.
+        ref var member = ref members[_memberCount];
+        member.NameStart = frame.NameStart;
+        member.NameLength = frame.NameLength;
+        member.Prefix = frame.Prefix;
+        member.Start = frame.MemberStart;
+        member.Length = OutPos(pos) - frame.MemberStart;
+        if (frame.Written > 0 && frame.Sorted)
+        {
+            ref var previous = ref members[_memberCount - 1];
+            if (previous.Prefix > member.Prefix || (previous.Prefix == member.Prefix && Compare(previous, member) > 0))
+            {
+                frame.Sorted = false;
+            }
+        }
+
+        _memberCount++;
     }
 
     private Member[] GrowMembers()
@@ -172,60 +183,6 @@ internal ref partial struct JsonCanonicalizer
 
         var word = BinaryPrimitives.ReadUInt64BigEndian(json[start..]);
         return length >= sizeof(ulong) ? word : word & ~(ulong.MaxValue >> (8 * length));
-    }
-
-    // Puts the members of the object whose content starts at output position `contentStart` (all of it in the output) in order.
-    private void Reorder(int memberBase, int contentStart)
-    {
-        var members = _members.AsSpan(memberBase, _memberCount - memberBase);
-        SortMembers(members);
-        var output = _output!;
-        var regionLength = _length - contentStart;
-
-        // A region that is most of the output (the root object) is written in order into a second buffer that then becomes
-        // the output, one copy; a smaller one is copied aside and back.
-        var swap = contentStart <= regionLength;
-        var needed = swap ? output.Length : regionLength;
-        if (_scratch is null || _scratch.Length < needed)
-        {
-            if (_scratch is not null)
-            {
-                ArrayPool<byte>.Shared.Return(_scratch);
-            }
-
-            _scratch = ArrayPool<byte>.Shared.Rent(needed);
-        }
-
-        var scratch = _scratch;
-        if (swap)
-        {
-            output.AsSpan(0, contentStart).CopyTo(scratch);
-        }
-        else
-        {
-            output.AsSpan(contentStart, regionLength).CopyTo(scratch);
-        }
-
-        var target = swap ? scratch : output;
-        var source = swap ? output : scratch;
-        var offset = swap ? 0 : contentStart;
-
-        var position = contentStart;
-        for (var i = 0; i < members.Length; i++)
-        {
-            if (i > 0)
-            {
-                target[position++] = (byte)',';
-            }
-
-            source.AsSpan(members[i].Start - offset, members[i].Length).CopyTo(target.AsSpan(position));
-            position += members[i].Length;
-        }
-
-        if (swap)
-        {
-            (_output, _scratch) = (scratch, output);
-        }
     }
 
     // Span.Sort would box a comparer and allocate a delegate per object; this sort allocates nothing.

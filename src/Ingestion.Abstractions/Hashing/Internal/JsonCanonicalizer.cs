@@ -18,6 +18,9 @@ internal ref partial struct JsonCanonicalizer
     // Utf8JsonReader's limit with JsonPath.ReaderOptions, which the canonicaliser used to read with.
     private const int MaxDepth = JsonPath.DefaultMaxDepth;
 
+    // Bytes the output and scratch buffers keep free past their contents, so that members are moved in whole vectors (see Reorder).
+    private const int Slack = 64;
+
     private readonly ReadOnlySpan<byte> _json;
     private readonly JsonPath[] _ignored;
 
@@ -117,7 +120,7 @@ internal ref partial struct JsonCanonicalizer
                 }
 
                 var isObject = json[pos] == (byte)'{';
-                Push(depth++) = new Frame(isObject, mask, OutPos(pos + 1), _memberCount, _namesLength);
+                Push(depth++).Open(isObject, mask, OutPos(pos + 1), _memberCount, _namesLength);
                 pos = Gap(json, pos + 1);
                 if (At(json, pos) != (isObject ? (byte)'}' : (byte)']'))
                 {
@@ -335,11 +338,11 @@ internal ref partial struct JsonCanonicalizer
         if (_output is null)
         {
             // The canonical form is never longer than the input (no escape is longer in it than as sent), so this never grows.
-            _output = ArrayPool<byte>.Shared.Rent(Math.Max(_json.Length, extra));
+            _output = ArrayPool<byte>.Shared.Rent(Math.Max(_json.Length, extra) + Slack);
         }
-        else if (_length + extra > _output.Length)
+        else if (_length + extra + Slack > _output.Length)
         {
-            _output = Grow(_output, _length, _length + extra);
+            _output = Grow(_output, _length, _length + extra + Slack);
         }
     }
 
@@ -379,15 +382,16 @@ internal ref partial struct JsonCanonicalizer
         }
     }
 
-    // An open object or array. The name fields describe the object member being read.
-    private struct Frame(bool isObject, ulong mask, int contentStart, int memberBase, int namesBase)
+    // An open object or array. The name fields describe the object member being read. Fields are set in place (Open) rather
+    // than by assigning a new value, which the JIT builds on the stack and copies.
+    private struct Frame
     {
-        public readonly bool IsObject = isObject;
-        public readonly ulong Mask = mask;
-        public readonly int ContentStart = contentStart;
-        public readonly int MemberBase = memberBase;
-        public readonly int NamesBase = namesBase;
-        public bool Sorted = true;
+        public bool IsObject;
+        public bool Sorted;
+        public ulong Mask;
+        public int ContentStart;
+        public int MemberBase;
+        public int NamesBase;
         public int Written;
         public int Index;
         public int CommaAt;
@@ -395,9 +399,28 @@ internal ref partial struct JsonCanonicalizer
         public int NameLength;
         public ulong Prefix;
         public int MemberStart;
+
+        public void Open(bool isObject, ulong mask, int contentStart, int memberBase, int namesBase)
+        {
+            IsObject = isObject;
+            Sorted = true;
+            Mask = mask;
+            ContentStart = contentStart;
+            MemberBase = memberBase;
+            NamesBase = namesBase;
+            Written = 0;
+            Index = 0;
+        }
     }
 
     // A written member of an open object: its name (a span of the input when it has no escapes, else of the name stack, and
     // then NameStart is the complement of its offset), the name's first eight bytes, and where the member lies in the output.
-    private readonly record struct Member(int NameStart, int NameLength, ulong Prefix, int Start, int Length);
+    private struct Member
+    {
+        public ulong Prefix;
+        public int NameStart;
+        public int NameLength;
+        public int Start;
+        public int Length;
+    }
 }
