@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
@@ -98,6 +99,11 @@ internal ref partial struct JsonCanonicalizer
     // about every other time). False when two prefixes are equal: then the names themselves and the order sent decide.
     private static bool TryRank(ReadOnlySpan<Member> members, Span<Member> ranked)
     {
+        if (Vector512.IsHardwareAccelerated && members.Length <= Vector512<ulong>.Count)
+        {
+            return TryRankInVector(members, ranked);
+        }
+
         var ties = 0;
         for (var i = 0; i < members.Length; i++)
         {
@@ -114,6 +120,30 @@ internal ref partial struct JsonCanonicalizer
         }
 
         // Each member's prefix equals its own once.
+        return ties == members.Length;
+    }
+
+    // TryRank for up to eight members: all prefixes in one vector, each compared with all others at once.
+    private static bool TryRankInVector(ReadOnlySpan<Member> members, Span<Member> ranked)
+    {
+        Span<ulong> prefixes = stackalloc ulong[Vector512<ulong>.Count];
+        for (var i = 0; i < members.Length; i++)
+        {
+            prefixes[i] = members[i].Prefix;
+        }
+
+        // Lanes past the members hold whatever stackalloc left there, and are masked out.
+        var all = Vector512.Create<ulong>(prefixes);
+        var present = (1UL << members.Length) - 1;
+        var ties = 0;
+        for (var i = 0; i < members.Length; i++)
+        {
+            var prefix = Vector512.Create(members[i].Prefix);
+            var smaller = Vector512.LessThan(all, prefix).ExtractMostSignificantBits() & present;
+            ties += BitOperations.PopCount(Vector512.Equals(all, prefix).ExtractMostSignificantBits() & present);
+            ranked[BitOperations.PopCount(smaller)] = members[i];
+        }
+
         return ties == members.Length;
     }
 }

@@ -163,7 +163,12 @@ internal ref partial struct JsonCanonicalizer
 
                 frame.Written++;
             }
+        }
 
+    Separator:
+        // The innermost container's next separator or its end follows at pos, after any whitespace.
+        {
+            ref var frame = ref _frames![depth - 1];
             pos = Gap(json, pos);
             var next = At(json, pos);
             if (next == (byte)',')
@@ -206,6 +211,20 @@ internal ref partial struct JsonCanonicalizer
         // A member or element of the innermost container starts at pos.
         {
             ref var frame = ref _frames![depth - 1];
+            if (frame.IsObject && frame.Mask == 0)
+            {
+                pos = ScanSimpleMembers(ref frame, json, pos, out var atSeparator);
+                if (pos < 0)
+                {
+                    return -1;
+                }
+
+                if (atSeparator)
+                {
+                    goto Separator;
+                }
+            }
+
             var start = OutPos(pos);
             var childMask = 0UL;
             bool ignored;

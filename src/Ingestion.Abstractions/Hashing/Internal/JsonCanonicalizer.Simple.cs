@@ -1,0 +1,98 @@
+namespace Ingestion.Hashing.Internal;
+
+internal ref partial struct JsonCanonicalizer
+{
+    // Reads members of the innermost object (one that no ignored path reaches into) from `pos`, a member's start, for as long
+    // as each is simple: a name without escapes that closes within 32 bytes, a colon right after it, and a string, number or
+    // literal right after that. Most members of most records are; each is checked, written and recorded exactly as the general
+    // path in Scan would, in a fraction of the steps. Returns where Scan goes on: the start of a member that is not simple
+    // (atSeparator false; nothing of it is consumed), the byte after the last member read, which is not a comma (atSeparator
+    // true), or -1 when a value is not JSON (the general path fails on it too).
+    private int ScanSimpleMembers(ref Frame frame, ReadOnlySpan<byte> json, int pos, out bool atSeparator)
+    {
+        atSeparator = false;
+        var members = _members;
+
+        // Where the byte at an input position lands in the output (OutPos) while nothing is copied.
+        var shift = _length - _copyFrom;
+        while (true)
+        {
+            if (At(json, pos) != (byte)'"')
+            {
+                return pos;
+            }
+
+            var nameEnd = ScanShortString(json, pos);
+            if (nameEnd < 0 || At(json, nameEnd) != (byte)':')
+            {
+                return pos;
+            }
+
+            var first = At(json, nameEnd + 1);
+            var start = pos + shift;
+            int end;
+            if (first == (byte)'"')
+            {
+                end = ScanShortString(json, nameEnd + 1);
+                if (end < 0)
+                {
+                    // A longer string, or one with escapes, which is written again in canonical form.
+                    end = WriteString(json, nameEnd + 1);
+                    shift = _length - _copyFrom;
+                }
+            }
+            else if (IsDigit(first) || first is (byte)'-' or (byte)'t' or (byte)'f' or (byte)'n')
+            {
+                end = ScanScalar(json, nameEnd + 1);
+            }
+            else
+            {
+                // A container, whitespace, or something that is not JSON: the general path decides.
+                return pos;
+            }
+
+            if (end < 0)
+            {
+                // Not JSON: the general path would have failed on this value as well.
+                return -1;
+            }
+
+            if (members is null || _memberCount == members.Length)
+            {
+                members = GrowMembers();
+            }
+
+            ref var member = ref members[_memberCount];
+            member.NameStart = pos + 1;
+            member.NameLength = nameEnd - pos - 2;
+            member.Prefix = InputPrefix(json, member.NameStart, member.NameLength);
+            member.Start = start;
+            member.Length = end + shift - start;
+            if (frame.Written > 0 && frame.Sorted)
+            {
+                ref var previous = ref members[_memberCount - 1];
+                if (previous.Prefix > member.Prefix || (previous.Prefix == member.Prefix && Compare(previous, member) > 0))
+                {
+                    frame.Sorted = false;
+                }
+            }
+
+            _memberCount++;
+            frame.Written++;
+            if (At(json, end) != (byte)',')
+            {
+                atSeparator = true;
+                return end;
+            }
+
+            frame.CommaAt = end + shift;
+            frame.Index++;
+            pos = end + 1;
+            if (IsWhitespace(At(json, pos)))
+            {
+                pos = DropWhitespace(json, pos);
+                shift = _length - _copyFrom;
+            }
+        }
+    }
+}
