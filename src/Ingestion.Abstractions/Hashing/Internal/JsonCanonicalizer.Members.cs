@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Buffers.Binary;
 using System.Numerics;
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
 
 namespace Ingestion.Hashing.Internal;
 
@@ -68,6 +69,7 @@ internal ref partial struct JsonCanonicalizer
         member.NameStart = frame.NameStart;
         member.NameLength = frame.NameLength;
         member.Prefix = frame.Prefix;
+        _prefixes![_memberCount] = frame.Prefix;
         member.Start = frame.MemberStart;
         member.Length = OutPos(pos) - frame.MemberStart;
         if (frame.Written > 0 && frame.Sorted)
@@ -84,14 +86,19 @@ internal ref partial struct JsonCanonicalizer
 
     private Member[] GrowMembers()
     {
-        if (_members is null)
+        var larger = ArrayPool<Member>.Shared.Rent(_members is null ? 32 : _members.Length * 2);
+
+        // The prefixes are read eight at a time from any member on (see TryRankInVector).
+        var prefixes = ArrayPool<ulong>.Shared.Rent(larger.Length + Vector512<ulong>.Count);
+        if (_members is not null)
         {
-            return _members = ArrayPool<Member>.Shared.Rent(32);
+            _members.AsSpan(0, _memberCount).CopyTo(larger);
+            _prefixes.AsSpan(0, _memberCount).CopyTo(prefixes);
+            ArrayPool<Member>.Shared.Return(_members);
+            ArrayPool<ulong>.Shared.Return(_prefixes!);
         }
 
-        var larger = ArrayPool<Member>.Shared.Rent(_members.Length * 2);
-        _members.AsSpan(0, _memberCount).CopyTo(larger);
-        ArrayPool<Member>.Shared.Return(_members);
+        _prefixes = prefixes;
         return _members = larger;
     }
 

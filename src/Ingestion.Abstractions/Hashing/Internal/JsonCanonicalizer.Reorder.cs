@@ -17,15 +17,15 @@ internal ref partial struct JsonCanonicalizer
     // Puts the members of the object whose content starts at output position `contentStart` (all of it in the output) in order.
     private void Reorder(int memberBase, int contentStart)
     {
-        scoped var members = _members.AsSpan(memberBase, _memberCount - memberBase);
-        Span<Member> ranked = stackalloc Member[MaxRanked];
-        if (members.Length <= MaxRanked && TryRank(members, ranked))
-        {
-            members = ranked[..members.Length];
-        }
-        else
+        var members = _members.AsSpan(memberBase, _memberCount - memberBase);
+        Span<byte> order = stackalloc byte[MaxRanked];
+        if (members.Length > MaxRanked || !TryRank(members, _prefixes.AsSpan(memberBase), order))
         {
             SortMembers(members);
+            for (var i = 0; i < Math.Min(members.Length, MaxRanked); i++)
+            {
+                order[i] = (byte)i;
+            }
         }
 
         var output = _output!;
@@ -69,8 +69,9 @@ internal ref partial struct JsonCanonicalizer
                 target[position++] = (byte)',';
             }
 
-            var length = members[i].Length;
-            var start = members[i].Start - offset;
+            ref var member = ref members[i < MaxRanked ? order[i] : i];
+            var length = member.Length;
+            var start = member.Start - offset;
             if (length <= MaxVectorMove && Vector256.IsHardwareAccelerated)
             {
                 // Moved in whole vectors, up to 31 bytes too many: both buffers have Slack bytes past the region, and what
@@ -94,14 +95,14 @@ internal ref partial struct JsonCanonicalizer
         }
     }
 
-    // Writes the members into `ranked` in order when no two of their names share their first eight bytes: each one's place is
-    // the number of members whose prefix is smaller, counted without branching on the comparisons (which a sort mispredicts
-    // about every other time). False when two prefixes are equal: then the names themselves and the order sent decide.
-    private static bool TryRank(ReadOnlySpan<Member> members, Span<Member> ranked)
+    // Writes into `order` the members' indexes in order when no two of their names share their first eight bytes: each one's
+    // place is the number of members whose prefix is smaller, counted without branching on the comparisons (which a sort
+    // mispredicts about every other time). False when two prefixes are equal: then the names themselves and the order sent decide.
+    private static bool TryRank(ReadOnlySpan<Member> members, ReadOnlySpan<ulong> prefixes, Span<byte> order)
     {
         if (Vector512.IsHardwareAccelerated && members.Length <= Vector512<ulong>.Count)
         {
-            return TryRankInVector(members, ranked);
+            return TryRankInVector(prefixes, members.Length, order);
         }
 
         var ties = 0;
@@ -116,34 +117,28 @@ internal ref partial struct JsonCanonicalizer
                 ties += other == prefix ? 1 : 0;
             }
 
-            ranked[rank] = members[i];
+            order[rank] = (byte)i;
         }
 
         // Each member's prefix equals its own once.
         return ties == members.Length;
     }
 
-    // TryRank for up to eight members: all prefixes in one vector, each compared with all others at once.
-    private static bool TryRankInVector(ReadOnlySpan<Member> members, Span<Member> ranked)
+    // TryRank for up to eight members: their prefixes in one vector, each compared with all of them at once. The prefix array
+    // has room for eight from any member on; lanes past the object's members are masked out.
+    private static bool TryRankInVector(ReadOnlySpan<ulong> prefixes, int count, Span<byte> order)
     {
-        Span<ulong> prefixes = stackalloc ulong[Vector512<ulong>.Count];
-        for (var i = 0; i < members.Length; i++)
-        {
-            prefixes[i] = members[i].Prefix;
-        }
-
-        // Lanes past the members hold whatever stackalloc left there, and are masked out.
-        var all = Vector512.Create<ulong>(prefixes);
-        var present = (1UL << members.Length) - 1;
+        var all = Vector512.LoadUnsafe(ref MemoryMarshal.GetReference(prefixes));
+        var present = (1UL << count) - 1;
         var ties = 0;
-        for (var i = 0; i < members.Length; i++)
+        for (var i = 0; i < count; i++)
         {
-            var prefix = Vector512.Create(members[i].Prefix);
+            var prefix = Vector512.Create(prefixes[i]);
             var smaller = Vector512.LessThan(all, prefix).ExtractMostSignificantBits() & present;
             ties += BitOperations.PopCount(Vector512.Equals(all, prefix).ExtractMostSignificantBits() & present);
-            ranked[BitOperations.PopCount(smaller)] = members[i];
+            order[BitOperations.PopCount(smaller)] = (byte)i;
         }
 
-        return ties == members.Length;
+        return ties == count;
     }
 }

@@ -66,6 +66,7 @@ internal ref partial struct JsonCanonicalizer
             member.NameStart = pos + 1;
             member.NameLength = nameEnd - pos - 2;
             member.Prefix = InputPrefix(json, member.NameStart, member.NameLength);
+            _prefixes![_memberCount] = member.Prefix;
             member.Start = start;
             member.Length = end + shift - start;
             if (frame.Written > 0 && frame.Sorted)

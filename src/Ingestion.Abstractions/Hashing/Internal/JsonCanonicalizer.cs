@@ -31,6 +31,9 @@ internal ref partial struct JsonCanonicalizer
     private byte[]? _names;
     private int _namesLength;
     private Member[]? _members;
+
+    // The members' prefixes again, as one array that vectors load.
+    private ulong[]? _prefixes;
     private int _memberCount;
     private Frame[]? _frames;
     private byte[]? _scratch;
@@ -388,6 +391,7 @@ internal ref partial struct JsonCanonicalizer
         if (_members is not null)
         {
             ArrayPool<Member>.Shared.Return(_members);
+            ArrayPool<ulong>.Shared.Return(_prefixes!);
         }
 
         if (_frames is not null)
