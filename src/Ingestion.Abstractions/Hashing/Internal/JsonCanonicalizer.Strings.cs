@@ -23,10 +23,10 @@ internal ref partial struct JsonCanonicalizer
             return end;
         }
 
-        end = ScanString(json, pos, out var escaped);
-
         // Valid JSON has no raw quote, backslash or control character in a string: one without escapes is canonical already.
-        return !escaped || end < 0 || RewriteEscaped(json, pos, end) ? end : -1;
+        var stop = NextStringStop(json, pos + 1);
+        var b = At(json, stop);
+        return b == (byte)'"' ? stop + 1 : b == (byte)'\\' ? WriteEscapedString(json, pos, stop) : -1;
     }
 
     // Moves past the string at `pos` (its opening quote), checking it as Utf8JsonReader does: no control character, only
@@ -150,65 +150,6 @@ internal ref partial struct JsonCanonicalizer
         }
 
         return value;
-    }
-
-    // Writes the string from `quote` to `end`, which has escapes, in canonical form: each escape is decoded and its character
-    // written as the canonical form writes it, with no unescaped copy in between. False where CopyString would throw.
-    private bool RewriteEscaped(ReadOnlySpan<byte> json, int quote, int end)
-    {
-        var raw = json[(quote + 1)..(end - 1)];
-
-        // CopyString rejects unescaped text that is not UTF-8. Escapes are ASCII and decode to whole characters, so the
-        // text as sent is UTF-8 exactly when the unescaped text is.
-        if (!Utf8.IsValid(raw))
-        {
-            return false;
-        }
-
-        FlushTo(quote);
-        EnsureOutput(raw.Length + 2);
-        var output = _output.AsSpan();
-        var length = _length;
-        output[length++] = (byte)'"';
-        while (true)
-        {
-            var backslash = raw.IndexOf((byte)'\\');
-            if (backslash < 0)
-            {
-                raw.CopyTo(output[length..]);
-                length += raw.Length;
-                break;
-            }
-
-            raw[..backslash].CopyTo(output[length..]);
-            length += backslash;
-            var kind = raw[backslash + 1];
-            if (kind != (byte)'u')
-            {
-                // The short escapes of a quote, a backslash and the five control characters are canonical; \/ is a plain slash.
-                if (kind != (byte)'/')
-                {
-                    output[length++] = (byte)'\\';
-                }
-
-                output[length++] = kind;
-                raw = raw[(backslash + 2)..];
-                continue;
-            }
-
-            var scalar = ReadUnicodeEscape(ref raw, backslash);
-            if (scalar < 0)
-            {
-                return false;
-            }
-
-            length += WriteCanonicalChar(scalar, output[length..]);
-        }
-
-        output[length++] = (byte)'"';
-        _length = length;
-        _copyFrom = end;
-        return true;
     }
 
     // One character as the canonical form writes it: a quote, a backslash and control characters escaped (the short escape
