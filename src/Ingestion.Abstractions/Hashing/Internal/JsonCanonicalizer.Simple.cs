@@ -10,27 +10,33 @@ internal ref partial struct JsonCanonicalizer
     // true), or -1 when a value is not JSON (the general path fails on it too).
     private int ScanSimpleMembers(ref Frame frame, ReadOnlySpan<byte> json, int pos, out bool atSeparator)
     {
-        atSeparator = false;
+        // The counts and the order check are kept in locals (registers) in the loop and stored once at the end.
         var members = _members;
+        var count = _memberCount;
+        var written = frame.Written;
+        var index = frame.Index;
+        var commaAt = frame.CommaAt;
+        var sorted = frame.Sorted;
+        var last = written > 0 ? _prefixes![count - 1] : 0;
 
         // Where the byte at an input position lands in the output (OutPos) while nothing is copied.
         var shift = _length - _copyFrom;
+        int end;
         while (true)
         {
             if (At(json, pos) != (byte)'"')
             {
-                return pos;
+                break;
             }
 
             var nameEnd = ScanShortString(json, pos);
             if (nameEnd < 0 || At(json, nameEnd) != (byte)':')
             {
-                return pos;
+                break;
             }
 
             var first = At(json, nameEnd + 1);
             var start = pos + shift;
-            int end;
             if (first == (byte)'"')
             {
                 end = ScanShortString(json, nameEnd + 1);
@@ -48,46 +54,46 @@ internal ref partial struct JsonCanonicalizer
             else
             {
                 // A container, whitespace, or something that is not JSON: the general path decides.
-                return pos;
+                break;
             }
 
             if (end < 0)
             {
                 // Not JSON: the general path would have failed on this value as well.
+                atSeparator = false;
                 return -1;
             }
 
-            if (members is null || _memberCount == members.Length)
+            if (members is null || count == members.Length)
             {
+                _memberCount = count;
                 members = GrowMembers();
             }
 
-            ref var member = ref members[_memberCount];
+            ref var member = ref members[count];
             member.NameStart = pos + 1;
             member.NameLength = nameEnd - pos - 2;
-            member.Prefix = InputPrefix(json, member.NameStart, member.NameLength);
-            _prefixes![_memberCount] = member.Prefix;
+            var prefix = member.Prefix = InputPrefix(json, member.NameStart, member.NameLength);
+            _prefixes![count] = prefix;
             member.Start = start;
             member.Length = end + shift - start;
-            if (frame.Written > 0 && frame.Sorted)
+            if (written > 0 && sorted && (last > prefix || (last == prefix && Compare(members[count - 1], member) > 0)))
             {
-                ref var previous = ref members[_memberCount - 1];
-                if (previous.Prefix > member.Prefix || (previous.Prefix == member.Prefix && Compare(previous, member) > 0))
-                {
-                    frame.Sorted = false;
-                }
+                sorted = false;
             }
 
-            _memberCount++;
-            frame.Written++;
+            last = prefix;
+            count++;
+            written++;
             if (At(json, end) != (byte)',')
             {
+                pos = end;
                 atSeparator = true;
-                return end;
+                goto Done;
             }
 
-            frame.CommaAt = end + shift;
-            frame.Index++;
+            commaAt = end + shift;
+            index++;
             pos = end + 1;
             if (IsWhitespace(At(json, pos)))
             {
@@ -95,5 +101,15 @@ internal ref partial struct JsonCanonicalizer
                 shift = _length - _copyFrom;
             }
         }
+
+        atSeparator = false;
+
+    Done:
+        _memberCount = count;
+        frame.Written = written;
+        frame.Index = index;
+        frame.CommaAt = commaAt;
+        frame.Sorted = sorted;
+        return pos;
     }
 }
