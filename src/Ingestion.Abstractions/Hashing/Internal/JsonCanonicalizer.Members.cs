@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Buffers.Binary;
 using System.Numerics;
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
 
 namespace Ingestion.Hashing.Internal;
 
@@ -13,7 +14,12 @@ internal ref partial struct JsonCanonicalizer
     private int ReadName(ref Frame frame, ReadOnlySpan<byte> json, int pos)
     {
         var escaped = false;
-        var end = At(json, pos) == (byte)'"' ? ScanString(json, pos, out escaped) : -1;
+        var end = At(json, pos) == (byte)'"' ? ScanShortString(json, pos) : -1;
+        if (end < 0)
+        {
+            end = At(json, pos) == (byte)'"' ? ScanString(json, pos, out escaped) : -1;
+        }
+
         if (end < 0 || escaped)
         {
             return end < 0 ? -1 : ReadEscapedName(ref frame, json, pos, end);
@@ -52,35 +58,47 @@ internal ref partial struct JsonCanonicalizer
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private void EndMember(ref Frame frame, int pos)
     {
-        var member = new Member(frame.NameStart, frame.NameLength, frame.Prefix, frame.MemberStart, OutPos(pos) - frame.MemberStart);
-        if (frame.Written > 0 && frame.Sorted)
-        {
-            ref var previous = ref _members![_memberCount - 1];
-            if (previous.Prefix > member.Prefix || (previous.Prefix == member.Prefix && Compare(previous, member) > 0))
-            {
-                frame.Sorted = false;
-            }
-        }
-
         var members = _members;
         if (members is null || _memberCount == members.Length)
         {
             members = GrowMembers();
         }
 
-        members[_memberCount++] = member;
+        // Written in place: a Member built first and then stored is copied through the stack.
+        ref var member = ref members[_memberCount];
+        member.NameStart = frame.NameStart;
+        member.NameLength = frame.NameLength;
+        member.Prefix = frame.Prefix;
+        _prefixes![_memberCount] = frame.Prefix;
+        member.Start = frame.MemberStart;
+        member.Length = OutPos(pos) - frame.MemberStart;
+        if (frame.Written > 0 && frame.Sorted)
+        {
+            ref var previous = ref members[_memberCount - 1];
+            if (previous.Prefix > member.Prefix || (previous.Prefix == member.Prefix && Compare(previous, member) > 0))
+            {
+                frame.Sorted = false;
+            }
+        }
+
+        _memberCount++;
     }
 
     private Member[] GrowMembers()
     {
-        if (_members is null)
+        var larger = ArrayPool<Member>.Shared.Rent(_members is null ? 32 : _members.Length * 2);
+
+        // The prefixes are read eight at a time from any member on (see TryRankInVector).
+        var prefixes = ArrayPool<ulong>.Shared.Rent(larger.Length + Vector512<ulong>.Count);
+        if (_members is not null)
         {
-            return _members = ArrayPool<Member>.Shared.Rent(32);
+            _members.AsSpan(0, _memberCount).CopyTo(larger);
+            _prefixes.AsSpan(0, _memberCount).CopyTo(prefixes);
+            ArrayPool<Member>.Shared.Return(_members);
+            ArrayPool<ulong>.Shared.Return(_prefixes!);
         }
 
-        var larger = ArrayPool<Member>.Shared.Rent(_members.Length * 2);
-        _members.AsSpan(0, _memberCount).CopyTo(larger);
-        ArrayPool<Member>.Shared.Return(_members);
+        _prefixes = prefixes;
         return _members = larger;
     }
 
@@ -172,60 +190,6 @@ internal ref partial struct JsonCanonicalizer
 
         var word = BinaryPrimitives.ReadUInt64BigEndian(json[start..]);
         return length >= sizeof(ulong) ? word : word & ~(ulong.MaxValue >> (8 * length));
-    }
-
-    // Puts the members of the object whose content starts at output position `contentStart` (all of it in the output) in order.
-    private void Reorder(int memberBase, int contentStart)
-    {
-        var members = _members.AsSpan(memberBase, _memberCount - memberBase);
-        SortMembers(members);
-        var output = _output!;
-        var regionLength = _length - contentStart;
-
-        // A region that is most of the output (the root object) is written in order into a second buffer that then becomes
-        // the output, one copy; a smaller one is copied aside and back.
-        var swap = contentStart <= regionLength;
-        var needed = swap ? output.Length : regionLength;
-        if (_scratch is null || _scratch.Length < needed)
-        {
-            if (_scratch is not null)
-            {
-                ArrayPool<byte>.Shared.Return(_scratch);
-            }
-
-            _scratch = ArrayPool<byte>.Shared.Rent(needed);
-        }
-
-        var scratch = _scratch;
-        if (swap)
-        {
-            output.AsSpan(0, contentStart).CopyTo(scratch);
-        }
-        else
-        {
-            output.AsSpan(contentStart, regionLength).CopyTo(scratch);
-        }
-
-        var target = swap ? scratch : output;
-        var source = swap ? output : scratch;
-        var offset = swap ? 0 : contentStart;
-
-        var position = contentStart;
-        for (var i = 0; i < members.Length; i++)
-        {
-            if (i > 0)
-            {
-                target[position++] = (byte)',';
-            }
-
-            source.AsSpan(members[i].Start - offset, members[i].Length).CopyTo(target.AsSpan(position));
-            position += members[i].Length;
-        }
-
-        if (swap)
-        {
-            (_output, _scratch) = (scratch, output);
-        }
     }
 
     // Span.Sort would box a comparer and allocate a delegate per object; this sort allocates nothing.

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Buffers.Binary;
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using System.Text;
@@ -16,10 +17,16 @@ internal ref partial struct JsonCanonicalizer
     // Moves past the string value at `pos`; one with escapes is written again in canonical form. Returns the position after it, or -1.
     private int WriteString(ReadOnlySpan<byte> json, int pos)
     {
-        var end = ScanString(json, pos, out var escaped);
+        var end = ScanShortString(json, pos);
+        if (end >= 0)
+        {
+            return end;
+        }
 
         // Valid JSON has no raw quote, backslash or control character in a string: one without escapes is canonical already.
-        return !escaped || end < 0 || RewriteEscaped(json, pos, end) ? end : -1;
+        var stop = NextStringStop(json, pos + 1);
+        var b = At(json, stop);
+        return b == (byte)'"' ? stop + 1 : b == (byte)'\\' ? WriteEscapedString(json, pos, stop) : -1;
     }
 
     // Moves past the string at `pos` (its opening quote), checking it as Utf8JsonReader does: no control character, only
@@ -56,6 +63,26 @@ internal ref partial struct JsonCanonicalizer
                     return -1;
             }
         }
+    }
+
+    // The position after the string at `pos` (its opening quote) when it closes within the next 32 bytes with no backslash or
+    // control character before its closing quote, found with one vector comparison and no loop, as most names and many values
+    // are that short; else -1, and ScanString decides. Inlined where names and values are read.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int ScanShortString(ReadOnlySpan<byte> json, int pos)
+    {
+        if (!Vector256.IsHardwareAccelerated || pos >= json.Length - Vector256<byte>.Count)
+        {
+            return -1;
+        }
+
+        var chunk = Vector256.LoadUnsafe(ref MemoryMarshal.GetReference(json), (nuint)pos + 1);
+        var quotes = Vector256.Equals(chunk, Vector256.Create((byte)'"')).ExtractMostSignificantBits();
+        var stops = quotes | (Vector256.Equals(chunk, Vector256.Create((byte)'\\'))
+            | Vector256.LessThan(chunk, Vector256.Create((byte)0x20))).ExtractMostSignificantBits();
+
+        // The first stop (the lowest bit) must be the closing quote.
+        return (stops & (0u - stops) & quotes) != 0 ? pos + 2 + BitOperations.TrailingZeroCount(stops) : -1;
     }
 
     // The position of the first quote, backslash or control character at or after `pos`, or the input's length: sixteen
@@ -123,65 +150,6 @@ internal ref partial struct JsonCanonicalizer
         }
 
         return value;
-    }
-
-    // Writes the string from `quote` to `end`, which has escapes, in canonical form: each escape is decoded and its character
-    // written as the canonical form writes it, with no unescaped copy in between. False where CopyString would throw.
-    private bool RewriteEscaped(ReadOnlySpan<byte> json, int quote, int end)
-    {
-        var raw = json[(quote + 1)..(end - 1)];
-
-        // CopyString rejects unescaped text that is not UTF-8. Escapes are ASCII and decode to whole characters, so the
-        // text as sent is UTF-8 exactly when the unescaped text is.
-        if (!Utf8.IsValid(raw))
-        {
-            return false;
-        }
-
-        FlushTo(quote);
-        EnsureOutput(raw.Length + 2);
-        var output = _output.AsSpan();
-        var length = _length;
-        output[length++] = (byte)'"';
-        while (true)
-        {
-            var backslash = raw.IndexOf((byte)'\\');
-            if (backslash < 0)
-            {
-                raw.CopyTo(output[length..]);
-                length += raw.Length;
-                break;
-            }
-
-            raw[..backslash].CopyTo(output[length..]);
-            length += backslash;
-            var kind = raw[backslash + 1];
-            if (kind != (byte)'u')
-            {
-                // The short escapes of a quote, a backslash and the five control characters are canonical; \/ is a plain slash.
-                if (kind != (byte)'/')
-                {
-                    output[length++] = (byte)'\\';
-                }
-
-                output[length++] = kind;
-                raw = raw[(backslash + 2)..];
-                continue;
-            }
-
-            var scalar = ReadUnicodeEscape(ref raw, backslash);
-            if (scalar < 0)
-            {
-                return false;
-            }
-
-            length += WriteCanonicalChar(scalar, output[length..]);
-        }
-
-        output[length++] = (byte)'"';
-        _length = length;
-        _copyFrom = end;
-        return true;
     }
 
     // One character as the canonical form writes it: a quote, a backslash and control characters escaped (the short escape
@@ -365,8 +333,22 @@ internal ref partial struct JsonCanonicalizer
 
     private static bool IsDigit(byte b) => (uint)(b - '0') <= 9;
 
+    // Moves past a run of digits: sixteen bytes at a time, so the run's length costs no mispredicted loop exit.
     private static int SkipDigits(ReadOnlySpan<byte> json, int pos)
     {
+        ref var start = ref MemoryMarshal.GetReference(json);
+        while (Vector128.IsHardwareAccelerated && pos <= json.Length - Vector128<byte>.Count)
+        {
+            var chunk = Vector128.LoadUnsafe(ref start, (nuint)pos) - Vector128.Create((byte)'0');
+            var others = ~Vector128.LessThan(chunk, Vector128.Create((byte)10)).ExtractMostSignificantBits() & 0xFFFF;
+            if (others != 0)
+            {
+                return pos + BitOperations.TrailingZeroCount(others);
+            }
+
+            pos += Vector128<byte>.Count;
+        }
+
         while (IsDigit(At(json, pos)))
         {
             pos++;

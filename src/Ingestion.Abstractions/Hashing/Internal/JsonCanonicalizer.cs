@@ -11,12 +11,19 @@ namespace Ingestion.Hashing.Internal;
 /// the form differs from what was sent: a run of input that is canonical as it stands (compact, names in order, strings
 /// without escapes) is copied once when something after it changes, and hashed where it lies when nothing does. An object
 /// whose names came out of order is put in order when it closes; the root object can be out of order, so the form is hashed
-/// in one call once it is whole rather than fed to the hash as it is scanned.
+/// in one call once it is whole rather than fed to the hash as it is scanned. The time goes in per-token steps, so the common
+/// shapes take short paths: a string that closes within 32 bytes is found with one vector comparison, runs of simple object
+/// members (plain name, colon, scalar or string) are read in a tight loop (JsonCanonicalizer.Simple.cs), digits and the runs
+/// between escapes are moved past sixteen and 32 bytes at a time, and an object's members are ranked by their name prefixes
+/// in a vector (JsonCanonicalizer.Reorder.cs) rather than sorted with branches that mispredict.
 /// </summary>
 internal ref partial struct JsonCanonicalizer
 {
     // Utf8JsonReader's limit with JsonPath.ReaderOptions, which the canonicaliser used to read with.
     private const int MaxDepth = JsonPath.DefaultMaxDepth;
+
+    // Bytes the output and scratch buffers keep free past their contents, so that members are moved in whole vectors (see Reorder).
+    private const int Slack = 64;
 
     private readonly ReadOnlySpan<byte> _json;
     private readonly JsonPath[] _ignored;
@@ -28,6 +35,9 @@ internal ref partial struct JsonCanonicalizer
     private byte[]? _names;
     private int _namesLength;
     private Member[]? _members;
+
+    // The members' prefixes again, as one array that vectors load.
+    private ulong[]? _prefixes;
     private int _memberCount;
     private Frame[]? _frames;
     private byte[]? _scratch;
@@ -117,7 +127,7 @@ internal ref partial struct JsonCanonicalizer
                 }
 
                 var isObject = json[pos] == (byte)'{';
-                Push(depth++) = new Frame(isObject, mask, OutPos(pos + 1), _memberCount, _namesLength);
+                Push(depth++).Open(isObject, mask, OutPos(pos + 1), _memberCount, _namesLength);
                 pos = Gap(json, pos + 1);
                 if (At(json, pos) != (isObject ? (byte)'}' : (byte)']'))
                 {
@@ -160,7 +170,12 @@ internal ref partial struct JsonCanonicalizer
 
                 frame.Written++;
             }
+        }
 
+    Separator:
+        // The innermost container's next separator or its end follows at pos, after any whitespace.
+        {
+            ref var frame = ref _frames![depth - 1];
             pos = Gap(json, pos);
             var next = At(json, pos);
             if (next == (byte)',')
@@ -203,6 +218,20 @@ internal ref partial struct JsonCanonicalizer
         // A member or element of the innermost container starts at pos.
         {
             ref var frame = ref _frames![depth - 1];
+            if (frame.IsObject && frame.Mask == 0)
+            {
+                pos = ScanSimpleMembers(ref frame, json, pos, out var atSeparator);
+                if (pos < 0)
+                {
+                    return -1;
+                }
+
+                if (atSeparator)
+                {
+                    goto Separator;
+                }
+            }
+
             var start = OutPos(pos);
             var childMask = 0UL;
             bool ignored;
@@ -335,11 +364,11 @@ internal ref partial struct JsonCanonicalizer
         if (_output is null)
         {
             // The canonical form is never longer than the input (no escape is longer in it than as sent), so this never grows.
-            _output = ArrayPool<byte>.Shared.Rent(Math.Max(_json.Length, extra));
+            _output = ArrayPool<byte>.Shared.Rent(Math.Max(_json.Length, extra) + Slack);
         }
-        else if (_length + extra > _output.Length)
+        else if (_length + extra + Slack > _output.Length)
         {
-            _output = Grow(_output, _length, _length + extra);
+            _output = Grow(_output, _length, _length + extra + Slack);
         }
     }
 
@@ -366,6 +395,7 @@ internal ref partial struct JsonCanonicalizer
         if (_members is not null)
         {
             ArrayPool<Member>.Shared.Return(_members);
+            ArrayPool<ulong>.Shared.Return(_prefixes!);
         }
 
         if (_frames is not null)
@@ -379,15 +409,16 @@ internal ref partial struct JsonCanonicalizer
         }
     }
 
-    // An open object or array. The name fields describe the object member being read.
-    private struct Frame(bool isObject, ulong mask, int contentStart, int memberBase, int namesBase)
+    // An open object or array. The name fields describe the object member being read. Fields are set in place (Open) rather
+    // than by assigning a new value, which the JIT builds on the stack and copies.
+    private struct Frame
     {
-        public readonly bool IsObject = isObject;
-        public readonly ulong Mask = mask;
-        public readonly int ContentStart = contentStart;
-        public readonly int MemberBase = memberBase;
-        public readonly int NamesBase = namesBase;
-        public bool Sorted = true;
+        public bool IsObject;
+        public bool Sorted;
+        public ulong Mask;
+        public int ContentStart;
+        public int MemberBase;
+        public int NamesBase;
         public int Written;
         public int Index;
         public int CommaAt;
@@ -395,9 +426,28 @@ internal ref partial struct JsonCanonicalizer
         public int NameLength;
         public ulong Prefix;
         public int MemberStart;
+
+        public void Open(bool isObject, ulong mask, int contentStart, int memberBase, int namesBase)
+        {
+            IsObject = isObject;
+            Sorted = true;
+            Mask = mask;
+            ContentStart = contentStart;
+            MemberBase = memberBase;
+            NamesBase = namesBase;
+            Written = 0;
+            Index = 0;
+        }
     }
 
     // A written member of an open object: its name (a span of the input when it has no escapes, else of the name stack, and
     // then NameStart is the complement of its offset), the name's first eight bytes, and where the member lies in the output.
-    private readonly record struct Member(int NameStart, int NameLength, ulong Prefix, int Start, int Length);
+    private struct Member
+    {
+        public ulong Prefix;
+        public int NameStart;
+        public int NameLength;
+        public int Start;
+        public int Length;
+    }
 }

@@ -1,0 +1,111 @@
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using System.Text.Unicode;
+
+namespace Ingestion.Hashing.Internal;
+
+internal ref partial struct JsonCanonicalizer
+{
+    // Writes the string value at `quote` (its opening quote), whose first escape is at `backslash`, in canonical form, and
+    // returns the position after it, or -1 where ScanString or CopyString would have failed (a bad escape, a control
+    // character, no closing quote, a lone or reversed surrogate, text that is not UTF-8). One pass: each escape is checked as
+    // it is rewritten, and the runs between escapes are moved 32 bytes at a time, found by the same vector comparison. The
+    // output keeps room for the rest of the input (the canonical form of a string is never longer than the string as sent),
+    // so whole vectors can be stored past a run's end; what lands past it is overwritten or lies past the form's length.
+    private int WriteEscapedString(ReadOnlySpan<byte> json, int quote, int backslash)
+    {
+        FlushTo(quote);
+        EnsureOutput(json.Length - quote);
+        var output = _output.AsSpan();
+        var length = _length;
+        output[length++] = (byte)'"';
+        json[(quote + 1)..backslash].CopyTo(output[length..]);
+        length += backslash - quote - 1;
+        var pos = backslash;
+        while (true)
+        {
+            // An escape starts at pos.
+            var kind = At(json, pos + 1);
+            switch (kind)
+            {
+                case (byte)'"' or (byte)'\\' or (byte)'b' or (byte)'f' or (byte)'n' or (byte)'r' or (byte)'t':
+                    // The short escapes of a quote, a backslash and the five control characters are canonical.
+                    output[length++] = (byte)'\\';
+                    output[length++] = kind;
+                    pos += 2;
+                    break;
+                case (byte)'/':
+                    output[length++] = (byte)'/';
+                    pos += 2;
+                    break;
+                case (byte)'u' when IsUnicodeEscape(json, pos) && (!IsHighSurrogateEscape(json, pos) || IsUnicodeEscape(json, pos + 6)):
+                    // A high surrogate's partner is checked here as ScanString would have checked it as the next escape.
+                    var raw = json[pos..];
+                    var scalar = ReadUnicodeEscape(ref raw, 0);
+                    if (scalar < 0)
+                    {
+                        return -1;
+                    }
+
+                    length += WriteCanonicalChar(scalar, output[length..]);
+                    pos = json.Length - raw.Length;
+                    break;
+                default:
+                    return -1;
+            }
+
+            // Moves the run up to the next quote, backslash or control character.
+            ref var from = ref MemoryMarshal.GetReference(json);
+            ref var to = ref MemoryMarshal.GetReference(output);
+            while (Vector256.IsHardwareAccelerated && pos <= json.Length - Vector256<byte>.Count)
+            {
+                var chunk = Vector256.LoadUnsafe(ref from, (nuint)pos);
+                chunk.StoreUnsafe(ref to, (nuint)length);
+                var stops = (Vector256.Equals(chunk, Vector256.Create((byte)'"')) | Vector256.Equals(chunk, Vector256.Create((byte)'\\'))
+                    | Vector256.LessThan(chunk, Vector256.Create((byte)0x20))).ExtractMostSignificantBits();
+                var run = stops == 0 ? Vector256<byte>.Count : System.Numerics.BitOperations.TrailingZeroCount(stops);
+                pos += run;
+                length += run;
+                if (stops != 0)
+                {
+                    goto Stop;
+                }
+            }
+
+            while (pos < json.Length && json[pos] is not ((byte)'"' or (byte)'\\' or < 0x20))
+            {
+                output[length++] = json[pos++];
+            }
+
+        Stop:
+            var b = At(json, pos);
+            if (b == (byte)'"')
+            {
+                // CopyString rejects text that is not UTF-8; escapes are ASCII and decode to whole characters, so the text
+                // as sent is UTF-8 exactly when the unescaped text is.
+                if (!Utf8.IsValid(json[(quote + 1)..pos]))
+                {
+                    return -1;
+                }
+
+                output[length++] = (byte)'"';
+                _length = length;
+                _copyFrom = pos + 1;
+                return pos + 1;
+            }
+
+            if (b != (byte)'\\')
+            {
+                return -1;
+            }
+        }
+    }
+
+    private static bool IsUnicodeEscape(ReadOnlySpan<byte> json, int pos) =>
+        pos <= json.Length - 6 && json[pos] == (byte)'\\' && json[pos + 1] == (byte)'u'
+        && IsHex(json[pos + 2]) && IsHex(json[pos + 3]) && IsHex(json[pos + 4]) && IsHex(json[pos + 5]);
+
+    // Whether the \uXXXX escape at pos is of a high surrogate (D800 to DBFF), which needs a low one after it.
+    private static bool IsHighSurrogateEscape(ReadOnlySpan<byte> json, int pos) =>
+        (json[pos + 2] | 0x20) == (byte)'d' && json[pos + 3] is (byte)'8' or (byte)'9' or (byte)'a' or (byte)'b' or (byte)'A' or (byte)'B';
+}

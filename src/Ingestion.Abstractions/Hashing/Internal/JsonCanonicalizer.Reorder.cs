@@ -1,0 +1,144 @@
+using System.Buffers;
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+
+namespace Ingestion.Hashing.Internal;
+
+internal ref partial struct JsonCanonicalizer
+{
+    // Objects with up to this many members are ordered by ranking them, without branches that depend on the names.
+    private const int MaxRanked = 16;
+
+    // Members up to this long are moved in whole vectors; longer ones by Memmove.
+    private const int MaxVectorMove = 128;
+
+    // Puts the members of the object whose content starts at output position `contentStart` (all of it in the output) in order.
+    private void Reorder(int memberBase, int contentStart)
+    {
+        var members = _members.AsSpan(memberBase, _memberCount - memberBase);
+        Span<byte> order = stackalloc byte[MaxRanked];
+        if (members.Length > MaxRanked || !TryRank(members, _prefixes.AsSpan(memberBase), order))
+        {
+            SortMembers(members);
+            for (var i = 0; i < Math.Min(members.Length, MaxRanked); i++)
+            {
+                order[i] = (byte)i;
+            }
+        }
+
+        var output = _output!;
+        var regionLength = _length - contentStart;
+
+        // A region that is most of the output (the root object) is written in order into a second buffer that then becomes
+        // the output, one copy; a smaller one is copied aside and back.
+        var swap = contentStart <= regionLength;
+        var needed = (swap ? output.Length : regionLength) + Slack;
+        if (_scratch is null || _scratch.Length < needed)
+        {
+            if (_scratch is not null)
+            {
+                ArrayPool<byte>.Shared.Return(_scratch);
+            }
+
+            _scratch = ArrayPool<byte>.Shared.Rent(needed);
+        }
+
+        var scratch = _scratch;
+        if (swap)
+        {
+            output.AsSpan(0, contentStart).CopyTo(scratch);
+        }
+        else
+        {
+            output.AsSpan(contentStart, regionLength).CopyTo(scratch);
+        }
+
+        var target = swap ? scratch : output;
+        var source = swap ? output : scratch;
+        var offset = swap ? 0 : contentStart;
+        ref var to = ref MemoryMarshal.GetArrayDataReference(target);
+        ref var from = ref MemoryMarshal.GetArrayDataReference(source);
+
+        var position = contentStart;
+        for (var i = 0; i < members.Length; i++)
+        {
+            if (i > 0)
+            {
+                target[position++] = (byte)',';
+            }
+
+            ref var member = ref members[i < MaxRanked ? order[i] : i];
+            var length = member.Length;
+            var start = member.Start - offset;
+            if (length <= MaxVectorMove && Vector256.IsHardwareAccelerated)
+            {
+                // Moved in whole vectors, up to 31 bytes too many: both buffers have Slack bytes past the region, and what
+                // lands past this member's end is overwritten by the next one or lies past the end of the form.
+                for (var moved = 0; moved < length; moved += Vector256<byte>.Count)
+                {
+                    Vector256.LoadUnsafe(ref from, (nuint)(start + moved)).StoreUnsafe(ref to, (nuint)(position + moved));
+                }
+            }
+            else
+            {
+                source.AsSpan(start, length).CopyTo(target.AsSpan(position));
+            }
+
+            position += length;
+        }
+
+        if (swap)
+        {
+            (_output, _scratch) = (scratch, output);
+        }
+    }
+
+    // Writes into `order` the members' indexes in order when no two of their names share their first eight bytes: each one's
+    // place is the number of members whose prefix is smaller, counted without branching on the comparisons (which a sort
+    // mispredicts about every other time). False when two prefixes are equal: then the names themselves and the order sent decide.
+    private static bool TryRank(ReadOnlySpan<Member> members, ReadOnlySpan<ulong> prefixes, Span<byte> order)
+    {
+        if (Vector512.IsHardwareAccelerated && members.Length <= Vector512<ulong>.Count)
+        {
+            return TryRankInVector(prefixes, members.Length, order);
+        }
+
+        var ties = 0;
+        for (var i = 0; i < members.Length; i++)
+        {
+            var prefix = members[i].Prefix;
+            var rank = 0;
+            for (var j = 0; j < members.Length; j++)
+            {
+                var other = members[j].Prefix;
+                rank += other < prefix ? 1 : 0;
+                ties += other == prefix ? 1 : 0;
+            }
+
+            order[rank] = (byte)i;
+        }
+
+        // Each member's prefix equals its own once.
+        return ties == members.Length;
+    }
+
+    // TryRank for up to eight members: their prefixes in one vector, each compared with all of them at once. The prefix array
+    // has room for eight from any member on; lanes past the object's members are masked out.
+    private static bool TryRankInVector(ReadOnlySpan<ulong> prefixes, int count, Span<byte> order)
+    {
+        var all = Vector512.LoadUnsafe(ref MemoryMarshal.GetReference(prefixes));
+        var present = (1UL << count) - 1;
+        var ties = 0;
+        for (var i = 0; i < count; i++)
+        {
+            var prefix = Vector512.Create(prefixes[i]);
+            var smaller = Vector512.LessThan(all, prefix).ExtractMostSignificantBits() & present;
+            ties += BitOperations.PopCount(Vector512.Equals(all, prefix).ExtractMostSignificantBits() & present);
+            order[BitOperations.PopCount(smaller)] = (byte)i;
+        }
+
+        return ties == count;
+    }
+}

@@ -1,0 +1,115 @@
+namespace Ingestion.Hashing.Internal;
+
+internal ref partial struct JsonCanonicalizer
+{
+    // Reads members of the innermost object (one that no ignored path reaches into) from `pos`, a member's start, for as long
+    // as each is simple: a name without escapes that closes within 32 bytes, a colon right after it, and a string, number or
+    // literal right after that. Most members of most records are; each is checked, written and recorded exactly as the general
+    // path in Scan would, in a fraction of the steps. Returns where Scan goes on: the start of a member that is not simple
+    // (atSeparator false; nothing of it is consumed), the byte after the last member read, which is not a comma (atSeparator
+    // true), or -1 when a value is not JSON (the general path fails on it too).
+    private int ScanSimpleMembers(ref Frame frame, ReadOnlySpan<byte> json, int pos, out bool atSeparator)
+    {
+        // The counts and the order check are kept in locals (registers) in the loop and stored once at the end.
+        var members = _members;
+        var count = _memberCount;
+        var written = frame.Written;
+        var index = frame.Index;
+        var commaAt = frame.CommaAt;
+        var sorted = frame.Sorted;
+        var last = written > 0 ? _prefixes![count - 1] : 0;
+
+        // Where the byte at an input position lands in the output (OutPos) while nothing is copied.
+        var shift = _length - _copyFrom;
+        int end;
+        while (true)
+        {
+            if (At(json, pos) != (byte)'"')
+            {
+                break;
+            }
+
+            var nameEnd = ScanShortString(json, pos);
+            if (nameEnd < 0 || At(json, nameEnd) != (byte)':')
+            {
+                break;
+            }
+
+            var first = At(json, nameEnd + 1);
+            var start = pos + shift;
+            if (first == (byte)'"')
+            {
+                end = ScanShortString(json, nameEnd + 1);
+                if (end < 0)
+                {
+                    // A longer string, or one with escapes, which is written again in canonical form.
+                    end = WriteString(json, nameEnd + 1);
+                    shift = _length - _copyFrom;
+                }
+            }
+            else if (IsDigit(first) || first is (byte)'-' or (byte)'t' or (byte)'f' or (byte)'n')
+            {
+                end = ScanScalar(json, nameEnd + 1);
+            }
+            else
+            {
+                // A container, whitespace, or something that is not JSON: the general path decides.
+                break;
+            }
+
+            if (end < 0)
+            {
+                // Not JSON: the general path would have failed on this value as well.
+                atSeparator = false;
+                return -1;
+            }
+
+            if (members is null || count == members.Length)
+            {
+                _memberCount = count;
+                members = GrowMembers();
+            }
+
+            ref var member = ref members[count];
+            member.NameStart = pos + 1;
+            member.NameLength = nameEnd - pos - 2;
+            var prefix = member.Prefix = InputPrefix(json, member.NameStart, member.NameLength);
+            _prefixes![count] = prefix;
+            member.Start = start;
+            member.Length = end + shift - start;
+            if (written > 0 && sorted && (last > prefix || (last == prefix && Compare(members[count - 1], member) > 0)))
+            {
+                sorted = false;
+            }
+
+            last = prefix;
+            count++;
+            written++;
+            if (At(json, end) != (byte)',')
+            {
+                pos = end;
+                atSeparator = true;
+                goto Done;
+            }
+
+            commaAt = end + shift;
+            index++;
+            pos = end + 1;
+            if (IsWhitespace(At(json, pos)))
+            {
+                pos = DropWhitespace(json, pos);
+                shift = _length - _copyFrom;
+            }
+        }
+
+        atSeparator = false;
+
+    Done:
+        _memberCount = count;
+        frame.Written = written;
+        frame.Index = index;
+        frame.CommaAt = commaAt;
+        frame.Sorted = sorted;
+        return pos;
+    }
+}
