@@ -13,7 +13,7 @@ namespace Ingestion.Benchmarks;
 /// <c>ratios</c>: every comparison with a baseline in one command, then one table of the ratios it printed, each with what it
 /// is compared with and the bar it is held to. Runs <c>postgres all</c> (raw store against binary COPY, the queue against
 /// graphile-worker, pickup latency), <c>scale 1000000 --analyze</c> (a filled store against an empty one), and the
-/// paging engine against a hand-written loop (<c>paging 30</c>) and content hashing (BenchmarkDotNet, medium job). About 40 minutes
+/// paging engine against a hand-written loop (<c>paging 30</c>) and content hashing (BenchmarkDotNet, medium job). About half an hour
 /// on a 2-core machine. <c>ratios --quick</c> (a check of the command, not figures to quote) skips the BenchmarkDotNet part and runs one round of each
 /// comparison, 20,000 jobs and a store of 200,000 keys.
 /// </summary>
