@@ -78,9 +78,8 @@ public sealed class PageRequest : IEquatable<PageRequest>
     public PageRequest WithQueryParameter(string name, string? value)
     {
         ArgumentException.ThrowIfNullOrEmpty(name);
-        var query = Uri.Query;
-        var builder = new StringBuilder(query.Length + name.Length + (value?.Length ?? 0) + 2);
-        var rest = query.Length > 1 ? query.AsSpan(1) : [];
+        var rest = QueryText();
+        var builder = new StringBuilder(rest.Length + name.Length + (value?.Length ?? 0) + 2);
         while (NextParameter(ref rest, out var key, out var existing))
         {
             if (KeyIs(key, name))
@@ -133,8 +132,7 @@ public sealed class PageRequest : IEquatable<PageRequest>
     /// <returns>The value, or <see langword="null"/>.</returns>
     public string? GetQueryParameter(string name)
     {
-        var query = Uri.Query;
-        var rest = query.Length > 1 ? query.AsSpan(1) : [];
+        var rest = QueryText();
         while (NextParameter(ref rest, out var key, out var value))
         {
             if (KeyIs(key, name))
@@ -150,25 +148,23 @@ public sealed class PageRequest : IEquatable<PageRequest>
     /// <returns>Name and value pairs.</returns>
     public IEnumerable<KeyValuePair<string, string>> QueryParameters()
     {
-        var query = Uri.Query;
-        if (query.Length <= 1)
+        var parameters = new List<KeyValuePair<string, string>>();
+        var rest = QueryText();
+        while (NextParameter(ref rest, out var key, out var value))
         {
-            yield break;
+            parameters.Add(new(Unescape(key), Unescape(value)));
         }
 
-        foreach (var part in query[1..].Split('&', StringSplitOptions.RemoveEmptyEntries))
-        {
-            var equals = part.IndexOf('=', StringComparison.Ordinal);
-            var key = equals < 0 ? part : part[..equals];
-            var value = equals < 0 ? string.Empty : part[(equals + 1)..];
-            yield return new(Uri.UnescapeDataString(key.Replace('+', ' ')), Uri.UnescapeDataString(value.Replace('+', ' ')));
-        }
+        return parameters;
     }
 
     // The characters Uri.EscapeDataString leaves as they are (RFC 3986 unreserved): a part made of these alone reads the same
     // unescaped and escaped, so the paging parameters of most requests are compared and copied without a string of their own.
     private static readonly System.Buffers.SearchValues<char> Unreserved =
         System.Buffers.SearchValues.Create("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~");
+
+    // The query without its '?'.
+    private ReadOnlySpan<char> QueryText() => Uri.Query is { Length: > 1 } query ? query.AsSpan(1) : [];
 
     // The next non-empty name=value part of a query (without its '?'), as written; false after the last.
     private static bool NextParameter(ref ReadOnlySpan<char> rest, out ReadOnlySpan<char> key, out ReadOnlySpan<char> value)
@@ -194,7 +190,7 @@ public sealed class PageRequest : IEquatable<PageRequest>
         return false;
     }
 
-    // Whether a name as written in the query is name once unescaped ('+' read as a space, as QueryParameters does).
+    // Whether a name as written in the query is name once unescaped ('+' read as a space, as everywhere in this class).
     private static bool KeyIs(ReadOnlySpan<char> key, string name) =>
         key.ContainsAny('%', '+') ? string.Equals(Unescape(key), name, StringComparison.Ordinal) : key.SequenceEqual(name);
 
