@@ -41,9 +41,7 @@ internal static class PostgresBenchmarks
         Console.WriteLine($"Client: .NET {Environment.Version}, {Environment.ProcessorCount} cores shared with the server.");
         if (which is "all" or "raw")
         {
-            var roundsAt = Array.IndexOf(args, "--raw-rounds");
-            var rounds = roundsAt > 0 && roundsAt + 1 < args.Length ? int.Parse(args[roundsAt + 1], CultureInfo.InvariantCulture) : 3;
-            await RawStoreAsync(await server.CreateDatabaseAsync("bench_raw"), rounds);
+            await RawStoreAsync(await server.CreateDatabaseAsync("bench_raw"), QueueBenchmarks.IntOption(args, "--raw-rounds", 3));
         }
 
         if (which is "all" or "queue")
