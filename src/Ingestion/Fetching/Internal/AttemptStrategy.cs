@@ -2,19 +2,21 @@ using System.Diagnostics;
 using Ingestion.Telemetry;
 using Polly;
 using Polly.RateLimiting;
+using Polly.Telemetry;
 using Polly.Timeout;
 
 namespace Ingestion.Fetching.Internal;
 
 /// <summary>
-/// One attempt's rate budget and bookkeeping, inside the retry and circuit breaker and around the attempt timeout (so it sees a
-/// timed-out attempt as such): takes a permit of the stream's budget and the source's (released when the attempt ends; a
-/// refusal ends the attempt with <see cref="RateLimiterRejectedException"/>), counts the attempt, traces and logs it with its URL
-/// redacted, notes why it failed for the run's report, counts it in the metrics, and lets the rate budget learn from the
-/// response's headers. The budget is taken here rather than by a strategy of its own because each strategy of the pipeline
-/// costs every request an asynchronous frame.
+/// One attempt's rate budget and bookkeeping, the innermost strategy, inside the retry and circuit breaker: takes a permit of the
+/// stream's budget and the source's (released when the attempt ends; a refusal ends the attempt with
+/// <see cref="RateLimiterRejectedException"/>), counts the attempt, traces and logs it with its URL redacted, notes why it failed
+/// for the run's report, counts it in the metrics, reports an attempt that timed out (in <see cref="RedirectHandler"/>) as an
+/// <c>OnTimeout</c> resilience event, and lets the rate budget learn from the response's headers. The budget is taken here, and
+/// the attempt timeout and body read in the handler, rather than by strategies of their own because each strategy of the
+/// pipeline costs every request asynchronous frames.
 /// </summary>
-internal sealed class AttemptStrategy(SourceHttpState source) : ResilienceStrategy<HttpResponseMessage>
+internal sealed class AttemptStrategy(SourceHttpState source, ResilienceStrategyTelemetry telemetry) : ResilienceStrategy<HttpResponseMessage>
 {
     protected override async ValueTask<Outcome<HttpResponseMessage>> ExecuteCore<TState>(
         Func<ResilienceContext, TState, ValueTask<Outcome<HttpResponseMessage>>> callback, ResilienceContext context, TState state)
@@ -83,6 +85,13 @@ internal sealed class AttemptStrategy(SourceHttpState source) : ResilienceStrate
         else
         {
             var exception = outcome.Exception!;
+            if (exception is TimeoutRejectedException timedOut)
+            {
+                // As Polly's timeout strategy reports one, the pipeline's telemetry naming this strategy.
+                telemetry.Report(new ResilienceEvent(ResilienceEventSeverity.Error, "OnTimeout"), context, new OnTimeoutArguments(context, timedOut.Timeout));
+                telemetry.SetTelemetrySource(timedOut);
+            }
+
             statusTag = exception.GetType().Name;
             failure = exception switch
             {
@@ -112,59 +121,5 @@ internal sealed class AttemptStrategy(SourceHttpState source) : ResilienceStrate
     internal sealed class Options : ResilienceStrategyOptions
     {
         public Options() => Name = "Attempt";
-    }
-}
-
-/// <summary>
-/// The innermost strategy: reads a successful response's body into a pooled buffer inside the attempt timeout, so a body that
-/// stalls or breaks off fails the attempt (and is retried) instead of failing later while records are read. A page request's
-/// records are selected here too: a body that arrived whole by its length but cannot be read (a proxy cut it, a gateway
-/// answered with an HTML page) is judged transient by the retry and circuit breaker strategies, like a 503.
-/// </summary>
-internal sealed class BodyBufferingStrategy : ResilienceStrategy<HttpResponseMessage>
-{
-    protected override async ValueTask<Outcome<HttpResponseMessage>> ExecuteCore<TState>(
-        Func<ResilienceContext, TState, ValueTask<Outcome<HttpResponseMessage>>> callback, ResilienceContext context, TState state)
-    {
-        var attempt = SourcePipeline.AttemptOf(context);
-        if (attempt is not null)
-        {
-            attempt.Selection = null;
-        }
-
-        var outcome = await callback(context, state).ConfigureAwait(context.ContinueOnCapturedContext);
-        if (outcome.Result is not { IsSuccessStatusCode: true } response || response.Content is PooledBufferContent)
-        {
-            return outcome;
-        }
-
-        try
-        {
-            var original = response.Content;
-            var buffered = await PooledBufferContent.LoadAsync(original, context.CancellationToken).ConfigureAwait(context.ContinueOnCapturedContext);
-            response.Content = buffered;
-            original.Dispose();
-            if (attempt is { Selector: { } selector })
-            {
-                attempt.Selection = response.StatusCode == System.Net.HttpStatusCode.NoContent || HttpFetcher.IsBlank(buffered.Memory.Span)
-                    ? null
-                    : HttpFetcher.SelectRecords(selector, buffered.Memory, attempt.SelectionBuffer);
-            }
-
-            return outcome;
-        }
-#pragma warning disable CA1031 // Any failure reading the body is the attempt's outcome, for the retry and timeout strategies to judge.
-        catch (Exception exception)
-#pragma warning restore CA1031
-        {
-            response.Dispose();
-            return Outcome.FromException<HttpResponseMessage>(exception);
-        }
-    }
-
-    /// <summary>The strategy's name in the pipeline's telemetry.</summary>
-    internal sealed class Options : ResilienceStrategyOptions
-    {
-        public Options() => Name = "BodyBuffering";
     }
 }
