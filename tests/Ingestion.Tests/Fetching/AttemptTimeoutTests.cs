@@ -8,7 +8,7 @@ using static Ingestion.Tests.Fetching.FetcherHarness;
 
 namespace Ingestion.Tests.Fetching;
 
-/// <summary>The attempt timeout, kept by the redirect handler: around the body read, reported as Polly's timeout strategy reports it, apart from the caller's cancellation.</summary>
+/// <summary>The attempt timeout, kept by the attempt handler: around the body read, reported as Polly's timeout strategy reports it, apart from the caller's cancellation.</summary>
 public sealed class AttemptTimeoutTests
 {
     private static CancellationToken Token => TestContext.Current.CancellationToken;

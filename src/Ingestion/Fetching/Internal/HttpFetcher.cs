@@ -12,7 +12,7 @@ namespace Ingestion.Fetching.Internal;
 
 /// <summary>
 /// The HTTP <see cref="IFetcher"/>: sends each page through the sources' client (the source's resilience pipeline with its
-/// rate budget, then the redirect and authentication handlers), which reads the body into a pooled buffer; it selects records and keys, and asks the paginator
+/// retries and circuit breaker, then the attempt and authentication handlers: rate budget, attempt timeout, redirects), which reads the body into a pooled buffer; it selects records and keys, and asks the paginator
 /// for the next request, with the engine's guards around every paginator: page and record bounds, repeated requests,
 /// repeated pages, a delay between requests and the silent-truncation flag.
 /// </summary>

@@ -59,6 +59,9 @@ internal sealed class SourceHttpState
         Logger = Logger,
     };
 
+    /// <summary>The telemetry of the attempt's strategy in this source's resilience pipeline, once the pipeline is built.</summary>
+    public Polly.Telemetry.ResilienceStrategyTelemetry? AttemptTelemetry { get; set; }
+
     /// <summary>
     /// A token source cancelled after <see cref="ResilienceSettings.AttemptTimeout"/> on the source's clock, for one attempt;
     /// given back with <see cref="ReturnAttemptTimeout"/>.
