@@ -77,7 +77,23 @@ internal sealed partial class HttpFetcher(IHttpClientFactory clientFactory, Sour
                 yield break;
             }
 
-            var sent = await SendAsync(client, state, stream, current, started, selectionBuffer, cancellationToken).ConfigureAwait(false);
+            // Sent from here rather than from an asynchronous method of its own, which would cost every page another frame.
+            var attempt = NewAttempt(state, stream, current, selectionBuffer);
+            HttpResponseMessage? received = null;
+            Exception? thrown = null;
+            using (var message = NewMessage(state.Source, stream, current, attempt))
+            {
+                try
+                {
+                    received = await client.SendAsync(message, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+                }
+                catch (Exception exception) when (exception is not OutOfMemoryException)
+                {
+                    thrown = exception;
+                }
+            }
+
+            var sent = await ConcludeAsync(state, stream, current, attempt, received, thrown, started, cancellationToken).ConfigureAwait(false);
             var response = sent.Response;
             previous?.Dispose();
             previous = latest;

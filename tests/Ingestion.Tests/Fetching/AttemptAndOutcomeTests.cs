@@ -8,8 +8,11 @@ using static Ingestion.Tests.Fetching.FetcherHarness;
 
 namespace Ingestion.Tests.Fetching;
 
-/// <summary>The attempt timeout, kept by the attempt handler: around the body read, reported as Polly's timeout strategy reports it, apart from the caller's cancellation.</summary>
-public sealed class AttemptTimeoutTests
+/// <summary>
+/// The attempt timeout, kept by the attempt handler: around the body read, reported as Polly's timeout strategy reports it, apart
+/// from the caller's cancellation; and the fetcher's classification of what came back, a source's error interpreter included.
+/// </summary>
+public sealed class AttemptAndOutcomeTests
 {
     private static CancellationToken Token => TestContext.Current.CancellationToken;
 
@@ -102,6 +105,69 @@ public sealed class AttemptTimeoutTests
         Assert.Equal(1, page.Outcome.Attempts);
         Assert.DoesNotContain(page.Outcome.Notes, note => note.Contains("timed out", StringComparison.Ordinal));
         Assert.DoesNotContain(harness.Logs.Lines, line => line.Contains("OnTimeout", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_client_error_is_reported_as_the_source_interprets_its_body()
+    {
+        await using var harness = new FetcherHarness();
+        await using var server = await TestHttpServer.StartAsync(app => app.MapGet("/items", context =>
+        {
+            context.Response.StatusCode = 422;
+            return context.Response.WriteAsync("{\"error\":\"window too wide\"}");
+        }));
+        ErrorResponse? seen = null;
+        var source = new SourceDefinition
+        {
+            Name = "vendor",
+            BaseAddress = server.BaseAddress,
+            Resilience = FastRetries(),
+            Streams = [Stream()],
+            InterpretError = response =>
+            {
+                seen = response;
+                return new ErrorInterpretation(IssueKind.Configuration, "the window is too wide for this API");
+            },
+        };
+
+        var page = Assert.Single(await harness.FetchAllAsync(source, Stream(), cancellationToken: Token));
+
+        Assert.Equal(FetchStatus.ClientError, page.Outcome.Status);
+        Assert.Equal(IssueKind.Configuration, page.Outcome.IssueKind);
+        Assert.StartsWith("the window is too wide for this API (422 ", page.Outcome.Error, StringComparison.Ordinal);
+        Assert.Equal(422, seen!.StatusCode);
+        Assert.Equal("{\"error\":\"window too wide\"}", System.Text.Encoding.UTF8.GetString(seen.Body.Span));
+    }
+
+    [Fact]
+    public async Task A_client_error_the_source_does_not_interpret_keeps_the_standard_classification()
+    {
+        await using var harness = new FetcherHarness();
+        await using var server = await TestHttpServer.StartAsync(app => app.MapGet("/items", context =>
+        {
+            context.Response.StatusCode = 422;
+            return Task.CompletedTask;
+        }));
+        var interpreted = 0;
+        var source = new SourceDefinition
+        {
+            Name = "vendor",
+            BaseAddress = server.BaseAddress,
+            Resilience = FastRetries(),
+            Streams = [Stream()],
+            InterpretError = _ =>
+            {
+                interpreted++;
+                return null;
+            },
+        };
+
+        var page = Assert.Single(await harness.FetchAllAsync(source, Stream(), cancellationToken: Token));
+
+        Assert.Equal(FetchStatus.ClientError, page.Outcome.Status);
+        Assert.Null(page.Outcome.IssueKind);
+        Assert.StartsWith("422 ", page.Outcome.Error, StringComparison.Ordinal);
+        Assert.Equal(1, interpreted);
     }
 
     [Fact]
