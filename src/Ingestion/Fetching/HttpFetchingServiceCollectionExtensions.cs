@@ -8,8 +8,9 @@ namespace Ingestion.Fetching;
 /// <summary>
 /// Registers the HTTP fetcher: its <see cref="IHttpClientFactory"/> client, whose handlers are, outermost first, the resilience
 /// handler of Microsoft.Extensions.Http.Resilience (one pipeline per source, built from the source's
-/// <see cref="ResilienceSettings"/>), the redirect handler, the authentication handler and the network handler with its own
-/// redirects off, so that no redirect is followed with credentials except by the redirect handler.
+/// <see cref="ResilienceSettings"/>), the attempt handler (rate budget, attempt timeout, redirects, body), the authentication
+/// handler and the network handler with its own redirects off, so that no redirect is followed with credentials except by the
+/// attempt handler.
 /// </summary>
 internal static class HttpFetchingServiceCollectionExtensions
 {
@@ -42,7 +43,7 @@ internal static class HttpFetchingServiceCollectionExtensions
             .RemoveAllLoggers();
         sources.AddResilienceHandler(SourcePipeline.Name, SourcePipeline.Configure)
             .SelectPipelineBy(_ => SourcePipeline.KeyOf);
-        sources.AddHttpMessageHandler(() => new RedirectHandler())
+        sources.AddHttpMessageHandler(() => new AttemptHandler())
             .AddHttpMessageHandler(() => new AuthenticationHandler());
         return services;
     }

@@ -1,170 +1,34 @@
-using System.Diagnostics;
-using Ingestion.Telemetry;
 using Polly;
-using Polly.RateLimiting;
-using Polly.Timeout;
+using Polly.Telemetry;
 
 namespace Ingestion.Fetching.Internal;
 
 /// <summary>
-/// One attempt's rate budget and bookkeeping, inside the retry and circuit breaker and around the attempt timeout (so it sees a
-/// timed-out attempt as such): takes a permit of the stream's budget and the source's (released when the attempt ends; a
-/// refusal ends the attempt with <see cref="RateLimiterRejectedException"/>), counts the attempt, traces and logs it with its URL
-/// redacted, notes why it failed for the run's report, counts it in the metrics, and lets the rate budget learn from the
-/// response's headers. The budget is taken here rather than by a strategy of its own because each strategy of the pipeline
-/// costs every request an asynchronous frame.
+/// The attempt's place in a source's resilience pipeline, innermost, inside the retry and circuit breaker: it passes each
+/// attempt on as it is, without an asynchronous frame of its own, to <see cref="AttemptHandler"/>, which does the attempt's
+/// work (rate budget, timeout, redirects, body, bookkeeping) because each strategy with work of its own would cost every request
+/// asynchronous frames. It is a strategy so that the pipeline's telemetry names the attempt: the handler reports an attempt that
+/// timed out as this strategy's <c>OnTimeout</c> event, as Polly's timeout strategy would.
 /// </summary>
-internal sealed class AttemptStrategy(SourceHttpState source) : ResilienceStrategy<HttpResponseMessage>
+internal sealed class AttemptStrategy : ResilienceStrategy<HttpResponseMessage>
 {
-    protected override async ValueTask<Outcome<HttpResponseMessage>> ExecuteCore<TState>(
-        Func<ResilienceContext, TState, ValueTask<Outcome<HttpResponseMessage>>> callback, ResilienceContext context, TState state)
-    {
-        var request = context.GetRequestMessage();
-        var attempt = SourcePipeline.AttemptOf(context);
-
-        // Each attempt, retries included, takes a permit of the source's budget (shared by all its streams).
-        using var lease = await SourcePipeline.AcquireAsync(source, attempt?.StreamBudget, context.CancellationToken).ConfigureAwait(context.ContinueOnCapturedContext);
-        if (!lease.IsAcquired)
-        {
-            var known = lease.TryGetMetadata(System.Threading.RateLimiting.MetadataName.RetryAfter, out var retryAfter);
-            FetchLog.BudgetExhausted(source.Logger, source.Source.Name, attempt?.Stream ?? "-", known ? retryAfter.TotalMilliseconds : 0, source.Budget.MaxWait.TotalMilliseconds);
-            return Outcome.FromException<HttpResponseMessage>(known ? new RateLimiterRejectedException(retryAfter) : new RateLimiterRejectedException());
-        }
-
-        if (request is null || attempt is null)
-        {
-            return await callback(context, state).ConfigureAwait(context.ContinueOnCapturedContext);
-        }
-
-        attempt.Attempts++;
-        var number = attempt.Attempts;
-        using var activity = IngestionTelemetry.ActivitySource.StartActivity("ingestion.http.request", ActivityKind.Client);
-
-        // Redacting costs a string per attempt: only when something will read it.
-        var url = activity is not null || source.Logger.IsEnabled(Microsoft.Extensions.Logging.LogLevel.Debug) ? RedactedUrl(request) : null;
-        if (activity is not null)
-        {
-            activity.SetTag(IngestionTelemetry.SourceTag, source.Source.Name);
-            activity.SetTag(IngestionTelemetry.StreamTag, attempt.Stream);
-            activity.SetTag("http.request.method", request.Method.Method);
-            activity.SetTag("url.full", url);
-            activity.SetTag("ingestion.attempt", number);
-        }
-
-        if (url is not null)
-        {
-            FetchLog.Sending(source.Logger, request.Method.Method, url, source.Source.Name, attempt.Stream, number);
-        }
-
-        var outcome = await callback(context, state).ConfigureAwait(context.ContinueOnCapturedContext);
-
-        string? failure = null;
-        string statusTag;
-        if (outcome.Result is { } response)
-        {
-            attempt.LastStatusCode = (int)response.StatusCode;
-            statusTag = attempt.LastStatusCode.Value.ToString(System.Globalization.CultureInfo.InvariantCulture);
-            source.Budget.Observe(response);
-            if (!response.IsSuccessStatusCode)
+    /// <summary>Adds the strategy, keeping its telemetry on <paramref name="state"/> for the handler's reports.</summary>
+    public static void AddTo(ResiliencePipelineBuilder<HttpResponseMessage> builder, SourceHttpState state) =>
+        builder.AddStrategy(
+            context =>
             {
-                failure = Describe.Status(response);
-                if ((int)response.StatusCode is 429 or 503 && RateLimitHeaders.RequestedWait(response.Headers, source.Time.GetUtcNow()) is { } ask)
-                {
-                    failure += $" (the API asked to wait {Describe.Duration(ask)})";
-                }
-            }
+                state.AttemptTelemetry = context.Telemetry;
+                return new AttemptStrategy();
+            },
+            new Options());
 
-            activity?.SetTag("http.response.status_code", attempt.LastStatusCode.Value);
-            if (response.IsSuccessStatusCode && attempt.BodyUnreadable)
-            {
-                failure = $"{Describe.Status(response)} with a body that could not be read: {source.Redact(attempt.Selection!.Error!)}";
-            }
-        }
-        else
-        {
-            var exception = outcome.Exception!;
-            statusTag = exception.GetType().Name;
-            failure = exception switch
-            {
-                TimeoutRejectedException => $"timed out after {Describe.Duration(source.Source.Resilience.AttemptTimeout)}",
-                OperationCanceledException when context.CancellationToken.IsCancellationRequested => null,
-                _ => source.Redact(HttpFetcher.DescribeException(exception)),
-            };
-            activity?.SetStatus(ActivityStatusCode.Error, failure);
-        }
-
-        IngestionTelemetry.HttpRequests.Add(
-            1,
-            new KeyValuePair<string, object?>(IngestionTelemetry.SourceTag, source.Source.Name),
-            new KeyValuePair<string, object?>(IngestionTelemetry.StatusTag, statusTag));
-        if (failure is not null)
-        {
-            attempt.AddNote($"attempt {number}: {failure}");
-            FetchLog.AttemptFailed(source.Logger, number, request.Method.Method, url ?? RedactedUrl(request), source.Source.Name, attempt.Stream, failure);
-        }
-
-        return outcome;
-    }
-
-    private string RedactedUrl(HttpRequestMessage request) => request.RequestUri is { } uri ? source.Redact(uri) : string.Empty;
+    protected override ValueTask<Outcome<HttpResponseMessage>> ExecuteCore<TState>(
+        Func<ResilienceContext, TState, ValueTask<Outcome<HttpResponseMessage>>> callback, ResilienceContext context, TState state) =>
+        callback(context, state);
 
     /// <summary>The strategy's name in the pipeline's telemetry.</summary>
-    internal sealed class Options : ResilienceStrategyOptions
+    private sealed class Options : ResilienceStrategyOptions
     {
         public Options() => Name = "Attempt";
-    }
-}
-
-/// <summary>
-/// The innermost strategy: reads a successful response's body into a pooled buffer inside the attempt timeout, so a body that
-/// stalls or breaks off fails the attempt (and is retried) instead of failing later while records are read. A page request's
-/// records are selected here too: a body that arrived whole by its length but cannot be read (a proxy cut it, a gateway
-/// answered with an HTML page) is judged transient by the retry and circuit breaker strategies, like a 503.
-/// </summary>
-internal sealed class BodyBufferingStrategy : ResilienceStrategy<HttpResponseMessage>
-{
-    protected override async ValueTask<Outcome<HttpResponseMessage>> ExecuteCore<TState>(
-        Func<ResilienceContext, TState, ValueTask<Outcome<HttpResponseMessage>>> callback, ResilienceContext context, TState state)
-    {
-        var attempt = SourcePipeline.AttemptOf(context);
-        if (attempt is not null)
-        {
-            attempt.Selection = null;
-        }
-
-        var outcome = await callback(context, state).ConfigureAwait(context.ContinueOnCapturedContext);
-        if (outcome.Result is not { IsSuccessStatusCode: true } response || response.Content is PooledBufferContent)
-        {
-            return outcome;
-        }
-
-        try
-        {
-            var original = response.Content;
-            var buffered = await PooledBufferContent.LoadAsync(original, context.CancellationToken).ConfigureAwait(context.ContinueOnCapturedContext);
-            response.Content = buffered;
-            original.Dispose();
-            if (attempt is { Selector: { } selector })
-            {
-                attempt.Selection = response.StatusCode == System.Net.HttpStatusCode.NoContent || HttpFetcher.IsBlank(buffered.Memory.Span)
-                    ? null
-                    : HttpFetcher.SelectRecords(selector, buffered.Memory, attempt.SelectionBuffer);
-            }
-
-            return outcome;
-        }
-#pragma warning disable CA1031 // Any failure reading the body is the attempt's outcome, for the retry and timeout strategies to judge.
-        catch (Exception exception)
-#pragma warning restore CA1031
-        {
-            response.Dispose();
-            return Outcome.FromException<HttpResponseMessage>(exception);
-        }
-    }
-
-    /// <summary>The strategy's name in the pipeline's telemetry.</summary>
-    internal sealed class Options : ResilienceStrategyOptions
-    {
-        public Options() => Name = "BodyBuffering";
     }
 }

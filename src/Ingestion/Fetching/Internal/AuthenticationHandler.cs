@@ -22,7 +22,7 @@ internal sealed class AuthenticationHandler : DelegatingHandler
 
         attempt.Requests++;
         var authenticator = state.Source.Authenticator;
-        if (authenticator is null || (request.Options.TryGetValue(RedirectHandler.WithoutCredentials, out var without) && without))
+        if (authenticator is null || (request.Options.TryGetValue(AttemptHandler.WithoutCredentials, out var without) && without))
         {
             // Nothing to add or refresh: the request goes straight on, without an asynchronous frame of this handler.
             return base.SendAsync(request, cancellationToken);

@@ -13,16 +13,17 @@ namespace Ingestion.Fetching.Internal;
 /// <summary>Sending one page request through the source's client and classifying what came back.</summary>
 internal sealed partial class HttpFetcher
 {
-    private async Task<Sent> SendAsync(HttpClient client, SourceHttpState state, StreamDefinition stream, PageRequest page, long started, List<ReadOnlyMemory<byte>> selectionBuffer, CancellationToken cancellationToken)
-    {
-        var source = state.Source;
-        var attempt = new FetchAttempt(stream.Name, IsIdempotent(page.Method) || stream.RetryNonIdempotent, state)
+    private static FetchAttempt NewAttempt(SourceHttpState state, StreamDefinition stream, PageRequest page, List<ReadOnlyMemory<byte>> selectionBuffer) =>
+        new(stream.Name, IsIdempotent(page.Method) || stream.RetryNonIdempotent, state)
         {
             Selector = stream.Records,
             SelectionBuffer = selectionBuffer,
             StreamBudget = state.StreamBudget(stream.RateBudget),
         };
-        using var message = new HttpRequestMessage(page.Method, page.Uri);
+
+    private static HttpRequestMessage NewMessage(SourceDefinition source, StreamDefinition stream, PageRequest page, FetchAttempt attempt)
+    {
+        var message = new HttpRequestMessage(page.Method, page.Uri);
         message.Options.Set(FetchAttempt.OptionKey, attempt);
         if (!page.Body.IsEmpty)
         {
@@ -36,14 +37,22 @@ internal sealed partial class HttpFetcher
 
         AddHeaders(message, source.DefaultHeaders);
         AddHeaders(message, stream.Headers);
+        return message;
+    }
 
-        HttpResponseMessage? response = null;
+    /// <summary>
+    /// Classifies what came back for one page request (a response, or what the client threw: network faults, an exhausted
+    /// budget, an open circuit, a timeout, anything a handler or authenticator throws) into an outcome, never an exception;
+    /// completes at once unless an error body is read for the source's interpreter.
+    /// </summary>
+    private ValueTask<Sent> ConcludeAsync(SourceHttpState state, StreamDefinition stream, PageRequest page, FetchAttempt attempt, HttpResponseMessage? response, Exception? thrown, long started, CancellationToken cancellationToken)
+    {
+        var source = state.Source;
         FetchStatus status;
         string? error = null;
         IssueKind? interpretedKind = null;
-        try
+        if (thrown is null)
         {
-            response = await client.SendAsync(message, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
             if (attempt.Verdict is { } verdict)
             {
                 status = verdict;
@@ -52,62 +61,41 @@ internal sealed partial class HttpFetcher
             }
             else
             {
-                status = Classify(response.StatusCode);
+                status = Classify(response!.StatusCode);
                 if (status != FetchStatus.Success)
                 {
                     error = $"{Describe.Status(response)}{(attempt.Attempts > 1 ? $" after {attempt.Attempts} attempts" : string.Empty)}";
                 }
             }
         }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        else
         {
-            status = FetchStatus.Cancelled;
-            error = "the fetch was cancelled";
-        }
-        catch (RateLimiterRejectedException exception)
-        {
-            status = FetchStatus.BudgetExhausted;
-            var maxWait = attempt.StreamBudget is { } streamBudget && streamBudget.MaxWait < state.Budget.MaxWait ? streamBudget.MaxWait : state.Budget.MaxWait;
-            error = $"The rate budget needed a wait of {Describe.Duration(exception.RetryAfter ?? TimeSpan.Zero)}, more than its maximum of {Describe.Duration(maxWait)}. The next run resumes from this page.";
-        }
-        catch (BrokenCircuitException)
-        {
-            status = FetchStatus.CircuitOpen;
-            error = $"the circuit breaker of source '{source.Name}' is open after repeated failures; requests are paused for {Describe.Duration(source.Resilience.CircuitBreakerBreakDuration)}";
-        }
-        catch (TimeoutRejectedException exception) when (source.Resilience.TotalTimeout is { } total && exception.Timeout == total)
-        {
-            status = FetchStatus.Transient;
-            error = $"the request took longer than its total timeout of {Describe.Duration(total)} (ResilienceSettings.TotalTimeout){AttemptsSuffix(attempt)}";
-        }
-        catch (TimeoutRejectedException)
-        {
-            status = FetchStatus.Transient;
-            error = $"timed out after {Describe.Duration(source.Resilience.AttemptTimeout)} (ResilienceSettings.AttemptTimeout){AttemptsSuffix(attempt)}";
-        }
-        catch (AuthenticationException exception)
-        {
-            status = FetchStatus.Unauthorized;
-            error = state.Redact(exception.Message);
-        }
-        catch (Exception exception) when (exception is not OutOfMemoryException)
-        {
-            // Network faults (HttpRequestException, IOException) and anything an authenticator or handler throws:
-            // an outcome, never an exception out of the fetcher.
-            status = FetchStatus.Transient;
-            error = state.Redact(DescribeException(exception)) + AttemptsSuffix(attempt);
+            (status, error) = Classify(thrown, state, attempt, cancellationToken);
         }
 
         if (status != FetchStatus.Success && interpretedKind is null && response is not null && source.InterpretError is { } interpret
             && (int)response.StatusCode is >= 400 and < 500 and not 429)
         {
-            if (await InterpretAsync(interpret, response, page, stream, source, cancellationToken).ConfigureAwait(false) is { } interpretation)
-            {
-                interpretedKind = interpretation.Kind;
-                error = $"{state.Redact(interpretation.Message)} ({error})";
-            }
+            return InterpretedAsync(interpret, state, stream, page, attempt, response, status, error, started, cancellationToken);
         }
 
+        return ValueTask.FromResult(Outcome(state, attempt, response, status, error, interpretedKind, started));
+    }
+
+    private async ValueTask<Sent> InterpretedAsync(Func<ErrorResponse, ErrorInterpretation?> interpret, SourceHttpState state, StreamDefinition stream, PageRequest page, FetchAttempt attempt, HttpResponseMessage response, FetchStatus status, string? error, long started, CancellationToken cancellationToken)
+    {
+        IssueKind? interpretedKind = null;
+        if (await InterpretAsync(interpret, response, page, stream, state.Source, cancellationToken).ConfigureAwait(false) is { } interpretation)
+        {
+            interpretedKind = interpretation.Kind;
+            error = $"{state.Redact(interpretation.Message)} ({error})";
+        }
+
+        return Outcome(state, attempt, response, status, error, interpretedKind, started);
+    }
+
+    private Sent Outcome(SourceHttpState state, FetchAttempt attempt, HttpResponseMessage? response, FetchStatus status, string? error, IssueKind? interpretedKind, long started)
+    {
         var notes = attempt.Notes;
         if (status == FetchStatus.Success && attempt.Attempts > 1 && !attempt.BodyUnreadable)
         {
@@ -132,6 +120,31 @@ internal sealed partial class HttpFetcher
             Notes = notes,
         };
         return new Sent(response, outcome, Math.Max(attempt.Requests, status == FetchStatus.BudgetExhausted ? 0 : 1), status == FetchStatus.Success ? attempt.Selection : null);
+    }
+
+    private static (FetchStatus Status, string Error) Classify(Exception exception, SourceHttpState state, FetchAttempt attempt, CancellationToken cancellationToken)
+    {
+        var source = state.Source;
+        switch (exception)
+        {
+            case OperationCanceledException when cancellationToken.IsCancellationRequested:
+                return (FetchStatus.Cancelled, "the fetch was cancelled");
+            case RateLimiterRejectedException rejected:
+                var maxWait = attempt.StreamBudget is { } streamBudget && streamBudget.MaxWait < state.Budget.MaxWait ? streamBudget.MaxWait : state.Budget.MaxWait;
+                return (FetchStatus.BudgetExhausted, $"The rate budget needed a wait of {Describe.Duration(rejected.RetryAfter ?? TimeSpan.Zero)}, more than its maximum of {Describe.Duration(maxWait)}. The next run resumes from this page.");
+            case BrokenCircuitException:
+                return (FetchStatus.CircuitOpen, $"the circuit breaker of source '{source.Name}' is open after repeated failures; requests are paused for {Describe.Duration(source.Resilience.CircuitBreakerBreakDuration)}");
+            case TimeoutRejectedException timedOut when source.Resilience.TotalTimeout is { } total && timedOut.Timeout == total:
+                return (FetchStatus.Transient, $"the request took longer than its total timeout of {Describe.Duration(total)} (ResilienceSettings.TotalTimeout){AttemptsSuffix(attempt)}");
+            case TimeoutRejectedException:
+                return (FetchStatus.Transient, $"timed out after {Describe.Duration(source.Resilience.AttemptTimeout)} (ResilienceSettings.AttemptTimeout){AttemptsSuffix(attempt)}");
+            case AuthenticationException:
+                return (FetchStatus.Unauthorized, state.Redact(exception.Message));
+            default:
+                // Network faults (HttpRequestException, IOException) and anything an authenticator or handler throws:
+                // an outcome, never an exception out of the fetcher.
+                return (FetchStatus.Transient, state.Redact(DescribeException(exception)) + AttemptsSuffix(attempt));
+        }
     }
 
     // Reads the start of an error body for the source's interpreter, within the attempt timeout; a body that cannot be read is passed on empty.

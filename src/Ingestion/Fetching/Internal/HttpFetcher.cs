@@ -1,8 +1,8 @@
+using System.IO.Hashing;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Runtime.CompilerServices;
 using System.Security.Authentication;
-using System.Security.Cryptography;
 using Microsoft.Extensions.Logging;
 using Polly.CircuitBreaker;
 using Polly.RateLimiting;
@@ -12,7 +12,7 @@ namespace Ingestion.Fetching.Internal;
 
 /// <summary>
 /// The HTTP <see cref="IFetcher"/>: sends each page through the sources' client (the source's resilience pipeline with its
-/// rate budget, then the redirect and authentication handlers), which reads the body into a pooled buffer; it selects records and keys, and asks the paginator
+/// retries and circuit breaker, then the attempt and authentication handlers: rate budget, attempt timeout, redirects), which reads the body into a pooled buffer; it selects records and keys, and asks the paginator
 /// for the next request, with the engine's guards around every paginator: page and record bounds, repeated requests,
 /// repeated pages, a delay between requests and the silent-truncation flag.
 /// </summary>
@@ -32,7 +32,7 @@ internal sealed partial class HttpFetcher(IHttpClientFactory clientFactory, Sour
         var limits = stream.Limits;
         var client = clientFactory.CreateClient(SourceHttpRegistry.ClientName);
         // Fingerprints rather than requests, so a run of a million pages does not keep a million URLs alive.
-        using var fingerprinter = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        var fingerprinter = new XxHash128();
         var seen = new HashSet<UInt128> { Fingerprint(fingerprinter, request.FirstRequest) };
 
         // The selector fills this list page after page; each page's records are copied out with their keys before the next request.
@@ -77,7 +77,23 @@ internal sealed partial class HttpFetcher(IHttpClientFactory clientFactory, Sour
                 yield break;
             }
 
-            var sent = await SendAsync(client, state, stream, current, started, selectionBuffer, cancellationToken).ConfigureAwait(false);
+            // Sent from here rather than from an asynchronous method of its own, which would cost every page another frame.
+            var attempt = NewAttempt(state, stream, current, selectionBuffer);
+            HttpResponseMessage? received = null;
+            Exception? thrown = null;
+            using (var message = NewMessage(state.Source, stream, current, attempt))
+            {
+                try
+                {
+                    received = await client.SendAsync(message, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+                }
+                catch (Exception exception) when (exception is not OutOfMemoryException)
+                {
+                    thrown = exception;
+                }
+            }
+
+            var sent = await ConcludeAsync(state, stream, current, attempt, received, thrown, started, cancellationToken).ConfigureAwait(false);
             var response = sent.Response;
             previous?.Dispose();
             previous = latest;
@@ -316,7 +332,7 @@ internal sealed partial class HttpFetcher(IHttpClientFactory clientFactory, Sour
     /// Lets paging go on after a page that failed for good when the paginator can compute the next request without it, at most
     /// <see cref="MaxPagesSkippedInARow"/> pages in a row (a run of failures usually means the rest fails too).
     /// </summary>
-    private static FetchedPage SkipPast(FetchedPage failed, StreamDefinition stream, PagingLimits limits, HashSet<UInt128> seen, IncrementalHash fingerprinter, ref int skippedInARow)
+    private static FetchedPage SkipPast(FetchedPage failed, StreamDefinition stream, PagingLimits limits, HashSet<UInt128> seen, XxHash128 fingerprinter, ref int skippedInARow)
     {
         if (stream.Paginator is not ISkippingPaginator skipping
             || !CanSkip(failed.Outcome.Status)
@@ -392,29 +408,33 @@ internal sealed partial class HttpFetcher(IHttpClientFactory clientFactory, Sour
         return records;
     }
 
-    /// <summary>128 bits of SHA-256 over what makes two requests equal (method, URI as written, body, paging state).</summary>
-    private static UInt128 Fingerprint(IncrementalHash hash, PageRequest request)
+    /// <summary>
+    /// 128 bits of XxHash128 over what makes two requests equal (method, URI as written, body, paging state). A hash, not a digest:
+    /// the requests come from the paginator, and an API that wanted paging to loop or stop could send a repeated URL as easily as a
+    /// colliding one, so a cryptographic hash would buy nothing for its cost on every page.
+    /// </summary>
+    private static UInt128 Fingerprint(XxHash128 hash, PageRequest request)
     {
-        Span<byte> separator = [0];
+        ReadOnlySpan<byte> separator = [0];
         AppendUtf8(hash, request.Method.Method);
-        hash.AppendData(separator);
+        hash.Append(separator);
         AppendUtf8(hash, request.Uri.OriginalString);
-        hash.AppendData(separator);
-        hash.AppendData(request.Body.Span);
-        hash.AppendData(separator);
+        hash.Append(separator);
+        hash.Append(request.Body.Span);
+        hash.Append(separator);
         AppendUtf8(hash, request.PagingState ?? string.Empty);
-        Span<byte> digest = stackalloc byte[SHA256.HashSizeInBytes];
-        hash.GetHashAndReset(digest);
-        return System.Buffers.Binary.BinaryPrimitives.ReadUInt128LittleEndian(digest);
+        var fingerprint = hash.GetCurrentHashAsUInt128();
+        hash.Reset();
+        return fingerprint;
     }
 
-    private static void AppendUtf8(IncrementalHash hash, string text)
+    private static void AppendUtf8(XxHash128 hash, string text)
     {
         var length = System.Text.Encoding.UTF8.GetMaxByteCount(text.Length);
         var rented = length <= 512 ? null : System.Buffers.ArrayPool<byte>.Shared.Rent(length);
         var buffer = rented ?? stackalloc byte[512];
         var written = System.Text.Encoding.UTF8.GetBytes(text, buffer);
-        hash.AppendData(buffer[..written]);
+        hash.Append(buffer[..written]);
         if (rented is not null)
         {
             System.Buffers.ArrayPool<byte>.Shared.Return(rented);

@@ -13,6 +13,7 @@ internal sealed class SourceHttpState
     private readonly Func<HttpClient> _authClient;
     private readonly System.Collections.Concurrent.ConcurrentDictionary<RateBudget, RateBudgetLimiter> _streamBudgets = new(ReferenceEqualityComparer.Instance);
     private AuthenticationContext? _authenticationContext;
+    private CancellationTokenSource? _spareTimeout;
 
     public SourceHttpState(SourceDefinition source, TimeProvider time, ILogger logger, Func<HttpClient> authClient)
     {
@@ -57,6 +58,36 @@ internal sealed class SourceHttpState
         TimeProvider = Time,
         Logger = Logger,
     };
+
+    /// <summary>The telemetry of the attempt's strategy in this source's resilience pipeline, once the pipeline is built.</summary>
+    public Polly.Telemetry.ResilienceStrategyTelemetry? AttemptTelemetry { get; set; }
+
+    /// <summary>
+    /// A token source cancelled after <see cref="ResilienceSettings.AttemptTimeout"/> on the source's clock, for one attempt;
+    /// given back with <see cref="ReturnAttemptTimeout"/>.
+    /// </summary>
+    public CancellationTokenSource RentAttemptTimeout()
+    {
+        var source = Interlocked.Exchange(ref _spareTimeout, null);
+        if (source is null || source.IsCancellationRequested)
+        {
+            source?.Dispose();
+            source = new CancellationTokenSource(Timeout.InfiniteTimeSpan, Time);
+        }
+
+        source.CancelAfter(Source.Resilience.AttemptTimeout);
+        return source;
+    }
+
+    /// <summary>Keeps a token source whose timer did not fire for the next attempt (one is kept: a stream's attempts run one after another).</summary>
+    public void ReturnAttemptTimeout(CancellationTokenSource source)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        if (!source.TryReset() || Interlocked.CompareExchange(ref _spareTimeout, source, null) is not null)
+        {
+            source.Dispose();
+        }
+    }
 
     public string Redact(Uri uri) => SecretRedactor.Url(uri, SecretQueryParameters);
 

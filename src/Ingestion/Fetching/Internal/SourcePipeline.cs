@@ -12,10 +12,10 @@ namespace Ingestion.Fetching.Internal;
 /// <summary>
 /// Builds each source's resilience pipeline with Microsoft.Extensions.Http.Resilience, from the source's
 /// <see cref="ResilienceSettings"/>, outermost first: total timeout (when set), retry (exponential backoff with jitter; the
-/// wait <c>Retry-After</c> or <c>X-RateLimit-Reset</c> asks for, on the injected clock), circuit breaker, the attempt (its rate
-/// budget and bookkeeping, <see cref="AttemptStrategy"/>), the attempt timeout, and reading a successful body into a pooled buffer and its records
-/// (so a stalled, reset or unreadable body is retried like any other transient fault). The package's handler selects the pipeline by the source's
-/// <see cref="SourceHttpState.PipelineKey"/>; the redirect and authentication handlers run inside it, once per attempt.
+/// wait <c>Retry-After</c> or <c>X-RateLimit-Reset</c> asks for, on the injected clock), circuit breaker, and the attempt
+/// (<see cref="AttemptStrategy"/>). The package's handler selects the pipeline by the source's
+/// <see cref="SourceHttpState.PipelineKey"/>; the attempt and authentication handlers run inside it, once per attempt, the
+/// attempt handler (<see cref="AttemptHandler"/>) with the attempt's rate budget, timeout, redirects, body and bookkeeping.
 /// </summary>
 internal static class SourcePipeline
 {
@@ -85,9 +85,7 @@ internal static class SourcePipeline
             });
         }
 
-        builder.AddStrategy(_ => new AttemptStrategy(state), new AttemptStrategy.Options());
-        builder.AddTimeout(new HttpTimeoutStrategyOptions { Name = "AttemptTimeout", Timeout = settings.AttemptTimeout });
-        builder.AddStrategy(_ => new BodyBufferingStrategy(), new BodyBufferingStrategy.Options());
+        AttemptStrategy.AddTo(builder, state);
     }
 
     // The stream's own budget first (when it has one), then the source's: a request needs a permit of both, and both are

@@ -4,28 +4,19 @@ using System.Net.Http.Headers;
 namespace Ingestion.Fetching.Internal;
 
 /// <summary>
-/// The handler between resilience and authentication in a source's client: follows redirects itself (the network handler's automatic redirects are
-/// off) so credentials never follow a redirect to a host the source does not trust. A redirect to one of the source's own
-/// hosts is sent again with the source's headers and credentials; one to a host in <see cref="SourceDefinition.AllowedHosts"/>
-/// goes without any of them; anything else, https to http, or more than <see cref="SourceDefinition.MaxRedirects"/>
-/// hops ends the request with a verdict the fetcher reports as an issue. Every hop passes through the authentication
-/// handler like the first request; a retry of the attempt starts again from the original URL.
+/// Following redirects: the network handler's automatic redirects are off, so credentials never follow a redirect to a host the
+/// source does not trust. A redirect to one of the source's own hosts is sent again with the source's headers and credentials;
+/// one to a host in <see cref="SourceDefinition.AllowedHosts"/> goes without any of them; anything else, https to http, or more
+/// than <see cref="SourceDefinition.MaxRedirects"/> hops ends the request with a verdict the fetcher reports as an issue. Every
+/// hop passes through the authentication handler like the first request; a retry of the attempt starts again from the original URL.
 /// </summary>
-internal sealed class RedirectHandler : DelegatingHandler
+internal sealed partial class AttemptHandler
 {
     /// <summary>Set on a redirected request that must go without the source's credentials.</summary>
     public static readonly HttpRequestOptionsKey<bool> WithoutCredentials = new("Ingestion.WithoutCredentials");
 
-    protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+    private async Task<HttpResponseMessage> FollowAsync(HttpRequestMessage request, HttpResponseMessage response, FetchAttempt attempt, SourceHttpState state, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(request);
-        var response = await base.SendAsync(request, cancellationToken).ConfigureAwait(false);
-        if (!IsRedirect(response.StatusCode) || !request.Options.TryGetValue(FetchAttempt.OptionKey, out var attempt) || attempt.State is not { } state)
-        {
-            // Without a source nothing is trusted to follow: the redirect goes back to the caller as it came.
-            return response;
-        }
-
         var current = request;
         var credentialsDropped = false;
         try
