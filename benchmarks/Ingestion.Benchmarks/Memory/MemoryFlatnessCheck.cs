@@ -66,7 +66,9 @@ internal static class MemoryFlatnessCheck
         }
 
         var workingSet = large.WorkingSet / (double)small.WorkingSet;
-        Console.WriteLine($"ratio {Large:N0} vs {Small:N0} records: peak working set {workingSet:0.00}x, GC heap high-water {large.Heap / (double)small.Heap:0.00}x (bar: <= 1.5x)");
+        // A run too short for a single collection has no GC heap size to compare with.
+        var heap = small.Heap == 0 ? "- (no collection in the smaller run)" : $"{large.Heap / (double)small.Heap:0.00}x";
+        Console.WriteLine($"ratio {Large:N0} vs {Small:N0} records: peak working set {workingSet:0.00}x, GC heap high-water {heap} (bar: <= 1.5x)");
         RatioSummary.Add($"memory, {part} of {Large:N0} records: peak working set", workingSet, $"{part} of {Small:N0} records, fresh process each", "<= 1.5x");
     }
 

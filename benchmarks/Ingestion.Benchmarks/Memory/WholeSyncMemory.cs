@@ -7,8 +7,8 @@ namespace Ingestion.Benchmarks.Memory;
 
 /// <summary>
 /// The child process of <c>memory sync</c>: one incremental sync of a paginated REST stream into the PostgreSQL store, as a
-/// host runs it (<c>AddIngestion()</c>, <c>UsePostgres</c>, the sync runner): every page fetched, every record hashed and
-/// written, the watermark saved with each batch. Prints <see cref="MemoryFlatnessCheck.Line"/> with the bytes allocated.
+/// host runs it (<c>AddIngestion()</c>, <c>UsePostgres</c>, <see cref="IIngestionClient.SyncNowAsync"/>): every page fetched,
+/// every record hashed and written, the watermark saved with each batch. Prints <see cref="MemoryFlatnessCheck.Line"/> with the bytes allocated.
 /// </summary>
 internal static class WholeSyncMemory
 {
@@ -40,7 +40,8 @@ internal static class WholeSyncMemory
         using var sampler = new Timer(_ => heapHighWater = Math.Max(heapHighWater, GC.GetGCMemoryInfo().HeapSizeBytes), null, TimeSpan.Zero, TimeSpan.FromMilliseconds(10));
         var allocatedBefore = GC.GetTotalAllocatedBytes(precise: true);
         var started = Stopwatch.GetTimestamp();
-        var reports = await host.Services.GetRequiredService<ISyncRunner>().SyncSourceAsync(source.Name, options: null, CancellationToken.None);
+        var result = await host.Services.GetRequiredService<IIngestionClient>().SyncNowAsync(new SyncNowRequest { Source = source.Name }, CancellationToken.None);
+        var reports = result.Reports;
         var seconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
         var allocated = GC.GetTotalAllocatedBytes(precise: true) - allocatedBefore;
         var report = reports.Single();
