@@ -1,4 +1,5 @@
 using BenchmarkDotNet.Running;
+using Ingestion.Benchmarks.Memory;
 using Ingestion.Benchmarks.Paging;
 
 if (args.Length > 0 && args[0] == "postgres")

@@ -4,6 +4,7 @@ using BenchmarkDotNet.Reports;
 using BenchmarkDotNet.Running;
 using BenchmarkDotNet.Toolchains.InProcess.Emit;
 using Ingestion.Benchmarks.Hashing;
+using Ingestion.Benchmarks.Memory;
 using Ingestion.Benchmarks.Paging;
 using Ingestion.Benchmarks.Postgres;
 
@@ -13,9 +14,10 @@ namespace Ingestion.Benchmarks;
 /// <c>ratios</c>: every comparison with a baseline in one command, then one table of the ratios it printed, each with what it
 /// is compared with and the bar it is held to. Runs <c>postgres all</c> (raw store against binary COPY, the queue against
 /// graphile-worker, pickup latency), <c>scale 1000000 --analyze</c> (a filled store against an empty one), and the
-/// paging engine against a hand-written loop (<c>paging 30</c>) and content hashing (BenchmarkDotNet, medium job). About half an hour
-/// on a 2-core machine. <c>ratios --quick</c> (a check of the command, not figures to quote) skips the BenchmarkDotNet part and runs one round of each
-/// comparison, 20,000 jobs and a store of 200,000 keys.
+/// paging engine against a hand-written loop (<c>paging 30</c>), memory of a sync of 1,000,000 records against 10,000
+/// (<c>memory</c>) and content hashing (BenchmarkDotNet, medium job). About half an hour on a 2-core machine.
+/// <c>ratios --quick</c> (a check of the command, not figures to quote) skips the BenchmarkDotNet part and runs one round of
+/// each comparison, 20,000 jobs, a store of 200,000 keys and syncs of 100,000 records.
 /// </summary>
 internal static class RatioSummary
 {
@@ -36,6 +38,7 @@ internal static class RatioSummary
         await PostgresBenchmarks.RunAsync(quick ? ["all", "--rounds", "1", "--jobs", "20000", "--raw-rounds", "1"] : ["all"]);
         await ScaleBenchmarks.RunAsync(quick ? ["200000", "--analyze"] : ["1000000", "--analyze"]);
         await PagingComparison.RunAsync(quick ? ["3", "200"] : ["30"]);
+        await MemoryFlatnessCheck.RunAsync(quick ? ["memory", "100000"] : ["memory"]);
         if (!quick)
         {
             // In process: BenchmarkDotNet's build of a separate project can outlast its timeout on a loaded machine.

@@ -13,17 +13,20 @@ namespace Ingestion.Benchmarks.Paging;
 
 /// <summary>
 /// A Kestrel server on 127.0.0.1 serving <c>/items?page=n</c> from pre-serialized bodies, so the server's cost is
-/// the same for every client. Page bodies repeat cyclically past the pre-serialized set (different from their neighbours).
+/// the same for every client. Page bodies repeat cyclically past the pre-serialized set (different from their neighbours),
+/// or, with unique keys, every page is made when it is asked for, so no key is sent twice.
 /// </summary>
 internal sealed class LoopbackPageServer : IAsyncDisposable
 {
     private readonly WebApplication _app;
     private readonly byte[][] _bodies;
+    private readonly bool _uniqueKeys;
 
-    private LoopbackPageServer(WebApplication app, byte[][] bodies, Uri baseAddress)
+    private LoopbackPageServer(WebApplication app, byte[][] bodies, bool uniqueKeys, Uri baseAddress)
     {
         _app = app;
         _bodies = bodies;
+        _uniqueKeys = uniqueKeys;
         BaseAddress = baseAddress;
     }
 
@@ -34,7 +37,7 @@ internal sealed class LoopbackPageServer : IAsyncDisposable
     /// <summary>The average payload of one record in bytes, as sent.</summary>
     public double PayloadBytesPerRecord { get; private set; }
 
-    public static async Task<LoopbackPageServer> StartAsync(int distinctPages, int recordsPerPage)
+    public static async Task<LoopbackPageServer> StartAsync(int distinctPages, int recordsPerPage, bool uniqueKeys = false)
     {
         var bodies = new byte[distinctPages][];
         long recordBytes = 0;
@@ -53,14 +56,16 @@ internal sealed class LoopbackPageServer : IAsyncDisposable
         app.MapGet("/items", (HttpContext context) =>
         {
             var page = int.Parse(context.Request.Query["page"].FirstOrDefault() ?? "1", CultureInfo.InvariantCulture);
-            var body = page >= 1 && page <= server!.TotalPages ? server._bodies[(page - 1) % server._bodies.Length] : "{\"data\":[]}"u8.ToArray();
+            var body = page < 1 || page > server!.TotalPages ? "{\"data\":[]}"u8.ToArray()
+                : server._uniqueKeys ? Body(page, recordsPerPage).Body
+                : server._bodies[(page - 1) % server._bodies.Length];
             context.Response.ContentType = "application/json";
             context.Response.ContentLength = body.Length;
             return context.Response.Body.WriteAsync(body, context.RequestAborted).AsTask();
         });
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        server = new LoopbackPageServer(app, bodies, new Uri(address.TrimEnd('/') + "/"))
+        server = new LoopbackPageServer(app, bodies, uniqueKeys, new Uri(address.TrimEnd('/') + "/"))
         {
             TotalPages = distinctPages,
             PayloadBytesPerRecord = recordBytes / (double)(distinctPages * recordsPerPage),

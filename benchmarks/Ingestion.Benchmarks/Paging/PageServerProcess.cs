@@ -23,8 +23,11 @@ internal sealed class PageServerProcess : IDisposable
 
     public double PayloadBytesPerRecord { get; }
 
-    /// <summary>Starts a server of <paramref name="distinctPages"/> bodies of <paramref name="recordsPerPage"/> records, serving <paramref name="totalPages"/> pages.</summary>
-    public static PageServerProcess Start(int distinctPages, int recordsPerPage, int totalPages)
+    /// <summary>
+    /// Starts a server of <paramref name="distinctPages"/> bodies of <paramref name="recordsPerPage"/> records, serving
+    /// <paramref name="totalPages"/> pages; with <paramref name="uniqueKeys"/>, every page's records have keys of their own.
+    /// </summary>
+    public static PageServerProcess Start(int distinctPages, int recordsPerPage, int totalPages, bool uniqueKeys = false)
     {
         // Under `dotnet Ingestion.Benchmarks.dll` (BenchmarkDotNet's child processes) the process is the muxer, which needs the assembly path first.
         var host = Environment.ProcessPath!;
@@ -34,7 +37,7 @@ internal sealed class PageServerProcess : IDisposable
             arguments.Add(typeof(PageServerProcess).Assembly.Location);
         }
 
-        arguments.AddRange(["paging-server", Format(distinctPages), Format(recordsPerPage), Format(totalPages)]);
+        arguments.AddRange(["paging-server", Format(distinctPages), Format(recordsPerPage), Format(totalPages), uniqueKeys ? "unique" : "cyclic"]);
         var start = new ProcessStartInfo(host, arguments)
         {
             RedirectStandardInput = true,
@@ -60,7 +63,7 @@ internal sealed class PageServerProcess : IDisposable
         var distinct = int.Parse(args[0], CultureInfo.InvariantCulture);
         var records = int.Parse(args[1], CultureInfo.InvariantCulture);
         var total = int.Parse(args[2], CultureInfo.InvariantCulture);
-        await using var server = await LoopbackPageServer.StartAsync(distinct, records);
+        await using var server = await LoopbackPageServer.StartAsync(distinct, records, uniqueKeys: args.Length > 3 && args[3] == "unique");
         server.ServePages(total);
         Console.WriteLine($"{server.BaseAddress} {server.PayloadBytesPerRecord.ToString("0.0", CultureInfo.InvariantCulture)}");
         await Console.In.ReadToEndAsync();

@@ -107,7 +107,10 @@ public sealed record SyncReport
     /// <summary>What went wrong or looked wrong.</summary>
     public IReadOnlyList<SyncIssue> Issues { get; init; } = [];
 
-    /// <summary>The keys that are new or changed, for derivation. Not kept in the run log.</summary>
+    /// <summary>
+    /// The keys that are new or changed (or soft-deleted by a complete snapshot), for derivation; empty when the run handed them
+    /// to <see cref="SyncOptions.OnChangedKeys"/> as it went. Not kept in the run log.
+    /// </summary>
     public IReadOnlyList<string> ChangedKeys { get; init; } = [];
 }
 
@@ -139,6 +142,14 @@ public sealed class SyncOptions
 
     /// <summary>Whether child streams of the synced stream run too. Defaults to <see langword="true"/>.</summary>
     public bool IncludeChildren { get; init; } = true;
+
+    /// <summary>
+    /// Receives the new and changed keys of each batch once the batch is committed, and at the end of a complete snapshot the
+    /// keys it soft-deleted, with the stream they belong to. When set, <see cref="SyncReport.ChangedKeys"/> stays empty, so a
+    /// run holds none of its keys however many records it writes; when <see langword="null"/> (the default), the report lists
+    /// them all. A handler that throws stops the run, which reports it: its batch stays committed.
+    /// </summary>
+    public Func<StreamId, IReadOnlyList<string>, CancellationToken, ValueTask>? OnChangedKeys { get; init; }
 }
 
 /// <summary>Runs stream syncs: pages → records → raw-store batches → state, with a report.</summary>

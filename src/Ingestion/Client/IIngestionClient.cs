@@ -50,7 +50,10 @@ public sealed record SyncNowResult
     /// <summary>The mode the run used.</summary>
     public required SyncNowMode Mode { get; init; }
 
-    /// <summary>The stream reports of an interactive run (empty for a background run).</summary>
+    /// <summary>
+    /// The stream reports of an interactive run (empty for a background run). Their <see cref="SyncReport.ChangedKeys"/> are
+    /// empty: the run hands the keys to derivation batch by batch as it commits them.
+    /// </summary>
     public IReadOnlyList<SyncReport> Reports { get; init; } = [];
 
     /// <summary>The sync job of a background run, or <see langword="null"/>.</summary>

@@ -17,12 +17,21 @@ public sealed class SyncJobHandlerTests
 
         public List<(string Source, string? Stream)> Calls { get; } = [];
 
-        public Task<IReadOnlyList<SyncReport>> SyncStreamAsync(string source, string stream, SyncOptions? options, CancellationToken cancellationToken)
+        public async Task<IReadOnlyList<SyncReport>> SyncStreamAsync(string source, string stream, SyncOptions? options, CancellationToken cancellationToken)
         {
             Calls.Add((source, stream));
             if (source == "missing")
             {
                 throw new ArgumentException($"Source '{source}' is not registered.", nameof(source));
+            }
+
+            // As the runner does: keys go to the caller's handler batch by batch, when it gave one, and not into the report.
+            if (options?.OnChangedKeys is { } onChangedKeys)
+            {
+                foreach (var batch in ChangedKeys.Chunk(100))
+                {
+                    await onChangedKeys(new StreamId(source, stream), batch, cancellationToken);
+                }
             }
 
             IReadOnlyList<SyncReport> reports =
@@ -36,10 +45,10 @@ public sealed class SyncJobHandlerTests
                     CompletedAt = time.GetUtcNow(),
                     RecordsFetched = Next == RunStatus.Failed ? 0 : 7,
                     Issues = Next == RunStatus.Failed ? [new SyncIssue(IssueKind.Unauthorized, "401 Unauthorized")] : [],
-                    ChangedKeys = ChangedKeys,
+                    ChangedKeys = options?.OnChangedKeys is null ? ChangedKeys : [],
                 },
             ];
-            return Task.FromResult(reports);
+            return reports;
         }
 
         public Task<IReadOnlyList<SyncReport>> SyncSourceAsync(string source, SyncOptions? options, CancellationToken cancellationToken) =>

@@ -43,7 +43,10 @@ internal sealed partial class PostgresRawStore : IRawStore, IRetryLog
         // the unchanged keys are then verified through the row addresses that lookup found (a TID scan: no second probe), with
         // an in-place (HOT) row update each. The rest (new, changed, partial) are returned, and so is any unchanged key whose row
         // a concurrent writer moved before the update reached it, for the caller to verify by key. Every access is bounded by
-        // the batch, whatever the stream's size or the freshness of its statistics.
+        // the batch, whatever the stream's size or the freshness of its statistics: the update names its stream with IS NOT
+        // DISTINCT FROM, which no index can answer, so that check stays a filter on the rows the TID scan found. As an index
+        // condition it let a planner that believed the stream tiny (a table not yet analysed, as during a first sync) read
+        // every key of the stream for each batch.
         _classifySql = $"""
             WITH b AS MATERIALIZED (
                 SELECT u.ord, u.key, k.tid, k.max_version, k.latest_is_partial,
@@ -62,7 +65,7 @@ internal sealed partial class PostgresRawStore : IRawStore, IRetryLog
                    SET last_verified_at = $3, last_seen_at = $3, deleted_at = NULL,
                        retry_status = CASE WHEN k.retry_status = 'pending' THEN NULL ELSE k.retry_status END
                  WHERE k.ctid = ANY (ARRAY(SELECT b.tid FROM b WHERE b.unchanged))
-                   AND k.source = $1 AND k.stream = $2
+                   AND (k.source, k.stream) IS NOT DISTINCT FROM ($1, $2)
                 RETURNING k.key
             )
             SELECT b.ord, b.max_version, b.latest_is_partial, b.unchanged, b.other_algorithm, b.other_hash,

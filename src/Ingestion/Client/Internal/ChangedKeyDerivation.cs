@@ -165,18 +165,6 @@ internal sealed class ChangedKeyDerivation(IServiceProvider services, IEnumerabl
         var results = await queue.EnqueueManyAsync(jobs, cancellationToken).ConfigureAwait(false);
         return [.. results.Select(r => r.JobId)];
     }
-
-    /// <summary>Queues derivation of every changed key in the reports (the background path after a sync).</summary>
-    public async Task<IReadOnlyList<long>> EnqueueAsync(IReadOnlyList<SyncReport> reports, CancellationToken cancellationToken)
-    {
-        var ids = new List<long>();
-        foreach (var report in reports)
-        {
-            ids.AddRange(await EnqueueAsync(report.Stream, report.ChangedKeys, cancellationToken).ConfigureAwait(false));
-        }
-
-        return ids;
-    }
 }
 
 /// <summary>What deriving a set of changed record keys did, key by key.</summary>

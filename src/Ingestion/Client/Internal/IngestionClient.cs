@@ -52,6 +52,7 @@ internal sealed class IngestionClient(IServiceProvider services, ISourceCatalog 
     private async Task<SyncNowResult> RunInteractiveAsync(SyncNowRequest request, CancellationToken cancellationToken)
     {
         var runner = services.GetRequiredService<ISyncRunner>();
+        var plan = new InlineDerivationPlan(derivation, request.InlineDerivations ?? derivation.Options.InlineDerivations);
         var options = new SyncOptions
         {
             Parameters = request.Parameters,
@@ -59,51 +60,11 @@ internal sealed class IngestionClient(IServiceProvider services, ISourceCatalog 
             DryRun = request.DryRun,
             WatermarkOverride = request.WatermarkOverride,
             Progress = request.Progress,
+            OnChangedKeys = plan.AcceptAsync,
         };
         var reports = request.Stream is { } stream
             ? await runner.SyncStreamAsync(request.Source, stream, options, cancellationToken).ConfigureAwait(false)
             : await runner.SyncSourceAsync(request.Source, options, cancellationToken).ConfigureAwait(false);
-
-        var budget = request.InlineDerivations ?? derivation.Options.InlineDerivations;
-        var derivedInline = 0;
-        var skippedInline = 0;
-        var queuedKeys = 0;
-        var jobIds = new List<long>();
-        var errors = new List<string>();
-        foreach (var report in reports)
-        {
-            // A dry run wrote nothing, so there is nothing to derive from.
-            if (report.DryRun || report.ChangedKeys.Count == 0 || !derivation.HasDerivers(report.Stream))
-            {
-                continue;
-            }
-
-            var inline = report.ChangedKeys.Take(budget).ToList();
-            var rest = report.ChangedKeys.Skip(inline.Count).ToList();
-            budget -= inline.Count;
-            if (inline.Count > 0)
-            {
-                var outcome = await derivation.DeriveAsync(report.Stream, inline, "inline", cancellationToken).ConfigureAwait(false);
-                errors.AddRange(outcome.Errors);
-                derivedInline += outcome.Derived.Count;
-                skippedInline += outcome.Skipped.Count;
-                // A key whose inline derivation failed goes to the queue, which retries it.
-                rest.InsertRange(0, outcome.Failed);
-            }
-
-            queuedKeys += rest.Count;
-            jobIds.AddRange(await derivation.EnqueueAsync(report.Stream, rest, cancellationToken).ConfigureAwait(false));
-        }
-
-        return new SyncNowResult
-        {
-            Mode = SyncNowMode.Interactive,
-            Reports = reports,
-            DerivedInline = derivedInline,
-            SkippedInline = skippedInline,
-            QueuedForDerivation = queuedKeys,
-            DeriveJobIds = jobIds,
-            DerivationErrors = errors,
-        };
+        return await plan.FinishAsync(reports, cancellationToken).ConfigureAwait(false);
     }
 }

@@ -229,8 +229,14 @@ internal sealed class StreamRun
         }
     }
 
+    /// <summary>Keeps the keys for the report, unless the caller takes them as they come (<see cref="SyncOptions.OnChangedKeys"/>).</summary>
     public void AddChangedKeys(IReadOnlyList<string> keys)
     {
+        if (Options.OnChangedKeys is not null)
+        {
+            return;
+        }
+
         lock (_gate)
         {
             _changedKeys.AddRange(keys);
@@ -246,7 +252,11 @@ internal sealed class StreamRun
             Unchanged += unchanged;
             Partial += partial;
             CompleteRecords += @new + changed + unchanged;
-            _changedKeys.AddRange(changedKeys);
+            if (Options.OnChangedKeys is null)
+            {
+                _changedKeys.AddRange(changedKeys);
+            }
+
             foreach (var issue in issues)
             {
                 AddIssueLocked(issue);

@@ -115,6 +115,7 @@ internal sealed partial class SyncRunner
         }
 
         long deleted = 0;
+        IReadOnlyList<string> deletedKeys = [];
         var now = _time.GetUtcNow();
         try
         {
@@ -131,7 +132,8 @@ internal sealed partial class SyncRunner
                     // A deletion changes what was derived from the record, like an edit does: derivers hear of it as a changed key.
                     // Stores may keep times to the microsecond only: the bound is rounded down to one.
                     var since = run.StartedAt.AddTicks(-(run.StartedAt.UtcTicks % TimeSpan.TicksPerMicrosecond));
-                    run.AddChangedKeys(await _rawStore.GetKeysDeletedSinceAsync(run.Id, since, run.UserCancellation).ConfigureAwait(false));
+                    deletedKeys = await _rawStore.GetKeysDeletedSinceAsync(run.Id, since, run.UserCancellation).ConfigureAwait(false);
+                    run.AddChangedKeys(deletedKeys);
                 }
             }
         }
@@ -150,6 +152,7 @@ internal sealed partial class SyncRunner
         }
 
         await SaveStateAsync(run, run.State with { LastGoodSnapshotCount = count, LastGoodSnapshotAt = now, UpdatedAt = now }).ConfigureAwait(false);
+        await HandOnChangedKeysAsync(run, deletedKeys, "the records this complete snapshot marked deleted", run.UserCancellation).ConfigureAwait(false);
         return (false, deleted);
     }
 

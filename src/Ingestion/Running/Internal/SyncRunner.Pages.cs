@@ -179,6 +179,10 @@ internal sealed partial class SyncRunner
                 var result = await RetryWhileUnreachableAsync(run, token => _rawStore.WriteBatchAsync(batch, token).AsTask(), cancellationToken).ConfigureAwait(false);
                 run.Commit(result.New, result.Changed, result.Unchanged, result.Partial, result.ChangedKeys, result.Issues, batchCursor, state);
                 RecordOutcomes(run, result.New, result.Changed, result.Unchanged, result.Partial);
+                if (!await HandOnChangedKeysAsync(run, result.ChangedKeys, pageNumber > 0 ? $"page {pageNumber}" : $"a batch of {writes.Count} records", cancellationToken).ConfigureAwait(false))
+                {
+                    return false;
+                }
             }
             else if (state is not null && (!string.Equals(state.Checkpoint, run.State.Checkpoint, StringComparison.Ordinal) || !string.Equals(state.Watermark, run.State.Watermark, StringComparison.Ordinal)))
             {
@@ -223,6 +227,37 @@ internal sealed partial class SyncRunner
         }
 
         return true;
+    }
+
+    /// <summary>
+    /// Gives a committed batch's new and changed keys to <see cref="SyncOptions.OnChangedKeys"/>, when the caller set it. Returns
+    /// <see langword="false"/> when the handler failed: the run stops there, so no later batch's keys go unheard.
+    /// </summary>
+    private async Task<bool> HandOnChangedKeysAsync(StreamRun run, IReadOnlyList<string> keys, string what, CancellationToken cancellationToken)
+    {
+        if (run.Options.OnChangedKeys is not { } onChangedKeys || keys.Count == 0)
+        {
+            return true;
+        }
+
+        try
+        {
+            await onChangedKeys(run.Id, keys, cancellationToken).ConfigureAwait(false);
+            return true;
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            run.MarkStopped();
+            return false;
+        }
+#pragma warning disable CA1031 // The caller's handler failed; the run reports it, and what was committed stays.
+        catch (Exception exception)
+#pragma warning restore CA1031
+        {
+            SyncRunnerLog.ChangedKeysHandlerFailed(_logger, exception, run.Source.Name, run.Stream.Name, keys.Count);
+            run.MarkInterrupted(IssueKind.Other, $"The {keys.Count} new and changed keys of {what} were committed, but the changed-keys handler (SyncOptions.OnChangedKeys) failed on them ({exception.GetType().Name}: {exception.Message}); the run stopped there.");
+            return false;
+        }
     }
 
     private Task<T> RetryWhileUnreachableAsync<T>(StreamRun run, Func<CancellationToken, Task<T>> work, CancellationToken cancellationToken) =>

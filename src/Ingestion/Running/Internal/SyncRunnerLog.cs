@@ -49,4 +49,7 @@ internal static partial class SyncRunnerLog
 
     [LoggerMessage(EventId = 1014, Level = LogLevel.Warning, Message = "The lease of run {RunId} on {Source}/{Stream} could not be renewed or released; it expires on its own")]
     public static partial void LeaseRenewalFailed(ILogger logger, Exception exception, Guid runId, string source, string stream);
+
+    [LoggerMessage(EventId = 1015, Level = LogLevel.Error, Message = "The changed-keys handler failed on {Count} committed keys of {Source}/{Stream}; the run stops")]
+    public static partial void ChangedKeysHandlerFailed(ILogger logger, Exception exception, string source, string stream, int count);
 }

@@ -7,7 +7,8 @@ using Microsoft.Extensions.Options;
 namespace Ingestion.Workers.Internal;
 
 /// <summary>
-/// Runs <see cref="IngestionJobTypes.Sync"/> jobs through the <see cref="ISyncRunner"/>, queues derive jobs for the changed records,
+/// Runs <see cref="IngestionJobTypes.Sync"/> jobs through the <see cref="ISyncRunner"/>, queues derive jobs for the changed records
+/// as each batch commits,
 /// and, for a scheduled run, reports the outcome
 /// to the schedule store (counting runs and consecutive failures, disabling the schedule after too many). A run that reports
 /// failure completes the job (the next slot tries again); a run that throws fails the attempt, and the job is retried.
@@ -35,7 +36,14 @@ internal sealed class SyncJobHandler(ISyncRunner runner, ChangedKeyDerivation de
             throw new PermanentJobFailureException(exception.Message, exception);
         }
 
-        var options = new SyncOptions { Parameters = payload.Parameters, IgnoreCheckpoint = payload.IgnoreCheckpoint };
+        // Nobody waits on a queued run, so every changed record is derived by derive jobs, none inline. They are queued batch by
+        // batch as the run commits, so a run of any size holds none of its keys.
+        var options = new SyncOptions
+        {
+            Parameters = payload.Parameters,
+            IgnoreCheckpoint = payload.IgnoreCheckpoint,
+            OnChangedKeys = async (stream, keys, token) => await derivation.EnqueueAsync(stream, keys, token).ConfigureAwait(false),
+        };
         IReadOnlyList<SyncReport> reports;
         try
         {
@@ -55,8 +63,6 @@ internal sealed class SyncJobHandler(ISyncRunner runner, ChangedKeyDerivation de
             throw;
         }
 
-        // Nobody waits on a queued run, so every changed record is derived by derive jobs, none inline.
-        await derivation.EnqueueAsync(reports, cancellationToken).ConfigureAwait(false);
         var failed = reports.Where(report => report.Status == RunStatus.Failed).ToList();
         var error = failed.Count == 0
             ? null
