@@ -19,7 +19,7 @@ internal ref partial struct JsonCanonicalizer
     {
         var members = _members.AsSpan(memberBase, _memberCount - memberBase);
         Span<byte> order = stackalloc byte[MaxRanked];
-        if (members.Length > MaxRanked || !TryRank(members, _prefixes.AsSpan(memberBase), order))
+        if (members.Length > MaxRanked || !TryRankAsBefore(_prefixes.AsSpan(memberBase, members.Length), order))
         {
             SortMembers(members);
             for (var i = 0; i < Math.Min(members.Length, MaxRanked); i++)
@@ -95,6 +95,29 @@ internal ref partial struct JsonCanonicalizer
         }
     }
 
+    // TryRank through the last object ranked: the objects of an array mostly have the same names in the same order, and the
+    // order found by ranking depends on nothing but the prefixes, so the same prefixes in the same places give the same order.
+    private bool TryRankAsBefore(ReadOnlySpan<ulong> prefixes, scoped Span<byte> order)
+    {
+        Span<ulong> shape = _shape.Prefixes;
+        Span<byte> shapeOrder = _shape.Order;
+        if (prefixes.Length == _shape.Count && prefixes.SequenceEqual(shape[..prefixes.Length]))
+        {
+            shapeOrder.CopyTo(order);
+            return true;
+        }
+
+        if (!TryRank(_members.AsSpan(_memberCount - prefixes.Length, prefixes.Length), _prefixes.AsSpan(_memberCount - prefixes.Length), order))
+        {
+            return false;
+        }
+
+        prefixes.CopyTo(shape);
+        order.CopyTo(shapeOrder);
+        _shape.Count = prefixes.Length;
+        return true;
+    }
+
     // Writes into `order` the members' indexes in order when no two of their names share their first eight bytes: each one's
     // place is the number of members whose prefix is smaller, counted without branching on the comparisons (which a sort
     // mispredicts about every other time). False when two prefixes are equal: then the names themselves and the order sent decide.
@@ -140,5 +163,25 @@ internal ref partial struct JsonCanonicalizer
         }
 
         return ties == count;
+    }
+
+    // The prefixes of the last object ranked, and the order ranking found for them.
+    private struct Shape
+    {
+        public int Count;
+        public ShapePrefixes Prefixes;
+        public ShapeOrder Order;
+    }
+
+    [InlineArray(MaxRanked)]
+    private struct ShapePrefixes
+    {
+        private ulong _first;
+    }
+
+    [InlineArray(MaxRanked)]
+    private struct ShapeOrder
+    {
+        private byte _first;
     }
 }

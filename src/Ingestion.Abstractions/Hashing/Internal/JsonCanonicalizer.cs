@@ -40,6 +40,7 @@ internal ref partial struct JsonCanonicalizer
     private ulong[]? _prefixes;
     private int _memberCount;
     private Frame[]? _frames;
+    private Shape _shape;
     private byte[]? _scratch;
 
     private JsonCanonicalizer(ReadOnlySpan<byte> json, JsonPath[] ignored)
