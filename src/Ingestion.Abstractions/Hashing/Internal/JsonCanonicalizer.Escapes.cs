@@ -14,6 +14,14 @@ internal ref partial struct JsonCanonicalizer
     // so whole vectors can be stored past a run's end; what lands past it is overwritten or lies past the form's length.
     private int WriteEscapedString(ReadOnlySpan<byte> json, int quote, int backslash)
     {
+        var window = Window.Empty;
+        return WriteEscapedString(json, quote, backslash, ref window);
+    }
+
+    // As above, with the window of marks the string's first escape was found in: the runs between escapes that end in it are
+    // found with a shift and a bit count rather than a vector comparison each, which waits for the escape before it.
+    private int WriteEscapedString(ReadOnlySpan<byte> json, int quote, int backslash, ref Window window)
+    {
         FlushTo(quote);
         EnsureOutput(json.Length - quote);
         var output = _output.AsSpan();
@@ -57,6 +65,28 @@ internal ref partial struct JsonCanonicalizer
             // Moves the run up to the next quote, backslash or control character.
             ref var from = ref MemoryMarshal.GetReference(json);
             ref var to = ref MemoryMarshal.GetReference(output);
+            var offset = pos - window.Start;
+            var after = (uint)offset < Window.Size ? window.Stops >> offset : 0;
+            if (after != 0)
+            {
+                // The run ends in the window. It is moved in two vectors where the input has 64 bytes from it to read (the
+                // output keeps room for them, as above), else by Memmove.
+                var run = System.Numerics.BitOperations.TrailingZeroCount(after);
+                if (pos <= json.Length - (2 * Vector256<byte>.Count))
+                {
+                    Vector256.LoadUnsafe(ref from, (nuint)pos).StoreUnsafe(ref to, (nuint)length);
+                    Vector256.LoadUnsafe(ref from, (nuint)(pos + Vector256<byte>.Count)).StoreUnsafe(ref to, (nuint)(length + Vector256<byte>.Count));
+                }
+                else
+                {
+                    json.Slice(pos, run).CopyTo(output[length..]);
+                }
+
+                pos += run;
+                length += run;
+                goto Stop;
+            }
+
             while (Vector256.IsHardwareAccelerated && pos <= json.Length - Vector256<byte>.Count)
             {
                 var chunk = Vector256.LoadUnsafe(ref from, (nuint)pos);

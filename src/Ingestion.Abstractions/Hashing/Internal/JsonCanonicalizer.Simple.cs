@@ -21,6 +21,7 @@ internal ref partial struct JsonCanonicalizer
 
         // Where the byte at an input position lands in the output (OutPos) while nothing is copied.
         var shift = _length - _copyFrom;
+        var window = Window.Empty;
         int end;
         while (true)
         {
@@ -29,7 +30,12 @@ internal ref partial struct JsonCanonicalizer
                 break;
             }
 
-            var nameEnd = ScanShortString(json, pos);
+            var nameEnd = WindowString(ref window, json, pos);
+            if (nameEnd < 0)
+            {
+                nameEnd = ScanShortString(json, pos);
+            }
+
             if (nameEnd < 0 || At(json, nameEnd) != (byte)':')
             {
                 break;
@@ -39,15 +45,20 @@ internal ref partial struct JsonCanonicalizer
             var start = pos + shift;
             if (first == (byte)'"')
             {
-                end = ScanShortString(json, nameEnd + 1);
+                end = WindowString(ref window, json, nameEnd + 1);
                 if (end < 0)
                 {
-                    // A longer string, or one with escapes, which is written again in canonical form.
-                    end = WriteString(json, nameEnd + 1);
+                    // A longer string, or one with escapes, which is written again in canonical form; the window has
+                    // found the first escape of most.
+                    end = end != NoStop && At(json, ~end) == (byte)'\\' ? WriteEscapedString(json, nameEnd + 1, ~end, ref window) : WriteString(json, nameEnd + 1);
                     shift = _length - _copyFrom;
                 }
             }
-            else if (IsDigit(first) || first is (byte)'-' or (byte)'t' or (byte)'f' or (byte)'n')
+            else if (IsDigit(first) || first == (byte)'-')
+            {
+                end = WindowNumber(ref window, json, nameEnd + 1);
+            }
+            else if (first is (byte)'t' or (byte)'f' or (byte)'n')
             {
                 end = ScanScalar(json, nameEnd + 1);
             }
