@@ -10,14 +10,16 @@ internal ref partial struct JsonCanonicalizer
     // true), or -1 when a value is not JSON (the general path fails on it too).
     private int ScanSimpleMembers(ref Frame frame, ReadOnlySpan<byte> json, int pos, out bool atSeparator)
     {
-        // The counts and the order check are kept in locals (registers) in the loop and stored once at the end.
+        // The count and the order check are kept in locals (registers) in the loop and stored once at the end; the frame's
+        // other counts and its last comma follow from the members read, so the loop keeps fewer values live.
         var members = _members;
-        var count = _memberCount;
-        var written = frame.Written;
-        var index = frame.Index;
-        var commaAt = frame.CommaAt;
+        var firstRead = _memberCount;
+        var count = firstRead;
         var sorted = frame.Sorted;
-        var last = written > 0 ? _prefixes![count - 1] : 0;
+        var last = frame.Written > 0 ? _prefixes![count - 1] : 0;
+
+        // A member is compared with the one before it from here on: the first one read is, when the object has one before.
+        var compareFrom = frame.Written > 0 ? count : count + 1;
 
         // Where the byte at an input position lands in the output (OutPos) while nothing is copied.
         var shift = _length - _copyFrom;
@@ -88,14 +90,13 @@ internal ref partial struct JsonCanonicalizer
             _prefixes![count] = prefix;
             member.Start = start;
             member.Length = end + shift - start;
-            if (written > 0 && sorted && (last > prefix || (last == prefix && Compare(members[count - 1], member) > 0)))
+            if (count >= compareFrom && sorted && (last > prefix || (last == prefix && Compare(members[count - 1], member) > 0)))
             {
                 sorted = false;
             }
 
             last = prefix;
             count++;
-            written++;
             if (At(json, end) != (byte)',')
             {
                 pos = end;
@@ -103,8 +104,6 @@ internal ref partial struct JsonCanonicalizer
                 goto Done;
             }
 
-            commaAt = end + shift;
-            index++;
             pos = end + 1;
             if (IsWhitespace(At(json, pos)))
             {
@@ -116,10 +115,19 @@ internal ref partial struct JsonCanonicalizer
         atSeparator = false;
 
     Done:
+        // Every member read was followed by a comma but the last when the object's end or a separator that is not a comma
+        // follows it; a comma lands in the output right after the member before it.
+        var read = count - firstRead;
+        var commas = atSeparator ? read - 1 : read;
+        if (commas > 0)
+        {
+            ref var beforeComma = ref members![firstRead + commas - 1];
+            frame.CommaAt = beforeComma.Start + beforeComma.Length;
+        }
+
         _memberCount = count;
-        frame.Written = written;
-        frame.Index = index;
-        frame.CommaAt = commaAt;
+        frame.Written += read;
+        frame.Index += commas;
         frame.Sorted = sorted;
         return pos;
     }
