@@ -3,9 +3,10 @@ namespace Ingestion.Hashing.Internal;
 internal ref partial struct JsonCanonicalizer
 {
     // Reads members of the innermost object (one that no ignored path reaches into) from `pos`, a member's start, for as long
-    // as each is simple: a name without escapes that closes within 32 bytes, a colon right after it, and a string, number or
-    // literal right after that. Most members of most records are; each is checked, written and recorded exactly as the general
-    // path in Scan would, in a fraction of the steps. Returns where Scan goes on: the start of a member that is not simple
+    // as each is simple: a name without escapes that closes within the window of marks (up to 62 bytes on) or within 32 bytes,
+    // a colon right after it, and a string, number or literal right after that. Most members of most records are; each is
+    // checked, written and recorded exactly as the general path in Scan would, in a fraction of the steps. One window is
+    // loaded per object and moved to a token only when the token does not end in it. Returns where Scan goes on: the start of a member that is not simple
     // (atSeparator false; nothing of it is consumed), the byte after the last member read, which is not a comma (atSeparator
     // true), or -1 when a value is not JSON (the general path fails on it too).
     private int ScanSimpleMembers(ref Frame frame, ReadOnlySpan<byte> json, int pos, out bool atSeparator)
