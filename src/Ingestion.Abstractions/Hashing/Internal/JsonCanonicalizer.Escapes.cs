@@ -14,6 +14,14 @@ internal ref partial struct JsonCanonicalizer
     // so whole vectors can be stored past a run's end; what lands past it is overwritten or lies past the form's length.
     private int WriteEscapedString(ReadOnlySpan<byte> json, int quote, int backslash)
     {
+        var window = Window.Empty;
+        return WriteEscapedString(json, quote, backslash, ref window);
+    }
+
+    // As above, with the window of marks the string's first escape was found in: the runs between escapes that end in it are
+    // found with a shift and a bit count rather than a vector comparison each, which waits for the escape before it.
+    private int WriteEscapedString(ReadOnlySpan<byte> json, int quote, int backslash, ref Window window)
+    {
         FlushTo(quote);
         EnsureOutput(json.Length - quote);
         var output = _output.AsSpan();
@@ -38,17 +46,28 @@ internal ref partial struct JsonCanonicalizer
                     output[length++] = (byte)'/';
                     pos += 2;
                     break;
-                case (byte)'u' when IsUnicodeEscape(json, pos) && (!IsHighSurrogateEscape(json, pos) || IsUnicodeEscape(json, pos + 6)):
-                    // A high surrogate's partner is checked here as ScanString would have checked it as the next escape.
-                    var raw = json[pos..];
-                    var scalar = ReadUnicodeEscape(ref raw, 0);
-                    if (scalar < 0)
+                case (byte)'u':
+                    // Four hex digits, one scalar: a high surrogate must be followed at once by an escaped low one (which
+                    // ScanString would have checked as the next escape), and a low one must not come first (as CopyString).
+                    var scalar = HexUnit(json, pos + 2);
+                    if (scalar is >= 0xD800 and <= 0xDFFF)
+                    {
+                        var low = scalar < 0xDC00 && At(json, pos + 6) == (byte)'\\' && At(json, pos + 7) == (byte)'u' ? HexUnit(json, pos + 8) : -1;
+                        if (low is < 0xDC00 or > 0xDFFF)
+                        {
+                            return -1;
+                        }
+
+                        scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00);
+                        pos += 6;
+                    }
+                    else if (scalar < 0)
                     {
                         return -1;
                     }
 
                     length += WriteCanonicalChar(scalar, output[length..]);
-                    pos = json.Length - raw.Length;
+                    pos += 6;
                     break;
                 default:
                     return -1;
@@ -57,6 +76,28 @@ internal ref partial struct JsonCanonicalizer
             // Moves the run up to the next quote, backslash or control character.
             ref var from = ref MemoryMarshal.GetReference(json);
             ref var to = ref MemoryMarshal.GetReference(output);
+            var offset = pos - window.Start;
+            var after = (uint)offset < Window.Size ? window.Stops >> offset : 0;
+            if (after != 0)
+            {
+                // The run ends in the window. It is moved in two vectors where the input has 64 bytes from it to read (the
+                // output keeps room for them, as above), else by Memmove.
+                var run = System.Numerics.BitOperations.TrailingZeroCount(after);
+                if (pos <= json.Length - (2 * Vector256<byte>.Count))
+                {
+                    Vector256.LoadUnsafe(ref from, (nuint)pos).StoreUnsafe(ref to, (nuint)length);
+                    Vector256.LoadUnsafe(ref from, (nuint)(pos + Vector256<byte>.Count)).StoreUnsafe(ref to, (nuint)(length + Vector256<byte>.Count));
+                }
+                else
+                {
+                    json.Slice(pos, run).CopyTo(output[length..]);
+                }
+
+                pos += run;
+                length += run;
+                goto Stop;
+            }
+
             while (Vector256.IsHardwareAccelerated && pos <= json.Length - Vector256<byte>.Count)
             {
                 var chunk = Vector256.LoadUnsafe(ref from, (nuint)pos);
@@ -101,11 +142,27 @@ internal ref partial struct JsonCanonicalizer
         }
     }
 
-    private static bool IsUnicodeEscape(ReadOnlySpan<byte> json, int pos) =>
-        pos <= json.Length - 6 && json[pos] == (byte)'\\' && json[pos + 1] == (byte)'u'
-        && IsHex(json[pos + 2]) && IsHex(json[pos + 3]) && IsHex(json[pos + 4]) && IsHex(json[pos + 5]);
+    // The value of the four hex digits at `at`, or -1 when they are not four hex digits.
+    private static int HexUnit(ReadOnlySpan<byte> json, int at)
+    {
+        if (at < 0 || at > json.Length - 4)
+        {
+            return -1;
+        }
 
-    // Whether the \uXXXX escape at pos is of a high surrogate (D800 to DBFF), which needs a low one after it.
-    private static bool IsHighSurrogateEscape(ReadOnlySpan<byte> json, int pos) =>
-        (json[pos + 2] | 0x20) == (byte)'d' && json[pos + 3] is (byte)'8' or (byte)'9' or (byte)'a' or (byte)'b' or (byte)'A' or (byte)'B';
+        var value = 0;
+        foreach (var b in json.Slice(at, 4))
+        {
+            var letter = (b | 0x20) - 'a';
+            var digit = (uint)(b - '0') <= 9 ? b - '0' : (uint)letter <= 5 ? letter + 10 : -1;
+            if (digit < 0)
+            {
+                return -1;
+            }
+
+            value = (value << 4) | digit;
+        }
+
+        return value;
+    }
 }

@@ -11,6 +11,9 @@ internal ref partial struct JsonCanonicalizer
     // Objects with up to this many members are ordered by ranking them, without branches that depend on the names.
     private const int MaxRanked = 16;
 
+    // The order of members that are sorted in place.
+    private static ReadOnlySpan<byte> InOrder => [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15];
+
     // Members up to this long are moved in whole vectors; longer ones by Memmove.
     private const int MaxVectorMove = 128;
 
@@ -18,14 +21,11 @@ internal ref partial struct JsonCanonicalizer
     private void Reorder(int memberBase, int contentStart)
     {
         var members = _members.AsSpan(memberBase, _memberCount - memberBase);
-        Span<byte> order = stackalloc byte[MaxRanked];
-        if (members.Length > MaxRanked || !TryRank(members, _prefixes.AsSpan(memberBase), order))
+        ReadOnlySpan<byte> order = _shape.Order;
+        if (members.Length > MaxRanked || !TryRankAsBefore(_prefixes.AsSpan(memberBase), members.Length))
         {
             SortMembers(members);
-            for (var i = 0; i < Math.Min(members.Length, MaxRanked); i++)
-            {
-                order[i] = (byte)i;
-            }
+            order = InOrder;
         }
 
         var output = _output!;
@@ -95,6 +95,28 @@ internal ref partial struct JsonCanonicalizer
         }
     }
 
+    // TryRank through the last object ranked: the objects of an array mostly have the same names in the same order, and the
+    // order found by ranking depends on nothing but the prefixes, so the same prefixes in the same places give the same order.
+    // The order is left in _shape.Order. The prefix array has room for eight from any member on (see TryRankInVector).
+    private bool TryRankAsBefore(ReadOnlySpan<ulong> prefixes, int count)
+    {
+        Span<ulong> shape = _shape.Prefixes;
+        if (count == _shape.Count && prefixes[..count].SequenceEqual(shape[..count]))
+        {
+            return true;
+        }
+
+        _shape.Count = 0;
+        if (!TryRank(_members.AsSpan(_memberCount - count, count), prefixes, _shape.Order))
+        {
+            return false;
+        }
+
+        prefixes[..count].CopyTo(shape);
+        _shape.Count = count;
+        return true;
+    }
+
     // Writes into `order` the members' indexes in order when no two of their names share their first eight bytes: each one's
     // place is the number of members whose prefix is smaller, counted without branching on the comparisons (which a sort
     // mispredicts about every other time). False when two prefixes are equal: then the names themselves and the order sent decide.
@@ -140,5 +162,25 @@ internal ref partial struct JsonCanonicalizer
         }
 
         return ties == count;
+    }
+
+    // The prefixes of the last object ranked, and the order ranking found for them.
+    private struct Shape
+    {
+        public int Count;
+        public ShapePrefixes Prefixes;
+        public ShapeOrder Order;
+    }
+
+    [InlineArray(MaxRanked)]
+    private struct ShapePrefixes
+    {
+        private ulong _first;
+    }
+
+    [InlineArray(MaxRanked)]
+    private struct ShapeOrder
+    {
+        private byte _first;
     }
 }

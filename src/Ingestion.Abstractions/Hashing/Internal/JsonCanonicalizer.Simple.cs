@@ -3,24 +3,28 @@ namespace Ingestion.Hashing.Internal;
 internal ref partial struct JsonCanonicalizer
 {
     // Reads members of the innermost object (one that no ignored path reaches into) from `pos`, a member's start, for as long
-    // as each is simple: a name without escapes that closes within 32 bytes, a colon right after it, and a string, number or
-    // literal right after that. Most members of most records are; each is checked, written and recorded exactly as the general
-    // path in Scan would, in a fraction of the steps. Returns where Scan goes on: the start of a member that is not simple
+    // as each is simple: a name without escapes that closes within the window of marks (up to 62 bytes on) or within 32 bytes,
+    // a colon right after it, and a string, number or literal right after that. Most members of most records are; each is
+    // checked, written and recorded exactly as the general path in Scan would, in a fraction of the steps. One window is
+    // loaded per object and moved to a token only when the token does not end in it. Returns where Scan goes on: the start of a member that is not simple
     // (atSeparator false; nothing of it is consumed), the byte after the last member read, which is not a comma (atSeparator
     // true), or -1 when a value is not JSON (the general path fails on it too).
     private int ScanSimpleMembers(ref Frame frame, ReadOnlySpan<byte> json, int pos, out bool atSeparator)
     {
-        // The counts and the order check are kept in locals (registers) in the loop and stored once at the end.
+        // The count and the order check are kept in locals (registers) in the loop and stored once at the end; the frame's
+        // other counts and its last comma follow from the members read, so the loop keeps fewer values live.
         var members = _members;
-        var count = _memberCount;
-        var written = frame.Written;
-        var index = frame.Index;
-        var commaAt = frame.CommaAt;
+        var firstRead = _memberCount;
+        var count = firstRead;
         var sorted = frame.Sorted;
-        var last = written > 0 ? _prefixes![count - 1] : 0;
+        var last = frame.Written > 0 ? _prefixes![count - 1] : 0;
+
+        // A member is compared with the one before it from here on: the first one read is, when the object has one before.
+        var compareFrom = frame.Written > 0 ? count : count + 1;
 
         // Where the byte at an input position lands in the output (OutPos) while nothing is copied.
         var shift = _length - _copyFrom;
+        var window = Window.Empty;
         int end;
         while (true)
         {
@@ -29,7 +33,12 @@ internal ref partial struct JsonCanonicalizer
                 break;
             }
 
-            var nameEnd = ScanShortString(json, pos);
+            var nameEnd = WindowString(ref window, json, pos);
+            if (nameEnd < 0)
+            {
+                nameEnd = ScanShortString(json, pos);
+            }
+
             if (nameEnd < 0 || At(json, nameEnd) != (byte)':')
             {
                 break;
@@ -39,15 +48,20 @@ internal ref partial struct JsonCanonicalizer
             var start = pos + shift;
             if (first == (byte)'"')
             {
-                end = ScanShortString(json, nameEnd + 1);
+                end = WindowString(ref window, json, nameEnd + 1);
                 if (end < 0)
                 {
-                    // A longer string, or one with escapes, which is written again in canonical form.
-                    end = WriteString(json, nameEnd + 1);
+                    // A longer string, or one with escapes, which is written again in canonical form; the window has
+                    // found the first escape of most.
+                    end = end != NoStop && At(json, ~end) == (byte)'\\' ? WriteEscapedString(json, nameEnd + 1, ~end, ref window) : WriteString(json, nameEnd + 1);
                     shift = _length - _copyFrom;
                 }
             }
-            else if (IsDigit(first) || first is (byte)'-' or (byte)'t' or (byte)'f' or (byte)'n')
+            else if (IsDigit(first) || first == (byte)'-')
+            {
+                end = WindowNumber(ref window, json, nameEnd + 1);
+            }
+            else if (first is (byte)'t' or (byte)'f' or (byte)'n')
             {
                 end = ScanScalar(json, nameEnd + 1);
             }
@@ -77,14 +91,13 @@ internal ref partial struct JsonCanonicalizer
             _prefixes![count] = prefix;
             member.Start = start;
             member.Length = end + shift - start;
-            if (written > 0 && sorted && (last > prefix || (last == prefix && Compare(members[count - 1], member) > 0)))
+            if (count >= compareFrom && sorted && (last > prefix || (last == prefix && Compare(members[count - 1], member) > 0)))
             {
                 sorted = false;
             }
 
             last = prefix;
             count++;
-            written++;
             if (At(json, end) != (byte)',')
             {
                 pos = end;
@@ -92,8 +105,6 @@ internal ref partial struct JsonCanonicalizer
                 goto Done;
             }
 
-            commaAt = end + shift;
-            index++;
             pos = end + 1;
             if (IsWhitespace(At(json, pos)))
             {
@@ -105,10 +116,19 @@ internal ref partial struct JsonCanonicalizer
         atSeparator = false;
 
     Done:
+        // Every member read was followed by a comma but the last when the object's end or a separator that is not a comma
+        // follows it; a comma lands in the output right after the member before it.
+        var read = count - firstRead;
+        var commas = atSeparator ? read - 1 : read;
+        if (commas > 0)
+        {
+            ref var beforeComma = ref members![firstRead + commas - 1];
+            frame.CommaAt = beforeComma.Start + beforeComma.Length;
+        }
+
         _memberCount = count;
-        frame.Written = written;
-        frame.Index = index;
-        frame.CommaAt = commaAt;
+        frame.Written += read;
+        frame.Index += commas;
         frame.Sorted = sorted;
         return pos;
     }

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 
 namespace Ingestion.Hashing.Internal;
 
@@ -12,10 +13,13 @@ namespace Ingestion.Hashing.Internal;
 /// without escapes) is copied once when something after it changes, and hashed where it lies when nothing does. An object
 /// whose names came out of order is put in order when it closes; the root object can be out of order, so the form is hashed
 /// in one call once it is whole rather than fed to the hash as it is scanned. The time goes in per-token steps, so the common
-/// shapes take short paths: a string that closes within 32 bytes is found with one vector comparison, runs of simple object
-/// members (plain name, colon, scalar or string) are read in a tight loop (JsonCanonicalizer.Simple.cs), digits and the runs
-/// between escapes are moved past sixteen and 32 bytes at a time, and an object's members are ranked by their name prefixes
-/// in a vector (JsonCanonicalizer.Reorder.cs) rather than sorted with branches that mispredict.
+/// shapes take short paths: runs of simple object members (plain name, colon, scalar or string) are read in a tight loop
+/// (JsonCanonicalizer.Simple.cs) that finds where each name, string, escape and run of digits ends in marks made for 64 bytes
+/// of input at a time (JsonCanonicalizer.Window.cs), a shift and a bit count rather than a vector comparison that waits for the
+/// token before it; elsewhere a string that closes within 32 bytes is found with one vector comparison and digits and the runs
+/// between escapes are moved past sixteen and 32 bytes at a time. An object's members are ranked by their name prefixes in a
+/// vector (JsonCanonicalizer.Reorder.cs) rather than sorted with branches that mispredict, and an object whose prefixes are
+/// those of the last object ranked (the objects of an array mostly have the same names) takes its order without ranking.
 /// </summary>
 internal ref partial struct JsonCanonicalizer
 {
@@ -40,6 +44,7 @@ internal ref partial struct JsonCanonicalizer
     private ulong[]? _prefixes;
     private int _memberCount;
     private Frame[]? _frames;
+    private Shape _shape;
     private byte[]? _scratch;
 
     private JsonCanonicalizer(ReadOnlySpan<byte> json, JsonPath[] ignored)
@@ -284,8 +289,11 @@ internal ref partial struct JsonCanonicalizer
 
     private static ulong Mask(int count) => count == 0 ? 0UL : count == 64 ? ulong.MaxValue : (1UL << count) - 1;
 
+    // The byte at `pos`, or 0 past the input. Read through a reference once checked: the JIT would check `pos` again, in the
+    // steps taken per token.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static byte At(ReadOnlySpan<byte> json, int pos) => (uint)pos < (uint)json.Length ? json[pos] : (byte)0;
+    private static byte At(ReadOnlySpan<byte> json, int pos) =>
+        (uint)pos < (uint)json.Length ? Unsafe.Add(ref MemoryMarshal.GetReference(json), (nuint)(uint)pos) : (byte)0;
 
     private static bool IsWhitespace(byte b) => b is (byte)' ' or (byte)'\n' or (byte)'\r' or (byte)'\t';
 
