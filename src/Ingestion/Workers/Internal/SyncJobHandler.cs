@@ -8,10 +8,9 @@ namespace Ingestion.Workers.Internal;
 
 /// <summary>
 /// Runs <see cref="IngestionJobTypes.Sync"/> jobs through the <see cref="ISyncRunner"/>, queues derive jobs for the changed records
-/// as each batch commits,
-/// and, for a scheduled run, reports the outcome
-/// to the schedule store (counting runs and consecutive failures, disabling the schedule after too many). A run that reports
-/// failure completes the job (the next slot tries again); a run that throws fails the attempt, and the job is retried.
+/// as each batch commits, and, for a scheduled run, reports the outcome to the schedule store (counting runs and consecutive
+/// failures, disabling the schedule after too many). A run that reports failure completes the job (the next slot tries again);
+/// a run that throws fails the attempt, and the job is retried.
 /// A stream another run holds (<see cref="RunStatus.Skipped"/>) gets one follow-up job, due when that run's lease must have
 /// ended if its host died, so work a dead host left is redone once; a follow-up that finds the stream held again is dropped,
 /// because a live run is doing the work.
