@@ -53,36 +53,6 @@ public sealed class AttemptAndOutcomeTests
     }
 
     [Fact]
-    public async Task An_attempt_that_times_out_is_reported_as_an_OnTimeout_resilience_event_of_the_attempt()
-    {
-        await using var harness = new FetcherHarness();
-        var hanging = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var never = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var count = 0;
-        await using var server = await TestHttpServer.StartAsync(app => app.MapGet("/items", async context =>
-        {
-            if (Interlocked.Increment(ref count) == 1)
-            {
-                hanging.TrySetResult();
-                await never.Task.WaitAsync(context.RequestAborted);
-                return;
-            }
-
-            await TestHttp.WriteJsonAsync(context, Page(1, 1));
-        }));
-        var source = Source(server.BaseAddress, Stream());
-
-        var fetch = harness.CollectAsync(source, Stream(), cancellationToken: Token);
-        await hanging.Task.WaitAsync(Token);
-        harness.Time.Advance(source.Resilience.AttemptTimeout);
-        Assert.True(Assert.Single(await harness.Time.DriveAsync(fetch, due => due != source.Resilience.AttemptTimeout)).Outcome.IsSuccess);
-
-        var timeout = Assert.Single(harness.Logs.Lines, line => line.Contains("OnTimeout", StringComparison.Ordinal));
-        Assert.StartsWith("Error Polly:", timeout, StringComparison.Ordinal);
-        Assert.Contains("/Attempt'", timeout, StringComparison.Ordinal);
-    }
-
-    [Fact]
     public async Task Cancelling_during_an_attempt_ends_the_page_as_cancelled_not_as_a_timeout()
     {
         await using var harness = new FetcherHarness();

@@ -173,6 +173,11 @@ public sealed class HttpFetcherResilienceTests
         Assert.True(page.Outcome.IsSuccess, page.Outcome.Error);
         Assert.Equal(2, page.Outcome.Attempts);
         Assert.Contains("attempt 1: timed out after 15 s", page.Outcome.Notes);
+
+        // Reported as Polly's timeout strategy reports one: an OnTimeout resilience event of the pipeline's attempt strategy.
+        var timeout = Assert.Single(harness.Logs.Lines, line => line.Contains("OnTimeout", StringComparison.Ordinal));
+        Assert.StartsWith("Error Polly:", timeout, StringComparison.Ordinal);
+        Assert.Contains("/Attempt'", timeout, StringComparison.Ordinal);
     }
 
     [Fact]
