@@ -47,7 +47,7 @@ internal static class MemoryFlatnessCheck
             foreach (var records in new[] { Small, large })
             {
                 var database = await server.CreateDatabaseAsync("memory_sync");
-                using var pages = PageServerProcess.Start(distinctPages: 1, WholeSyncMemory.RecordsPerPage, records / WholeSyncMemory.RecordsPerPage, uniqueKeys: true);
+                using var pages = PageServerProcess.Start(distinctPages: 1, PagingEngineBenchmarks.RecordsPerPage, records / PagingEngineBenchmarks.RecordsPerPage, uniqueKeys: true);
                 runs.Add(Child("memory-sync-run", records, pages.BaseAddress.ToString(), database));
             }
 

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Ingestion.Benchmarks.Paging;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -12,22 +13,11 @@ namespace Ingestion.Benchmarks.Memory;
 /// </summary>
 internal static class WholeSyncMemory
 {
-    public const int RecordsPerPage = 100;
-
     public static async Task<int> MeasureAsync(int records, Uri baseAddress, string connectionString)
     {
-        var pages = records / RecordsPerPage;
-        var stream = new StreamDefinition
-        {
-            Name = "items",
-            Path = "items",
-            Paginator = Paginators.PageNumber("page", sizeParameter: null, pageSize: RecordsPerPage),
-            Records = RecordSelector.Json("$.data"),
-            KeyPath = "id",
-            Mode = SyncMode.Incremental,
-            Incremental = new IncrementalSettings { CursorField = "updated_at", RequestParameter = "updated_since" },
-            Limits = new PagingLimits { MaxPages = pages + 1, MaxRecords = long.MaxValue },
-        };
+        var stream = PagingEngineBenchmarks.Items(
+            maxPages: (records / PagingEngineBenchmarks.RecordsPerPage) + 1,
+            new IncrementalSettings { CursorField = "updated_at", RequestParameter = "updated_since" });
         var source = new SourceDefinition { Name = "memory", BaseAddress = baseAddress, Streams = [stream] };
 
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });

@@ -56,18 +56,23 @@ public class PagingEngineBenchmarks
     public static (ServiceProvider Services, IFetcher Fetcher, SourceDefinition Source, StreamDefinition Stream) Engine(Uri baseAddress, int maxPages)
     {
         var services = new ServiceCollection().AddIngestion().Services.BuildServiceProvider();
-        var stream = new StreamDefinition
-        {
-            Name = "items",
-            Path = "items",
-            Paginator = Paginators.PageNumber("page", sizeParameter: null, pageSize: RecordsPerPage),
-            Records = RecordSelector.Json("$.data"),
-            KeyPath = "id",
-            Limits = new PagingLimits { MaxPages = maxPages, MaxRecords = long.MaxValue },
-        };
+        var stream = Items(maxPages);
         var source = new SourceDefinition { Name = "bench", BaseAddress = baseAddress, Streams = [stream] };
         return (services, services.GetRequiredService<IFetcher>(), source, stream);
     }
+
+    /// <summary>The page server's <c>/items</c> as a stream: pages by number, records under <c>$.data</c> keyed by <c>id</c>; incremental when given a cursor.</summary>
+    public static StreamDefinition Items(int maxPages, IncrementalSettings? incremental = null) => new()
+    {
+        Name = "items",
+        Path = "items",
+        Paginator = Paginators.PageNumber("page", sizeParameter: null, pageSize: RecordsPerPage),
+        Records = RecordSelector.Json("$.data"),
+        KeyPath = "id",
+        Mode = incremental is null ? SyncMode.FullSnapshot : SyncMode.Incremental,
+        Incremental = incremental,
+        Limits = new PagingLimits { MaxPages = maxPages, MaxRecords = long.MaxValue },
+    };
 
     public static async Task<long> FetchAllAsync(IFetcher fetcher, SourceDefinition source, StreamDefinition stream, Action<FetchedPage>? onPage)
     {
