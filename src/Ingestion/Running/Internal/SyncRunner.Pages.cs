@@ -179,7 +179,7 @@ internal sealed partial class SyncRunner
                 var result = await RetryWhileUnreachableAsync(run, token => _rawStore.WriteBatchAsync(batch, token).AsTask(), cancellationToken).ConfigureAwait(false);
                 run.Commit(result.New, result.Changed, result.Unchanged, result.Partial, result.ChangedKeys, result.Issues, batchCursor, state);
                 RecordOutcomes(run, result.New, result.Changed, result.Unchanged, result.Partial);
-                if (!await HandOnChangedKeysAsync(run, result.ChangedKeys, pageNumber > 0 ? $"page {pageNumber}" : $"a batch of {writes.Count} records", cancellationToken).ConfigureAwait(false))
+                if (!await HandOnChangedKeysAsync(run, result.ChangedKeys, BatchName(pageNumber, writes.Count), cancellationToken).ConfigureAwait(false))
                 {
                     return false;
                 }
@@ -200,7 +200,7 @@ internal sealed partial class SyncRunner
 #pragma warning restore CA1031
         {
             SyncRunnerLog.BatchFailed(_logger, exception, run.Source.Name, run.Stream.Name, pageNumber);
-            var what = pageNumber > 0 ? $"page {pageNumber}" : $"a batch of {writes.Count} records";
+            var what = BatchName(pageNumber, writes.Count);
             if (StoreOutage.IsUnavailable(exception))
             {
                 run.MarkStoreUnavailable($"Writing {what} failed because the store could not be reached for {Fetching.Internal.Describe.Duration(_options.StoreOutageTolerance)} ({exception.GetType().Name}: {exception.Message}); the batch and its state were not committed and are fetched again next run.");
@@ -228,6 +228,9 @@ internal sealed partial class SyncRunner
 
         return true;
     }
+
+    // How reports name a batch: by its page, or by its size when it gathers child-stream pages (page number 0).
+    private static string BatchName(int pageNumber, int records) => pageNumber > 0 ? $"page {pageNumber}" : $"a batch of {records} records";
 
     /// <summary>
     /// Gives a committed batch's new and changed keys to <see cref="SyncOptions.OnChangedKeys"/>, when the caller set it. Returns
