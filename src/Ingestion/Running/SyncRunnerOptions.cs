@@ -28,4 +28,18 @@ public sealed class SyncRunnerOptions
     /// 250 ms to 2 s. <see cref="TimeSpan.Zero"/> turns retrying off. Defaults to 10 seconds.
     /// </summary>
     public TimeSpan StoreOutageTolerance { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// The most records a run writes to the store in one transaction. A run gathers the pages it fetches (and a child stream the
+    /// pages of its parents) until they hold this many, then writes them with the stream's state. Larger batches write faster
+    /// and hold more in memory; a run that stops before a batch is written fetches its pages again next time. Defaults to 1,000.
+    /// </summary>
+    public int BatchRecords { get; set; } = 1_000;
+
+    /// <summary>
+    /// How long a run gathers pages before it writes them, whatever their number: a page that arrives this long after the last
+    /// write is written at once, so a slow API still commits page by page. <see cref="TimeSpan.Zero"/> writes every page on
+    /// its own. Defaults to 1 second.
+    /// </summary>
+    public TimeSpan BatchDelay { get; set; } = TimeSpan.FromSeconds(1);
 }

@@ -9,6 +9,9 @@ public sealed class ChangedKeysHandlerTests
 
     private static CancellationToken Cancel => TestContext.Current.CancellationToken;
 
+    // Every page is a batch of its own, so that the handler's calls show the pages.
+    private static void PageByPage(SyncRunnerOptions options) => options.BatchDelay = TimeSpan.Zero;
+
     private static SourceDefinition Source() => new()
     {
         Name = "shop",
@@ -44,7 +47,7 @@ public sealed class ChangedKeysHandlerTests
     public async Task Each_committed_page_hands_on_its_new_and_changed_keys_and_the_report_holds_none()
     {
         var name = "before";
-        await using var harness = new RunnerHarness(Source(), Pages(() => [[Json.Record("1", name), Json.Record("2", "b")], [Json.Record("3", "c")]]));
+        await using var harness = new RunnerHarness(Source(), Pages(() => [[Json.Record("1", name), Json.Record("2", "b")], [Json.Record("3", "c")]]), PageByPage);
         var handed = new Handed();
 
         var first = Assert.Single(await harness.Runner.SyncStreamAsync("shop", "items", handed.Options, Cancel));
@@ -82,7 +85,7 @@ public sealed class ChangedKeysHandlerTests
     [Fact]
     public async Task A_failing_handler_stops_the_run_says_why_and_keeps_the_batch_it_failed_on()
     {
-        await using var harness = new RunnerHarness(Source(), Pages(() => [[Json.Record("1", "a")], [Json.Record("2", "b")]]));
+        await using var harness = new RunnerHarness(Source(), Pages(() => [[Json.Record("1", "a")], [Json.Record("2", "b")]]), PageByPage);
         var handed = new Handed { FailOnCall = call => call == 1 ? new InvalidOperationException("the queue is gone") : null };
 
         var report = Assert.Single(await harness.Runner.SyncStreamAsync("shop", "items", handed.Options, Cancel));

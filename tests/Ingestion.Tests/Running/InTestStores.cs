@@ -20,6 +20,9 @@ internal sealed class InTestStores : IRawStore, ISyncStateStore, IRunLog, IHealt
 
     public int BatchCount => _batches;
 
+    /// <summary>The number of records of each batch written, failed ones included, in order.</summary>
+    public List<int> BatchSizes { get; } = [];
+
     public int RecordVersionCount { get { lock (_gate) { return _records.Values.Sum(v => v.Count); } } }
 
     public int StateSaves { get; private set; }
@@ -30,6 +33,7 @@ internal sealed class InTestStores : IRawStore, ISyncStateStore, IRunLog, IHealt
         lock (_gate)
         {
             _batches++;
+            BatchSizes.Add(batch.Records.Count);
             if (_batches == FailBatchNumber)
             {
                 throw new InvalidOperationException("The database connection was lost.");

@@ -170,7 +170,8 @@ public sealed class SyncRunnerTests
             (_, null) => new ScriptedPage([Json.Record("2", "b", "2025-02-01T10:00:00Z")], request.WithQueryParameter("page", "2")),
             _ => new ScriptedPage([Json.Record("3", "c", "2025-03-01T10:00:00Z")]),
         });
-        await using var harness = new RunnerHarness(Source(Items(SyncMode.Incremental)), fetcher);
+        // Every page is a batch of its own.
+        await using var harness = new RunnerHarness(Source(Items(SyncMode.Incremental)), fetcher, options => options.BatchDelay = TimeSpan.Zero);
         var id = new StreamId("shop", "items");
 
         await harness.Runner.SyncStreamAsync("shop", "items", null, TestContext.Current.CancellationToken);

@@ -24,7 +24,8 @@ internal sealed class ChildWriteBuffer(int batchRecords)
                 ready = TakeLocked();
             }
 
-            _writes.AddRange(Detach(writes));
+            // A buffered page outlives its response buffer, which the fetcher reuses for the next page.
+            _writes.AddRange(PageBatch.Detach(writes));
             foreach (var write in writes)
             {
                 _keys.Add(write.Key);
@@ -46,32 +47,6 @@ internal sealed class ChildWriteBuffer(int batchRecords)
         lock (_gate)
         {
             return TakeLocked();
-        }
-    }
-
-    // A page's payloads point into its response buffer, which is reused once the page is done; a buffered page outlives
-    // it, so its payloads move to one array of their own.
-    private static IEnumerable<RawRecordWrite> Detach(List<RawRecordWrite> writes)
-    {
-        var copy = new byte[writes.Sum(write => write.Payload.Length)];
-        var offset = 0;
-        foreach (var write in writes)
-        {
-            var payload = copy.AsMemory(offset, write.Payload.Length);
-            write.Payload.CopyTo(payload);
-            offset += payload.Length;
-            yield return new RawRecordWrite
-            {
-                Key = write.Key,
-                Payload = payload,
-                Hash = write.Hash,
-                IsPartial = write.IsPartial,
-                Issues = write.Issues,
-                HttpStatusCode = write.HttpStatusCode,
-                ErrorMessage = write.ErrorMessage,
-                IsRetryable = write.IsRetryable,
-                RetryRequest = write.RetryRequest,
-            };
         }
     }
 

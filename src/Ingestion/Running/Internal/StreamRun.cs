@@ -46,6 +46,9 @@ internal sealed class StreamRun
     /// <summary>Where a fan-out run gathers its parents' pages into batches; <see langword="null"/> for other runs and dry runs.</summary>
     public ChildWriteBuffer? ChildWrites { get; init; }
 
+    /// <summary>The pages of a top-level stream not yet written; none for a fan-out, whose pages go to <see cref="ChildWrites"/>.</summary>
+    public PageBatch? Batch { get; init; }
+
     public DateTimeOffset StartedAt { get; }
 
     public long StartTimestamp { get; }

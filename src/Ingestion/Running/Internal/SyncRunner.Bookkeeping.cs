@@ -146,7 +146,7 @@ internal sealed partial class SyncRunner
         catch (Exception exception)
 #pragma warning restore CA1031
         {
-            SyncRunnerLog.BatchFailed(_logger, exception, run.Source.Name, run.Stream.Name, run.Pages);
+            SyncRunnerLog.BatchFailed(_logger, exception, "the deletion of records missing from the snapshot", run.Source.Name, run.Stream.Name);
             run.MarkStoreFailed($"Marking missing records deleted failed ({exception.GetType().Name}: {exception.Message}).");
             return (false, 0);
         }
@@ -200,7 +200,7 @@ internal sealed partial class SyncRunner
         catch (Exception exception)
 #pragma warning restore CA1031
         {
-            SyncRunnerLog.BatchFailed(_logger, exception, run.Source.Name, run.Stream.Name, run.Pages);
+            SyncRunnerLog.BatchFailed(_logger, exception, "the sync state", run.Source.Name, run.Stream.Name);
             run.MarkStoreFailed($"Saving the sync state failed ({exception.GetType().Name}: {exception.Message}).");
         }
     }

@@ -53,21 +53,12 @@ internal sealed partial class SyncRunner
             writes = BuildWrites(run, page, collector, ref pendingParents, ref batchCursor);
         }
 
-        SyncState? state = null;
-        if (!run.FansOut)
-        {
-            state = run.State with
-            {
-                Watermark = Watermarks.Max(run.State.Watermark, batchCursor),
-
-                // A failed page is kept as a partial record with its own retry request, so the next run starts afresh
-                // rather than resuming at a page that may fail again and again; a cycle would only repeat itself.
-                Checkpoint = failed || page.StopReason == PageStopReason.Cycle ? null : page.NextRequest?.ToCheckpoint(),
-                UpdatedAt = _time.GetUtcNow(),
-            };
-        }
-
-        var written = await WriteAsync(run, page.PageNumber, writes, state, pendingParents, batchCursor, collector, cancellationToken).ConfigureAwait(false);
+        // A failed page is kept as a partial record with its own retry request, so the next run starts afresh rather than
+        // resuming at a page that may fail again and again; a cycle would only repeat itself.
+        var checkpoint = failed || page.StopReason == PageStopReason.Cycle ? null : page.NextRequest?.ToCheckpoint();
+        var written = run.Batch is { } batch
+            ? await AddToBatchAsync(run, batch, page.PageNumber, writes, batchCursor, checkpoint, pendingParents, collector, cancellationToken).ConfigureAwait(false)
+            : await WriteAsync(run, new PageRange(page.PageNumber, page.PageNumber), writes, state: null, pendingParents, batchCursor, collector, cancellationToken).ConfigureAwait(false);
         run.Options.Progress?.Report(run.Progress(_time.GetElapsedTime(run.StartTimestamp)));
         if (!written)
         {
@@ -144,7 +135,7 @@ internal sealed partial class SyncRunner
     };
 
     /// <summary>Writes one batch with its state (or just the state when there are no records). Returns <see langword="false"/> when the write failed or was cancelled.</summary>
-    private async Task<bool> WriteAsync(StreamRun run, int pageNumber, List<RawRecordWrite> writes, SyncState? state, List<(ChildStreamPlan Child, ParentValues Parent)>? pendingParents, string? batchCursor, ParentCollector? collector, CancellationToken cancellationToken, bool buffered = false)
+    private async Task<bool> WriteAsync(StreamRun run, PageRange pages, List<RawRecordWrite> writes, SyncState? state, List<(ChildStreamPlan Child, ParentValues Parent)>? pendingParents, string? batchCursor, ParentCollector? collector, CancellationToken cancellationToken, bool buffered = false)
     {
         if (run.Lease is { } lease && !await lease.RenewIfDueAsync(CancellationToken.None).ConfigureAwait(false))
         {
@@ -164,7 +155,7 @@ internal sealed partial class SyncRunner
                 return true;
             }
 
-            (writes, batchCursor, pageNumber) = (ready.Writes, ready.Cursor, 0);
+            (writes, batchCursor, pages) = (ready.Writes, ready.Cursor, default);
         }
 
         try
@@ -179,7 +170,7 @@ internal sealed partial class SyncRunner
                 var result = await RetryWhileUnreachableAsync(run, token => _rawStore.WriteBatchAsync(batch, token).AsTask(), cancellationToken).ConfigureAwait(false);
                 run.Commit(result.New, result.Changed, result.Unchanged, result.Partial, result.ChangedKeys, result.Issues, batchCursor, state);
                 RecordOutcomes(run, result.New, result.Changed, result.Unchanged, result.Partial);
-                if (!await HandOnChangedKeysAsync(run, result.ChangedKeys, BatchName(pageNumber, writes.Count), cancellationToken).ConfigureAwait(false))
+                if (!await HandOnChangedKeysAsync(run, result.ChangedKeys, pages.Describe(writes.Count), cancellationToken).ConfigureAwait(false))
                 {
                     return false;
                 }
@@ -199,8 +190,8 @@ internal sealed partial class SyncRunner
         catch (Exception exception)
 #pragma warning restore CA1031
         {
-            SyncRunnerLog.BatchFailed(_logger, exception, run.Source.Name, run.Stream.Name, pageNumber);
-            var what = BatchName(pageNumber, writes.Count);
+            var what = pages.Describe(writes.Count);
+            SyncRunnerLog.BatchFailed(_logger, exception, what, run.Source.Name, run.Stream.Name);
             if (StoreOutage.IsUnavailable(exception))
             {
                 run.MarkStoreUnavailable($"Writing {what} failed because the store could not be reached for {Fetching.Internal.Describe.Duration(_options.StoreOutageTolerance)} ({exception.GetType().Name}: {exception.Message}); the batch and its state were not committed and are fetched again next run.");
@@ -229,8 +220,39 @@ internal sealed partial class SyncRunner
         return true;
     }
 
-    // How reports name a batch: by its page, or by its size when it gathers child-stream pages (page number 0).
-    private static string BatchName(int pageNumber, int records) => pageNumber > 0 ? $"page {pageNumber}" : $"a batch of {records} records";
+    /// <summary>
+    /// Adds a page to the run's batch and writes the batch when it is due; a page that repeats a key of the batch waits for
+    /// the batch to be written first. Returns <see langword="false"/> when a write failed or was cancelled.
+    /// </summary>
+    private async Task<bool> AddToBatchAsync(StreamRun run, PageBatch batch, int pageNumber, List<RawRecordWrite> writes, string? cursor, string? checkpoint, List<(ChildStreamPlan, ParentValues)>? parents, ParentCollector? collector, CancellationToken cancellationToken)
+    {
+        if (!batch.IsEmpty && batch.Repeats(writes) && !await WriteBatchAsync(run, batch, collector, cancellationToken).ConfigureAwait(false))
+        {
+            return false;
+        }
+
+        return !batch.Add(pageNumber, writes, cursor, checkpoint, parents) || await WriteBatchAsync(run, batch, collector, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Writes the run's batch with the state of its last page; the batch is empty afterwards, written or not.</summary>
+    private Task<bool> WriteBatchAsync(StreamRun run, PageBatch batch, ParentCollector? collector, CancellationToken cancellationToken)
+    {
+        var pages = new PageRange(batch.FirstPage, batch.LastPage);
+        var (cursor, parents) = (batch.Cursor, batch.Parents);
+        var state = run.State with
+        {
+            Watermark = Watermarks.Max(run.State.Watermark, cursor),
+            Checkpoint = batch.Checkpoint,
+            UpdatedAt = _time.GetUtcNow(),
+        };
+        return WriteAsync(run, pages, batch.Take(), state, parents, cursor, collector, cancellationToken);
+    }
+
+    /// <summary>The pages a batch holds, by number; none (default) for a batch that gathers child-stream pages.</summary>
+    private readonly record struct PageRange(int First, int Last)
+    {
+        public string Describe(int records) => First == 0 ? $"a batch of {records} records" : First == Last ? $"page {First}" : $"pages {First}-{Last}";
+    }
 
     /// <summary>
     /// Gives a committed batch's new and changed keys to <see cref="SyncOptions.OnChangedKeys"/>, when the caller set it. Returns

@@ -16,9 +16,6 @@ namespace Ingestion.Running.Internal;
 /// </summary>
 internal sealed partial class SyncRunner : ISyncRunner
 {
-    // Enough to amortise a store transaction, small enough that a stopped run has written nearly everything it fetched.
-    private const int FanOutBatchRecords = 500;
-
     private static readonly SyncOptions DefaultOptions = new();
 
     private readonly ISourceCatalog _catalog;
@@ -227,6 +224,12 @@ internal sealed partial class SyncRunner : ISyncRunner
             }
         }
 
+        // What the run fetched is written even when it stopped early: it is data the vendor already sent.
+        if (run.Batch is { IsEmpty: false } batch)
+        {
+            await WriteBatchAsync(run, batch, collector, CancellationToken.None).ConfigureAwait(false);
+        }
+
         return await FinishRunAsync(run, parentsComplete: true).ConfigureAwait(false);
     }
 
@@ -251,7 +254,7 @@ internal sealed partial class SyncRunner : ISyncRunner
                 if (childPlan.DescribeMissing(parent) is { } missing)
                 {
                     var write = PartialWrite(plan, parent.Key, IssueKind.MissingKey, missing, httpStatusCode: null, retryable: false, retryRequest: null);
-                    if (!await WriteAsync(run, pageNumber: 0, [write], state: null, pendingParents: null, batchCursor: null, collector: null, token).ConfigureAwait(false))
+                    if (!await WriteAsync(run, pages: default, [write], state: null, pendingParents: null, batchCursor: null, collector: null, token).ConfigureAwait(false))
                     {
                         await stop.CancelAsync().ConfigureAwait(false);
                     }
@@ -284,7 +287,7 @@ internal sealed partial class SyncRunner : ISyncRunner
         // What the parents fetched is written even when the run stopped early: it is data the vendor already sent.
         if (run.ChildWrites?.TakeRest() is { } rest)
         {
-            await WriteAsync(run, pageNumber: 0, rest.Writes, state: null, pendingParents: null, rest.Cursor, collector: null, CancellationToken.None, buffered: true).ConfigureAwait(false);
+            await WriteAsync(run, pages: default, rest.Writes, state: null, pendingParents: null, rest.Cursor, collector: null, CancellationToken.None, buffered: true).ConfigureAwait(false);
         }
 
         return await FinishRunAsync(run, parentsComplete).ConfigureAwait(false);
@@ -325,7 +328,8 @@ internal sealed partial class SyncRunner : ISyncRunner
         {
             RunId = runId,
             Lease = lease,
-            ChildWrites = fansOut && !options.DryRun ? new ChildWriteBuffer(FanOutBatchRecords) : null,
+            ChildWrites = fansOut && !options.DryRun ? new ChildWriteBuffer(_options.BatchRecords) : null,
+            Batch = fansOut ? null : new PageBatch(_options.BatchRecords, _options.BatchDelay, _time),
         };
         run.Activity = IngestionTelemetry.ActivitySource.StartActivity("ingestion.sync", ActivityKind.Internal);
         run.Activity?.SetTag(IngestionTelemetry.SourceTag, plan.Source.Name);

@@ -14,8 +14,8 @@ internal static partial class SyncRunnerLog
     [LoggerMessage(EventId = 1002, Level = LogLevel.Warning, Message = "Page {Page} of {Source}/{Stream} failed ({FetchStatus}, HTTP {HttpStatus}): {Error}; stored as a partial record")]
     public static partial void PageFailed(ILogger logger, string source, string stream, int page, FetchStatus fetchStatus, int? httpStatus, string? error);
 
-    [LoggerMessage(EventId = 1003, Level = LogLevel.Error, Message = "Writing page {Page} of {Source}/{Stream} to the raw store failed; the batch and its state were not committed")]
-    public static partial void BatchFailed(ILogger logger, Exception exception, string source, string stream, int page);
+    [LoggerMessage(EventId = 1003, Level = LogLevel.Error, Message = "Writing {What} of {Source}/{Stream} to the store failed; it was not committed")]
+    public static partial void BatchFailed(ILogger logger, Exception exception, string what, string source, string stream);
 
     [LoggerMessage(EventId = 1004, Level = LogLevel.Warning, Message = "Snapshot guard tripped for {Source}/{Stream}: {Count} records against {LastGoodCount} in the last good snapshot; nothing was marked deleted")]
     public static partial void GuardTripped(ILogger logger, string source, string stream, long count, long? lastGoodCount);

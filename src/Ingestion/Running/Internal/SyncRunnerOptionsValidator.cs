@@ -5,6 +5,9 @@ namespace Ingestion.Running.Internal;
 /// <summary>Checks the sync runner's options when the host starts.</summary>
 internal sealed class SyncRunnerOptionsValidator : IValidateOptions<SyncRunnerOptions>
 {
+    // A store transaction of more would hold too much in memory and in the database's locks for too long.
+    private const int MaxBatchRecords = 100_000;
+
     public ValidateOptionsResult Validate(string? name, SyncRunnerOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -32,6 +35,16 @@ internal sealed class SyncRunnerOptionsValidator : IValidateOptions<SyncRunnerOp
         if (options.StoreOutageTolerance < TimeSpan.Zero)
         {
             failures.Add($"Runner:StoreOutageTolerance must not be negative (was {options.StoreOutageTolerance}).");
+        }
+
+        if (options.BatchRecords is < 1 or > MaxBatchRecords)
+        {
+            failures.Add($"Runner:BatchRecords must be between 1 and {MaxBatchRecords} (was {options.BatchRecords}).");
+        }
+
+        if (options.BatchDelay < TimeSpan.Zero)
+        {
+            failures.Add($"Runner:BatchDelay must not be negative (was {options.BatchDelay}).");
         }
 
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
