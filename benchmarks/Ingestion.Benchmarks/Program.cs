@@ -37,6 +37,11 @@ if (args.Length > 0 && args[0] == "paging")
     return await PagingComparison.RunAsync(args[1..]);
 }
 
+if (args.Length > 0 && args[0] == "sync")
+{
+    return await Ingestion.Benchmarks.Sync.WholeSyncThroughput.RunAsync(args[1..]);
+}
+
 if (args.Length > 0 && args[0].StartsWith("memory", StringComparison.Ordinal))
 {
     return await MemoryFlatnessCheck.RunAsync(args);

@@ -7,6 +7,7 @@ using Ingestion.Benchmarks.Hashing;
 using Ingestion.Benchmarks.Memory;
 using Ingestion.Benchmarks.Paging;
 using Ingestion.Benchmarks.Postgres;
+using Ingestion.Benchmarks.Sync;
 
 namespace Ingestion.Benchmarks;
 
@@ -15,9 +16,10 @@ namespace Ingestion.Benchmarks;
 /// is compared with and the bar it is held to. Runs <c>postgres all</c> (raw store against binary COPY, the queue against
 /// graphile-worker, pickup latency), <c>scale 1000000 --analyze</c> (a filled store against an empty one), and the
 /// paging engine against a hand-written loop (<c>paging 30</c>), memory of a sync of 1,000,000 records against 10,000
-/// (<c>memory</c>) and content hashing (BenchmarkDotNet, medium job). About half an hour on a 2-core machine.
-/// <c>ratios --quick</c> (a check of the command, not figures to quote) skips the BenchmarkDotNet part and runs one round of
-/// each comparison, 20,000 jobs, a store of 200,000 keys and syncs of 100,000 records.
+/// (<c>memory</c>), a whole sync batched against page by page (<c>sync</c>) and content hashing (BenchmarkDotNet, medium job).
+/// About half an hour on a 2-core machine. <c>ratios --quick</c> (a check of the command, not figures to quote) skips the
+/// BenchmarkDotNet part and runs one round of each comparison, 20,000 jobs, a store of 200,000 keys, memory of syncs of
+/// 100,000 records and a whole sync of 20,000.
 /// </summary>
 internal static class RatioSummary
 {
@@ -39,6 +41,7 @@ internal static class RatioSummary
         await ScaleBenchmarks.RunAsync(quick ? ["200000", "--analyze"] : ["1000000", "--analyze"]);
         await PagingComparison.RunAsync(quick ? ["3", "200"] : ["30"]);
         await MemoryFlatnessCheck.RunAsync(quick ? ["memory", "100000"] : ["memory"]);
+        await WholeSyncThroughput.RunAsync(quick ? ["20000", "--rounds", "1"] : []);
         if (!quick)
         {
             // In process: BenchmarkDotNet's build of a separate project can outlast its timeout on a loaded machine.

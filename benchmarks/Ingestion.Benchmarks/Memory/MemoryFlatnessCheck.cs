@@ -28,7 +28,7 @@ internal static class MemoryFlatnessCheck
             case "memory-run":
                 return await MeasureFetchAsync(int.Parse(args[1], CultureInfo.InvariantCulture));
             case "memory-sync-run":
-                return await WholeSyncMemory.MeasureAsync(int.Parse(args[1], CultureInfo.InvariantCulture), new Uri(args[2]), args[3]);
+                return await WholeSyncMemory.MeasureAsync(int.Parse(args[1], CultureInfo.InvariantCulture), new Uri(args[2]), args[3], pageByPage: args.Length > 4 && args[4] == "page-by-page");
         }
 
         var parts = args.Skip(1).Where(arg => !char.IsAsciiDigit(arg[0])).ToList();
@@ -72,7 +72,7 @@ internal static class MemoryFlatnessCheck
         RatioSummary.Add($"memory, {part} of {large.Records:N0} records: peak working set", workingSet, $"{part} of {small.Records:N0} records, fresh process each", "<= 1.5x");
     }
 
-    private static Run Child(string mode, int records, params string[] more)
+    internal static Run Child(string mode, int records, params string[] more)
     {
         // Under `dotnet Ingestion.Benchmarks.dll` the process is the muxer, which needs the assembly path first.
         var host = Environment.ProcessPath!;
@@ -146,5 +146,5 @@ internal static class MemoryFlatnessCheck
         return 0;
     }
 
-    private sealed record Run(long Records, long WorkingSet, long Heap, long Last, string Collections, double Seconds);
+    internal sealed record Run(long Records, long WorkingSet, long Heap, long Last, string Collections, double Seconds);
 }

@@ -13,7 +13,8 @@ namespace Ingestion.Benchmarks.Memory;
 /// </summary>
 internal static class WholeSyncMemory
 {
-    public static async Task<int> MeasureAsync(int records, Uri baseAddress, string connectionString)
+    /// <summary>Syncs <paramref name="records"/> records; <paramref name="pageByPage"/> writes every page on its own (<see cref="SyncRunnerOptions.BatchDelay"/> zero).</summary>
+    public static async Task<int> MeasureAsync(int records, Uri baseAddress, string connectionString, bool pageByPage = false)
     {
         var stream = PagingEngineBenchmarks.Items(
             maxPages: (records / PagingEngineBenchmarks.RecordsPerPage) + 1,
@@ -23,6 +24,11 @@ internal static class WholeSyncMemory
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.Logging.ClearProviders();
         builder.Services.AddIngestion(ingestion => ingestion.UsePostgres(connectionString).AddSource(source));
+        if (pageByPage)
+        {
+            builder.Services.Configure<SyncRunnerOptions>(options => options.BatchDelay = TimeSpan.Zero);
+        }
+
         using var host = builder.Build();
         await host.StartAsync();
 

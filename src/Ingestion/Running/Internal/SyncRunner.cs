@@ -200,9 +200,16 @@ internal sealed partial class SyncRunner : ISyncRunner
         await using var lease = run.Lease;
         try
         {
-            if (PrepareFirstRequest(run) is { } first)
+            try
             {
-                await FetchAsync(run, first, parent: null, collector, cancellationToken).ConfigureAwait(false);
+                if (PrepareFirstRequest(run) is { } first)
+                {
+                    await FetchAsync(run, first, parent: null, collector, cancellationToken).ConfigureAwait(false);
+                }
+            }
+            finally
+            {
+                await FinishWritingAsync(run, run.Batch!, collector).ConfigureAwait(false);
             }
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -222,12 +229,6 @@ internal sealed partial class SyncRunner : ISyncRunner
             {
                 run.MarkInterrupted(IssueKind.Other, Unexpected(exception));
             }
-        }
-
-        // What the run fetched is written even when it stopped early: it is data the vendor already sent.
-        if (run.Batch is { IsEmpty: false } batch)
-        {
-            await WriteBatchAsync(run, batch, collector, CancellationToken.None).ConfigureAwait(false);
         }
 
         return await FinishRunAsync(run, parentsComplete: true).ConfigureAwait(false);
