@@ -182,6 +182,9 @@ public sealed class MultiHostTests(PostgresFixture postgres)
             ["ConnectionStrings:Ingestion"] = connectionString,
             ["Ingestion:Runner:RunHeartbeatInterval"] = "00:00:01",
             ["Ingestion:Runner:AbandonRunsAfter"] = abandonRunsAfter,
+
+            // Every page is committed before the next is fetched, so a run stopped at page 2 leaves page 1's checkpoint.
+            ["Ingestion:Runner:BatchDelay"] = "00:00:00",
             ["Ingestion:Worker:DefaultConcurrency"] = "1",
             ["Ingestion:Worker:LeaseDuration"] = "00:00:06",
             ["Ingestion:Worker:HeartbeatInterval"] = "00:00:01",

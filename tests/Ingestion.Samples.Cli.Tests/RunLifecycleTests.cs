@@ -137,6 +137,9 @@ public sealed class RunLifecycleTests(PostgresFixture postgres)
         {
             ["ConnectionStrings:Ingestion"] = connectionString,
             ["Ingestion:Runner:AbandonRunsAfter"] = "00:00:00.001",
+
+            // Every page is committed before the next is fetched, so a run stopped at page 2 leaves page 1's checkpoint.
+            ["Ingestion:Runner:BatchDelay"] = "00:00:00",
             ["Ingestion:Sources:shop:BaseAddress"] = api.BaseAddress.AbsoluteUri,
             ["Ingestion:Sources:shop:Resilience:MaxRetries"] = "0",
             ["Ingestion:Sources:shop:Streams:items:Path"] = "v1/items",

@@ -27,20 +27,7 @@ internal sealed class InTestStores : IRawStore, ISyncStateStore, IRunLog, IHealt
 
     public int StateSaves { get; private set; }
 
-    /// <summary>Awaited before each batch is written, with the batch's number (1-based): holds a write back until a test lets it go.</summary>
-    public Func<int, Task>? BeforeBatch { get; set; }
-
-    public async ValueTask<RawBatchResult> WriteBatchAsync(RawBatch batch, CancellationToken cancellationToken)
-    {
-        if (BeforeBatch is { } before)
-        {
-            await before(Volatile.Read(ref _batches) + 1);
-        }
-
-        return WriteBatchNow(batch, cancellationToken);
-    }
-
-    private RawBatchResult WriteBatchNow(RawBatch batch, CancellationToken cancellationToken)
+    public ValueTask<RawBatchResult> WriteBatchAsync(RawBatch batch, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
         lock (_gate)
@@ -115,7 +102,7 @@ internal sealed class InTestStores : IRawStore, ISyncStateStore, IRunLog, IHealt
                 _states[state.Stream] = state;
             }
 
-            return new RawBatchResult { New = @new, Changed = changed, Unchanged = unchanged, Partial = partial, ChangedKeys = changedKeys };
+            return ValueTask.FromResult(new RawBatchResult { New = @new, Changed = changed, Unchanged = unchanged, Partial = partial, ChangedKeys = changedKeys });
         }
     }
 

@@ -149,59 +149,6 @@ public sealed class PageBatchTests
         Assert.Equal("3", PageRequest.FromCheckpoint((await harness.States.GetAsync(Items, Cancel))!.Checkpoint!).GetQueryParameter("page"));
     }
 
-    // These two hold a write back until the fetcher is asked for a later page: a runner that waited for its writes before
-    // fetching on would never be asked, so the timeout only ends such a deadlock, it times nothing.
-    [Fact(Timeout = 60_000)]
-    public async Task The_next_pages_are_fetched_while_a_batch_is_written_and_batches_commit_in_order()
-    {
-        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        RunnerHarness? harness = null;
-        int? committedWhenPage3WasAsked = null;
-        var fetcher = Pages(OneRecordPages(5), (number, _) =>
-        {
-            if (number == 3)
-            {
-                committedWhenPage3WasAsked = harness!.Stores.BatchCount;
-                release.TrySetResult();
-            }
-        });
-        await using (harness = new RunnerHarness(Source(SyncMode.Incremental), fetcher, options => options.BatchRecords = 2))
-        {
-            harness.Stores.BeforeBatch = number => number == 1 ? release.Task : Task.CompletedTask;
-
-            var report = Assert.Single(await harness.Runner.SyncStreamAsync("shop", "items", null, Cancel));
-
-            Assert.Equal(0, committedWhenPage3WasAsked);
-            Assert.Equal((RunStatus.Succeeded, 5), (report.Status, report.RecordsNew));
-            Assert.Equal([2, 2, 1], harness.Stores.BatchSizes);
-            Assert.Null((await harness.States.GetAsync(Items, Cancel))!.Checkpoint);
-        }
-    }
-
-    [Fact(Timeout = 60_000)]
-    public async Task A_batch_that_fails_while_the_next_pages_are_fetched_stops_the_run_before_the_next_batch()
-    {
-        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var fetcher = Pages(OneRecordPages(8), (number, _) =>
-        {
-            if (number == 3)
-            {
-                release.TrySetResult();
-            }
-        });
-        await using var harness = new RunnerHarness(Source(), fetcher, options => options.BatchRecords = 2);
-        harness.Stores.BeforeBatch = number => number == 1 ? release.Task : Task.CompletedTask;
-        harness.Stores.FailBatchNumber = 1;
-
-        var report = Assert.Single(await harness.Runner.SyncStreamAsync("shop", "items", null, Cancel));
-
-        Assert.Equal(RunStatus.Failed, report.Status);
-        Assert.Contains(report.Issues, i => i.Kind == IssueKind.StoreFailure && i.Message.Contains("pages 1-2", StringComparison.Ordinal));
-        Assert.Equal([2], harness.Stores.BatchSizes);
-        Assert.True(fetcher.Requests.Count <= 4, $"{fetcher.Requests.Count} pages were fetched; the run stops by the page that fills the next batch.");
-        Assert.Equal(0, harness.Stores.RecordVersionCount);
-    }
-
     [Fact]
     public async Task Records_of_pages_gathered_over_real_http_keep_their_own_payloads()
     {

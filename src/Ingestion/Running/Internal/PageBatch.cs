@@ -1,10 +1,9 @@
 namespace Ingestion.Running.Internal;
 
 /// <summary>
-/// Gathers the pages of a stream's request chain into one store transaction, and holds the write of the batch before it.
-/// A transaction a page makes a fast API wait on the store's commit for every 100 records; one for many pages, written
-/// while the next pages are fetched, takes a fraction of the time. A batch is written once it holds
-/// <see cref="SyncRunnerOptions.BatchRecords"/> records or about 16 MiB of payloads, once
+/// Gathers the pages of a stream's request chain into one store transaction. A transaction a page makes a fast API wait on
+/// the store's commit for every 100 records; one for many pages writes the same records in a fraction of the time. A batch
+/// is written once it holds <see cref="SyncRunnerOptions.BatchRecords"/> records or about 16 MiB of payloads, once
 /// <see cref="SyncRunnerOptions.BatchDelay"/> has passed since the chain last wrote (so a slow API still commits page by
 /// page), before a page that repeats one of its keys, and when the chain ends, however it ends. It carries the state of its
 /// last page: a run that stops before a batch is written resumes from the batch before it and fetches those pages again.
@@ -18,12 +17,6 @@ internal sealed class PageBatch(int maxRecords, TimeSpan maxDelay, TimeProvider 
     private List<RawRecordWrite> _writes = [];
     private long _bytes;
     private long _lastWritten = time.GetTimestamp();
-
-    /// <summary>The write of the batch before, once one started; its result says whether it committed.</summary>
-    public Task<bool>? Writing { get; set; }
-
-    /// <summary>Whether the write of the batch before failed (or was cancelled), which stops the run.</summary>
-    public bool WriteFailed => Writing is { IsCompletedSuccessfully: true, Result: false };
 
     /// <summary>Whether no page waits to be written.</summary>
     public bool IsEmpty => Pages == 0;
@@ -50,8 +43,8 @@ internal sealed class PageBatch(int maxRecords, TimeSpan maxDelay, TimeProvider 
     public bool Repeats(List<RawRecordWrite> writes) => writes.Exists(write => _keys.Contains(write.Key));
 
     /// <summary>
-    /// Adds a page, its payloads copied out of its response buffer (which the fetcher reuses for the next page while the
-    /// batch is written). Returns <see langword="true"/> when the batch is due now.
+    /// Adds a page. Returns <see langword="true"/> when the batch is due now; otherwise the page's payloads were copied out of
+    /// its response buffer, which the fetcher reuses for the next page.
     /// </summary>
     public bool Add(int pageNumber, List<RawRecordWrite> writes, string? cursor, string? checkpoint, List<(ChildStreamPlan, ParentValues)>? parents)
     {
@@ -74,8 +67,9 @@ internal sealed class PageBatch(int maxRecords, TimeSpan maxDelay, TimeProvider 
             _bytes += write.Payload.Length;
         }
 
-        _writes.AddRange(Detach(writes));
-        return _writes.Count >= maxRecords || _bytes >= MaxBytes || time.GetElapsedTime(_lastWritten) >= maxDelay;
+        var due = _writes.Count + writes.Count >= maxRecords || _bytes >= MaxBytes || time.GetElapsedTime(_lastWritten) >= maxDelay;
+        _writes.AddRange(due ? writes : Detach(writes));
+        return due;
     }
 
     /// <summary>Takes the batch's records and starts the next batch.</summary>
@@ -92,9 +86,6 @@ internal sealed class PageBatch(int maxRecords, TimeSpan maxDelay, TimeProvider 
         Parents = null;
         return writes;
     }
-
-    /// <summary>Waits for the write of the batch before, if any; <see langword="true"/> when there was none or it committed.</summary>
-    public async Task<bool> WrittenAsync() => Writing is not { } writing || await writing.ConfigureAwait(false);
 
     /// <summary>Moves the payloads of writes kept past their page into one array of their own.</summary>
     public static IEnumerable<RawRecordWrite> Detach(List<RawRecordWrite> writes)

@@ -221,52 +221,31 @@ internal sealed partial class SyncRunner
     }
 
     /// <summary>
-    /// Adds a page to the run's batch and starts writing the batch when it is due; a page that repeats a key of the batch
-    /// waits for the batch to be written first. Returns <see langword="false"/> once a write failed or was cancelled.
+    /// Adds a page to the run's batch and writes the batch when it is due; a page that repeats a key of the batch waits for
+    /// the batch to be written first. Returns <see langword="false"/> when a write failed or was cancelled.
     /// </summary>
     private async Task<bool> AddToBatchAsync(StreamRun run, PageBatch batch, int pageNumber, List<RawRecordWrite> writes, string? cursor, string? checkpoint, List<(ChildStreamPlan, ParentValues)>? parents, ParentCollector? collector, CancellationToken cancellationToken)
     {
-        if (batch.WriteFailed || (!batch.IsEmpty && batch.Repeats(writes) && !await StartWritingAsync(run, batch, collector, cancellationToken).ConfigureAwait(false)))
+        if (!batch.IsEmpty && batch.Repeats(writes) && !await WriteBatchAsync(run, batch, collector, cancellationToken).ConfigureAwait(false))
         {
             return false;
         }
 
-        return !batch.Add(pageNumber, writes, cursor, checkpoint, parents) || await StartWritingAsync(run, batch, collector, cancellationToken).ConfigureAwait(false);
+        return !batch.Add(pageNumber, writes, cursor, checkpoint, parents) || await WriteBatchAsync(run, batch, collector, cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>
-    /// Starts writing the run's batch with the state of its last page, once the batch before it is written: the run fetches
-    /// the next pages while the store writes, and batches commit in order. Returns <see langword="false"/> when the batch
-    /// before failed; this one is then dropped, as a failed write stops the run.
-    /// </summary>
-    private async Task<bool> StartWritingAsync(StreamRun run, PageBatch batch, ParentCollector? collector, CancellationToken cancellationToken)
+    /// <summary>Writes the run's batch with the state of its last page; the batch is empty afterwards, written or not.</summary>
+    private Task<bool> WriteBatchAsync(StreamRun run, PageBatch batch, ParentCollector? collector, CancellationToken cancellationToken)
     {
         var pages = new PageRange(batch.FirstPage, batch.LastPage);
-        var (cursor, checkpoint, parents) = (batch.Cursor, batch.Checkpoint, batch.Parents);
-        var writes = batch.Take();
-        if (!await batch.WrittenAsync().ConfigureAwait(false))
+        var (cursor, parents) = (batch.Cursor, batch.Parents);
+        var state = run.State with
         {
-            return false;
-        }
-
-        // The state builds on the batch before, now committed.
-        var state = run.State with { Watermark = Watermarks.Max(run.State.Watermark, cursor), Checkpoint = checkpoint, UpdatedAt = _time.GetUtcNow() };
-        batch.Writing = WriteAsync(run, pages, writes, state, parents, cursor, collector, cancellationToken);
-        return !batch.WriteFailed;
-    }
-
-    /// <summary>
-    /// Writes what the run's batch still holds once the batch before it is written, and waits for it. What the run fetched is
-    /// written even when it stopped early (its token is not used): it is data the vendor already sent.
-    /// </summary>
-    private async Task FinishWritingAsync(StreamRun run, PageBatch batch, ParentCollector? collector)
-    {
-        if (!batch.IsEmpty)
-        {
-            await StartWritingAsync(run, batch, collector, CancellationToken.None).ConfigureAwait(false);
-        }
-
-        await batch.WrittenAsync().ConfigureAwait(false);
+            Watermark = Watermarks.Max(run.State.Watermark, cursor),
+            Checkpoint = batch.Checkpoint,
+            UpdatedAt = _time.GetUtcNow(),
+        };
+        return WriteAsync(run, pages, batch.Take(), state, parents, cursor, collector, cancellationToken);
     }
 
     /// <summary>The pages a batch holds, by number; none (default) for a batch that gathers child-stream pages.</summary>

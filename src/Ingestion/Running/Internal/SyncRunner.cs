@@ -209,7 +209,12 @@ internal sealed partial class SyncRunner : ISyncRunner
             }
             finally
             {
-                await FinishWritingAsync(run, run.Batch!, collector).ConfigureAwait(false);
+                // What the run fetched is written even when it stopped early (so not with its token): it is data the vendor
+                // already sent.
+                if (run.Batch is { IsEmpty: false } batch)
+                {
+                    await WriteBatchAsync(run, batch, collector, CancellationToken.None).ConfigureAwait(false);
+                }
             }
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
