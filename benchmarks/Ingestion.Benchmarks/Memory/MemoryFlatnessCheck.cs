@@ -28,7 +28,7 @@ internal static class MemoryFlatnessCheck
             case "memory-run":
                 return await MeasureFetchAsync(int.Parse(args[1], CultureInfo.InvariantCulture));
             case "memory-sync-run":
-                return await WholeSyncMemory.MeasureAsync(int.Parse(args[1], CultureInfo.InvariantCulture), new Uri(args[2]), args[3], pageByPage: args.Length > 4 && args[4] == "page-by-page");
+                return await WholeSyncMemory.MeasureAsync(int.Parse(args[1], CultureInfo.InvariantCulture), new Uri(args[2]), args[3], pageByPage: args.Contains("page-by-page"), resync: args.Contains("resync"));
         }
 
         var parts = args.Skip(1).Where(arg => !char.IsAsciiDigit(arg[0])).ToList();
@@ -96,15 +96,18 @@ internal static class MemoryFlatnessCheck
         }
 
         var parts = output.Trim().Split('\n')[^1].Split(' ');
-        return new Run(Long(parts[0]), Long(parts[1]), Long(parts[2]), Long(parts[3]), parts[4], double.Parse(parts[5], CultureInfo.InvariantCulture));
+        return new Run(Long(parts[0]), Long(parts[1]), Long(parts[2]), Long(parts[3]), parts[4], double.Parse(parts[5], CultureInfo.InvariantCulture))
+        {
+            ResyncSeconds = parts.Length > 6 ? double.Parse(parts[6], CultureInfo.InvariantCulture) : 0,
+        };
     }
 
-    /// <summary>One child's line: records, peak working set, GC heap high-water, the part's own figure, collections, seconds.</summary>
-    internal static string Line(long records, long heapHighWater, long last, double seconds)
+    /// <summary>One child's line: records, peak working set, GC heap high-water, the part's own figure, collections, seconds (and those of a re-sync).</summary>
+    internal static string Line(long records, long heapHighWater, long last, double seconds, double? resyncSeconds = null)
     {
         using var self = Process.GetCurrentProcess();
         self.Refresh();
-        return string.Create(CultureInfo.InvariantCulture, $"{records} {self.PeakWorkingSet64} {heapHighWater} {last} {GC.CollectionCount(0)}/{GC.CollectionCount(1)}/{GC.CollectionCount(2)} {seconds:0.000}");
+        return string.Create(CultureInfo.InvariantCulture, $"{records} {self.PeakWorkingSet64} {heapHighWater} {last} {GC.CollectionCount(0)}/{GC.CollectionCount(1)}/{GC.CollectionCount(2)} {seconds:0.000}{(resyncSeconds is { } again ? " " + again.ToString("0.000", CultureInfo.InvariantCulture) : string.Empty)}");
     }
 
     private static long Long(string text) => long.Parse(text, CultureInfo.InvariantCulture);
@@ -146,5 +149,9 @@ internal static class MemoryFlatnessCheck
         return 0;
     }
 
-    internal sealed record Run(long Records, long WorkingSet, long Heap, long Last, string Collections, double Seconds);
+    internal sealed record Run(long Records, long WorkingSet, long Heap, long Last, string Collections, double Seconds)
+    {
+        /// <summary>The seconds of the re-sync that followed, when the child ran one.</summary>
+        public double ResyncSeconds { get; init; }
+    }
 }
