@@ -32,12 +32,11 @@ internal ref partial struct JsonCanonicalizer
         ref var member0 = ref MemoryMarshal.GetArrayDataReference(members);
         ref var prefixes = ref MemoryMarshal.GetArrayDataReference(_prefixes!);
         ref var marks = ref MemoryMarshal.GetArrayDataReference(_marks!);
-        ref var input = ref MemoryMarshal.GetReference(json);
         var sorted = frame.Sorted;
-        var last = frame.Written > 0 ? Unsafe.Add(ref prefixes, count - 1) : 0;
 
-        // A member is compared with the one before it from here on: the first one read is, when the object has one before.
-        var compareFrom = frame.Written > 0 ? count : count + 1;
+        // The prefix of the member before, or 0 when there is none: a member is compared with the one before it only when
+        // its prefix is not greater (which the first member's is not only when it is 0), so the common path keeps one value.
+        var last = frame.Written > 0 ? Unsafe.Add(ref prefixes, count - 1) : 0;
 
         // Where the byte at an input position lands in the output (OutPos), until an escaped string is written.
         var shift = _length - _copyFrom;
@@ -89,12 +88,12 @@ internal ref partial struct JsonCanonicalizer
                 }
             }
             else if (first is (byte)'t' or (byte)'n' && valueStart <= json.Length - 4
-                && ReadUInt32(ref Unsafe.Add(ref input, (nuint)(uint)valueStart)) == (first == (byte)'t' ? True : Null))
+                && ReadUInt32(ref Unsafe.Add(ref MemoryMarshal.GetReference(json), (nuint)(uint)valueStart)) == (first == (byte)'t' ? True : Null))
             {
                 end = valueStart + 4;
             }
             else if (first == (byte)'f' && valueStart <= json.Length - 5
-                && ReadUInt32(ref Unsafe.Add(ref input, (nuint)(uint)valueStart + 1)) == Alse)
+                && ReadUInt32(ref Unsafe.Add(ref MemoryMarshal.GetReference(json), (nuint)(uint)valueStart + 1)) == Alse)
             {
                 end = valueStart + 5;
             }
@@ -106,7 +105,7 @@ internal ref partial struct JsonCanonicalizer
 
             var nameLength = nameEnd - pos - 2;
             var prefix = InputPrefix(json, pos + 1, nameLength);
-            if (count >= compareFrom && sorted && last >= prefix)
+            if (last >= prefix && sorted && (count > firstRead || frame.Written > 0))
             {
                 // Equal prefixes: the names themselves decide, then the order sent (Compare), which is rare enough to call.
                 sorted = last == prefix && Compare(Unsafe.Add(ref member0, count - 1), new Member { Prefix = prefix, NameStart = pos + 1, NameLength = nameLength, Start = start }) <= 0;
