@@ -11,8 +11,8 @@ internal ref partial struct JsonCanonicalizer
     // Marks of the whole input, made in one pass before the scan: for each block of 64 bytes, one bit a byte, the bytes a
     // string stops at (a quote, a backslash or a control character) and the bytes that are not digits, the two masks of a
     // block next to each other. Finding where a string or a run of digits ends is then a load, a shift and a bit count at
-    // any position, with nothing to reload and no state kept between tokens: marks made per token or per window of 64 bytes
-    // (as before) were recomputed for most objects and kept their state on the stack. Every position from the input's end
+    // any position, with nothing to reload and no state kept between tokens (marks made per window of 64 bytes as the scan
+    // goes are made again for most objects, and their state lives on the stack). Every position from the input's end
     // on is marked in both masks, and a whole block of marks follows the one that holds the end, so a search always stops
     // at or before the end, and a lookup up to 64 bytes past it still reads marks.
     private const int BlockShift = 6;

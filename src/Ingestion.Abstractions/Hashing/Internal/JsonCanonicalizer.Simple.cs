@@ -6,8 +6,8 @@ namespace Ingestion.Hashing.Internal;
 internal ref partial struct JsonCanonicalizer
 {
     // Reads members of the innermost object (one that no ignored path reaches into) from `pos`, a member's start, for as long
-    // as each is simple: a name without escapes, a colon right after it, and a string without escapes, an integer, a number
-    // with a fraction or a literal right after that, and then a comma with no whitespace after it, or anything else. Most
+    // as each is simple: a name without escapes, a colon right after it, and a string, an integer, a number with a fraction
+    // or a literal right after that, followed by a comma and the next name's quote, or by anything else, which ends it. Most
     // members of most records are; each is checked and recorded exactly as the general path in Scan would, in a fraction of
     // the steps: where each name, string and run of digits ends is read from the input's marks (Marks.cs). Anything else
     // (exponents, whitespace, invalid JSON) is left to the general path, so that the loop calls no method on the common
