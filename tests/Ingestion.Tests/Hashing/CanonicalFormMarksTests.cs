@@ -203,6 +203,21 @@ public sealed class CanonicalFormMarksTests
         Assert.Equal(gaps.Length * Values.Length * 2, valid);
     }
 
+    [Theory]
+    [InlineData(31)]
+    [InlineData(33)]
+    [InlineData(100)]
+    public void Objects_with_more_simple_members_than_the_loop_has_room_for_canonicalise_exactly_as_before(int count)
+    {
+        // The simple-member loop stops when the members array is full and the general path grows it; names in reverse order,
+        // so the object is put in order, and an escaped value now and then.
+        var members = Enumerable.Range(0, count).Reverse()
+            .Select(i => string.Create(CultureInfo.InvariantCulture, $"\"m{i:D3}\":{(i % 7 == 3 ? "\"e\\u00e9\"" : i.ToString(CultureInfo.InvariantCulture))}"));
+        var body = "{" + string.Join(",", members) + "}";
+        Assert.True(AssertSameForm(body));
+        Assert.True(AssertSameForm($"{{\"z\":{body},\"lines\":[{body},{body}]}}"));
+    }
+
     private static bool AssertSameForm(string payload) =>
         CanonicalFormDifferentialTests.AssertSameForm(Encoding.UTF8.GetBytes(payload), []);
 }
