@@ -9,29 +9,70 @@ internal ref partial struct JsonCanonicalizer
     // Writes the string value at `quote` (its opening quote), whose first escape is at `backslash`, in canonical form, and
     // returns the position after it, or -1 where ScanString or CopyString would have failed (a bad escape, a control
     // character, no closing quote, a lone or reversed surrogate, text that is not UTF-8). One pass: each escape is checked as
-    // it is rewritten, and the runs between escapes are moved 32 bytes at a time, found by the same vector comparison. The
-    // output keeps room for the rest of the input (the canonical form of a string is never longer than the string as sent),
-    // so whole vectors can be stored past a run's end; what lands past it is overwritten or lies past the form's length.
+    // it is rewritten, and the run after it ends where the marks say (Marks.cs). The output keeps room for the rest of the
+    // input (the canonical form of a string is never longer than the string as sent), so runs are moved in whole vectors
+    // that may store past a run's end; what lands past it is overwritten or lies past the form's length.
     private int WriteEscapedString(ReadOnlySpan<byte> json, int quote, int backslash)
-    {
-        var window = Window.Empty;
-        return WriteEscapedString(json, quote, backslash, ref window);
-    }
-
-    // As above, with the window of marks the string's first escape was found in: the runs between escapes that end in it are
-    // found with a shift and a bit count rather than a vector comparison each, which waits for the escape before it.
-    private int WriteEscapedString(ReadOnlySpan<byte> json, int quote, int backslash, ref Window window)
     {
         FlushTo(quote);
         EnsureOutput(json.Length - quote);
         var output = _output.AsSpan();
         var length = _length;
         output[length++] = (byte)'"';
-        json[(quote + 1)..backslash].CopyTo(output[length..]);
-        length += backslash - quote - 1;
-        var pos = backslash;
+
+        // The bytes of the runs moved in vectors, or'd together: when none has its high bit set and every run was moved so,
+        // the text is ASCII and need not be checked for UTF-8 below (the vectors read past a run's end, which can only make
+        // the check be made when it was not needed).
+        var high = Vector256<byte>.Zero;
+        var allMoved = Vector256.IsHardwareAccelerated;
+        var pos = quote + 1;
+        var stop = backslash;
         while (true)
         {
+            // Moves the run up to the next quote, backslash or control character (at `stop`): in vectors where the input
+            // has 32 bytes to read past the run's end, else by Memmove.
+            var run = stop - pos;
+            if (Vector256.IsHardwareAccelerated && stop <= json.Length - Vector256<byte>.Count)
+            {
+                ref var from = ref MemoryMarshal.GetReference(json);
+                ref var to = ref MemoryMarshal.GetReference(output);
+                for (var moved = 0; moved < run; moved += Vector256<byte>.Count)
+                {
+                    var chunk = Vector256.LoadUnsafe(ref from, (nuint)(pos + moved));
+                    chunk.StoreUnsafe(ref to, (nuint)(length + moved));
+                    high |= chunk;
+                }
+            }
+            else
+            {
+                json.Slice(pos, run).CopyTo(output[length..]);
+                allMoved = false;
+            }
+
+            pos = stop;
+            length += run;
+
+            var b = At(json, pos);
+            if (b == (byte)'"')
+            {
+                // CopyString rejects text that is not UTF-8; escapes are ASCII and decode to whole characters, so the text
+                // as sent is UTF-8 exactly when the unescaped text is.
+                if ((!allMoved || high.ExtractMostSignificantBits() != 0) && !Utf8.IsValid(json[(quote + 1)..pos]))
+                {
+                    return -1;
+                }
+
+                output[length++] = (byte)'"';
+                _length = length;
+                _copyFrom = pos + 1;
+                return pos + 1;
+            }
+
+            if (b != (byte)'\\')
+            {
+                return -1;
+            }
+
             // An escape starts at pos.
             var kind = At(json, pos + 1);
             switch (kind)
@@ -66,79 +107,25 @@ internal ref partial struct JsonCanonicalizer
                         return -1;
                     }
 
-                    length += WriteCanonicalChar(scalar, output[length..]);
+                    if (scalar is >= 0x80 and < 0x800)
+                    {
+                        // Two bytes of UTF-8 (accented letters, the usual reason for a \u escape), written in place.
+                        output[length] = (byte)(0xC0 | (scalar >> 6));
+                        output[length + 1] = (byte)(0x80 | (scalar & 0x3F));
+                        length += 2;
+                    }
+                    else
+                    {
+                        length += WriteCanonicalChar(scalar, output[length..]);
+                    }
+
                     pos += 6;
                     break;
                 default:
                     return -1;
             }
 
-            // Moves the run up to the next quote, backslash or control character.
-            ref var from = ref MemoryMarshal.GetReference(json);
-            ref var to = ref MemoryMarshal.GetReference(output);
-            var offset = pos - window.Start;
-            var after = (uint)offset < Window.Size ? window.Stops >> offset : 0;
-            if (after != 0)
-            {
-                // The run ends in the window. It is moved in two vectors where the input has 64 bytes from it to read (the
-                // output keeps room for them, as above), else by Memmove.
-                var run = System.Numerics.BitOperations.TrailingZeroCount(after);
-                if (pos <= json.Length - (2 * Vector256<byte>.Count))
-                {
-                    Vector256.LoadUnsafe(ref from, (nuint)pos).StoreUnsafe(ref to, (nuint)length);
-                    Vector256.LoadUnsafe(ref from, (nuint)(pos + Vector256<byte>.Count)).StoreUnsafe(ref to, (nuint)(length + Vector256<byte>.Count));
-                }
-                else
-                {
-                    json.Slice(pos, run).CopyTo(output[length..]);
-                }
-
-                pos += run;
-                length += run;
-                goto Stop;
-            }
-
-            while (Vector256.IsHardwareAccelerated && pos <= json.Length - Vector256<byte>.Count)
-            {
-                var chunk = Vector256.LoadUnsafe(ref from, (nuint)pos);
-                chunk.StoreUnsafe(ref to, (nuint)length);
-                var stops = (Vector256.Equals(chunk, Vector256.Create((byte)'"')) | Vector256.Equals(chunk, Vector256.Create((byte)'\\'))
-                    | Vector256.LessThan(chunk, Vector256.Create((byte)0x20))).ExtractMostSignificantBits();
-                var run = stops == 0 ? Vector256<byte>.Count : System.Numerics.BitOperations.TrailingZeroCount(stops);
-                pos += run;
-                length += run;
-                if (stops != 0)
-                {
-                    goto Stop;
-                }
-            }
-
-            while (pos < json.Length && json[pos] is not ((byte)'"' or (byte)'\\' or < 0x20))
-            {
-                output[length++] = json[pos++];
-            }
-
-        Stop:
-            var b = At(json, pos);
-            if (b == (byte)'"')
-            {
-                // CopyString rejects text that is not UTF-8; escapes are ASCII and decode to whole characters, so the text
-                // as sent is UTF-8 exactly when the unescaped text is.
-                if (!Utf8.IsValid(json[(quote + 1)..pos]))
-                {
-                    return -1;
-                }
-
-                output[length++] = (byte)'"';
-                _length = length;
-                _copyFrom = pos + 1;
-                return pos + 1;
-            }
-
-            if (b != (byte)'\\')
-            {
-                return -1;
-            }
+            stop = NextStop(pos);
         }
     }
 

@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Buffers.Binary;
 using System.Numerics;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 
 namespace Ingestion.Hashing.Internal;
@@ -14,10 +15,15 @@ internal ref partial struct JsonCanonicalizer
     private int ReadName(ref Frame frame, ReadOnlySpan<byte> json, int pos)
     {
         var escaped = false;
-        var end = At(json, pos) == (byte)'"' ? ScanShortString(json, pos) : -1;
-        if (end < 0)
+        var end = -1;
+        if (At(json, pos) == (byte)'"')
         {
-            end = At(json, pos) == (byte)'"' ? ScanString(json, pos, out escaped) : -1;
+            // A name whose first stop is its closing quote has no escapes; any other is checked as the reader does.
+            end = NextStop(pos + 1) + 1;
+            if (At(json, end - 1) != (byte)'"')
+            {
+                end = ScanString(json, pos, out escaped);
+            }
         }
 
         if (end < 0 || escaped)
@@ -188,7 +194,8 @@ internal ref partial struct JsonCanonicalizer
             return PrefixOf(json.Slice(start, length));
         }
 
-        var word = BinaryPrimitives.ReadUInt64BigEndian(json[start..]);
+        // Read without a bounds check: the check above is the one that matters, and this runs once a member.
+        var word = BinaryPrimitives.ReverseEndianness(Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref MemoryMarshal.GetReference(json), (nuint)(uint)start)));
         return length >= sizeof(ulong) ? word : word & ~(ulong.MaxValue >> (8 * length));
     }
 

@@ -17,8 +17,9 @@ internal ref partial struct JsonCanonicalizer
     // Members up to this long are moved in whole vectors; longer ones by Memmove.
     private const int MaxVectorMove = 128;
 
-    // Puts the members of the object whose content starts at output position `contentStart` (all of it in the output) in order.
-    private void Reorder(int memberBase, int contentStart)
+    // Puts the members of the object whose content starts at output position `contentStart` and ends at input position `end`
+    // in order; the input from _copyFrom to `end` is not in the output yet.
+    private void Reorder(int memberBase, int contentStart, int end)
     {
         var members = _members.AsSpan(memberBase, _memberCount - memberBase);
         ReadOnlySpan<byte> order = _shape.Order;
@@ -28,12 +29,29 @@ internal ref partial struct JsonCanonicalizer
             order = InOrder;
         }
 
-        var output = _output!;
-        var regionLength = _length - contentStart;
+        // The input before the object's content, when not copied yet, goes to the output as it stands.
+        if (contentStart > _length)
+        {
+            FlushTo(contentStart - _length + _copyFrom);
+        }
+
+        var pending = end - _copyFrom;
+        var regionLength = _length + pending - contentStart;
 
         // A region that is most of the output (the root object) is written in order into a second buffer that then becomes
-        // the output, one copy; a smaller one is copied aside and back.
+        // the output, one copy; a smaller one is copied aside and back: the part in the output and the input not yet
+        // copied, which is so moved once rather than into the output and then aside.
         var swap = contentStart <= regionLength;
+        if (swap)
+        {
+            FlushTo(end);
+        }
+        else
+        {
+            EnsureOutput(pending);
+        }
+
+        var output = _output!;
         var needed = (swap ? output.Length : regionLength) + Slack;
         if (_scratch is null || _scratch.Length < needed)
         {
@@ -52,7 +70,14 @@ internal ref partial struct JsonCanonicalizer
         }
         else
         {
-            output.AsSpan(contentStart, regionLength).CopyTo(scratch);
+            // Both reads may run up to 31 bytes past their ends: the output keeps Slack bytes past its contents, and the
+            // input is read so only when it has them.
+            var inOutput = _length - contentStart;
+            ref var aside = ref MemoryMarshal.GetArrayDataReference(scratch);
+            MoveShort(ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(output), contentStart), ref aside, inOutput, true);
+            MoveShort(ref Unsafe.Add(ref MemoryMarshal.GetReference(_json), _copyFrom), ref Unsafe.Add(ref aside, inOutput), pending, end <= _json.Length - Vector256<byte>.Count);
+            _length += pending;
+            _copyFrom = end;
         }
 
         var target = swap ? scratch : output;
@@ -95,15 +120,46 @@ internal ref partial struct JsonCanonicalizer
         }
     }
 
+    // Copies `length` bytes: in whole vectors when they are few and `overRead` says the source has 32 bytes to read past them
+    // (the target always has), else by Memmove.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void MoveShort(ref byte from, ref byte to, int length, bool overRead)
+    {
+        if (length <= MaxVectorMove && overRead && Vector256.IsHardwareAccelerated)
+        {
+            for (var moved = 0; moved < length; moved += Vector256<byte>.Count)
+            {
+                Vector256.LoadUnsafe(ref from, (nuint)moved).StoreUnsafe(ref to, (nuint)moved);
+            }
+        }
+        else
+        {
+            Unsafe.CopyBlockUnaligned(ref to, ref from, (uint)length);
+        }
+    }
+
     // TryRank through the last object ranked: the objects of an array mostly have the same names in the same order, and the
     // order found by ranking depends on nothing but the prefixes, so the same prefixes in the same places give the same order.
     // The order is left in _shape.Order. The prefix array has room for eight from any member on (see TryRankInVector).
     private bool TryRankAsBefore(ReadOnlySpan<ulong> prefixes, int count)
     {
         Span<ulong> shape = _shape.Prefixes;
-        if (count == _shape.Count && prefixes[..count].SequenceEqual(shape[..count]))
+        if (count == _shape.Count)
         {
-            return true;
+            // Up to eight prefixes are compared in one vector (both arrays have room for eight), rather than by a call.
+            if (Vector512.IsHardwareAccelerated && count <= Vector512<ulong>.Count)
+            {
+                var differ = ~Vector512.Equals(Vector512.LoadUnsafe(ref MemoryMarshal.GetReference(prefixes)), Vector512.LoadUnsafe(ref MemoryMarshal.GetReference(shape)))
+                    .ExtractMostSignificantBits();
+                if ((differ & ((1UL << count) - 1)) == 0)
+                {
+                    return true;
+                }
+            }
+            else if (prefixes[..count].SequenceEqual(shape[..count]))
+            {
+                return true;
+            }
         }
 
         _shape.Count = 0;

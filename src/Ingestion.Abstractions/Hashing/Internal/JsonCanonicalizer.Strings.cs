@@ -17,14 +17,8 @@ internal ref partial struct JsonCanonicalizer
     // Moves past the string value at `pos`; one with escapes is written again in canonical form. Returns the position after it, or -1.
     private int WriteString(ReadOnlySpan<byte> json, int pos)
     {
-        var end = ScanShortString(json, pos);
-        if (end >= 0)
-        {
-            return end;
-        }
-
         // Valid JSON has no raw quote, backslash or control character in a string: one without escapes is canonical already.
-        var stop = NextStringStop(json, pos + 1);
+        var stop = NextStop(pos + 1);
         var b = At(json, stop);
         return b == (byte)'"' ? stop + 1 : b == (byte)'\\' ? WriteEscapedString(json, pos, stop) : -1;
     }
@@ -63,26 +57,6 @@ internal ref partial struct JsonCanonicalizer
                     return -1;
             }
         }
-    }
-
-    // The position after the string at `pos` (its opening quote) when it closes within the next 32 bytes with no backslash or
-    // control character before its closing quote, found with one vector comparison and no loop, as most names and many values
-    // are that short; else -1, and ScanString decides. Inlined where names and values are read.
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static int ScanShortString(ReadOnlySpan<byte> json, int pos)
-    {
-        if (!Vector256.IsHardwareAccelerated || pos >= json.Length - Vector256<byte>.Count)
-        {
-            return -1;
-        }
-
-        var chunk = Vector256.LoadUnsafe(ref MemoryMarshal.GetReference(json), (nuint)pos + 1);
-        var quotes = Vector256.Equals(chunk, Vector256.Create((byte)'"')).ExtractMostSignificantBits();
-        var stops = quotes | (Vector256.Equals(chunk, Vector256.Create((byte)'\\'))
-            | Vector256.LessThan(chunk, Vector256.Create((byte)0x20))).ExtractMostSignificantBits();
-
-        // The first stop (the lowest bit) must be the closing quote.
-        return (stops & (0u - stops) & quotes) != 0 ? pos + 2 + BitOperations.TrailingZeroCount(stops) : -1;
     }
 
     // The position of the first quote, backslash or control character at or after `pos`, or the input's length: sixteen

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 
 namespace Ingestion.Hashing.Internal;
 
@@ -13,11 +14,10 @@ namespace Ingestion.Hashing.Internal;
 /// without escapes) is copied once when something after it changes, and hashed where it lies when nothing does. An object
 /// whose names came out of order is put in order when it closes; the root object can be out of order, so the form is hashed
 /// in one call once it is whole rather than fed to the hash as it is scanned. The time goes in per-token steps, so the common
-/// shapes take short paths: runs of simple object members (plain name, colon, scalar or string) are read in a tight loop
-/// (JsonCanonicalizer.Simple.cs) that finds where each name, string, escape and run of digits ends in marks made for 64 bytes
-/// of input at a time (JsonCanonicalizer.Window.cs), a shift and a bit count rather than a vector comparison that waits for the
-/// token before it; elsewhere a string that closes within 32 bytes is found with one vector comparison and digits and the runs
-/// between escapes are moved past sixteen and 32 bytes at a time. An object's members are ranked by their name prefixes in a
+/// shapes take short paths: before the scan, one vectorised pass marks the bytes strings stop at and the bytes that are not
+/// digits in the whole input (JsonCanonicalizer.Marks.cs), so where a name, string, escape run or run of digits ends is a load,
+/// a shift and a bit count; runs of simple object members (plain name, colon, scalar or string) are read in a tight loop
+/// (JsonCanonicalizer.Simple.cs) on those marks. An object's members are ranked by their name prefixes in a
 /// vector (JsonCanonicalizer.Reorder.cs) rather than sorted with branches that mispredict, and an object whose prefixes are
 /// those of the last object ranked (the objects of an array mostly have the same names) takes its order without ranking.
 /// </summary>
@@ -46,6 +46,9 @@ internal ref partial struct JsonCanonicalizer
     private Frame[]? _frames;
     private Shape _shape;
     private byte[]? _scratch;
+
+    // Where strings stop and digits end in the whole input (see Marks).
+    private ulong[]? _marks;
 
     private JsonCanonicalizer(ReadOnlySpan<byte> json, JsonPath[] ignored)
     {
@@ -94,6 +97,7 @@ internal ref partial struct JsonCanonicalizer
 
         // Leading whitespace: nothing is pending yet, so there is nothing to copy before dropping it.
         _copyFrom = SkipWhitespace(json, 0);
+        Mark();
         var end = Scan(_copyFrom);
         if (end < 0 || SkipWhitespace(json, end) != json.Length)
         {
@@ -207,8 +211,7 @@ internal ref partial struct JsonCanonicalizer
 
             if (!frame.Sorted)
             {
-                FlushTo(pos);
-                Reorder(frame.MemberBase, frame.ContentStart);
+                Reorder(frame.MemberBase, frame.ContentStart, pos);
             }
 
             _memberCount = frame.MemberBase;
@@ -338,9 +341,18 @@ internal ref partial struct JsonCanonicalizer
 
     private void FlushTo(int pos)
     {
-        if (pos > _copyFrom)
+        var pending = pos - _copyFrom;
+        if (pending > 0)
         {
-            Append(_json[_copyFrom..pos]);
+            // Mostly a few members before an escape or an object put in order: moved in vectors where the input has room
+            // to read past them (MoveShort), rather than by a call to Memmove.
+            EnsureOutput(pending);
+            MoveShort(
+                ref Unsafe.Add(ref MemoryMarshal.GetReference(_json), _copyFrom),
+                ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_output!), _length),
+                pending,
+                pos <= _json.Length - Vector256<byte>.Count);
+            _length += pending;
         }
 
         _copyFrom = pos;
@@ -414,6 +426,11 @@ internal ref partial struct JsonCanonicalizer
         if (_scratch is not null)
         {
             ArrayPool<byte>.Shared.Return(_scratch);
+        }
+
+        if (_marks is not null)
+        {
+            ArrayPool<ulong>.Shared.Return(_marks);
         }
     }
 
