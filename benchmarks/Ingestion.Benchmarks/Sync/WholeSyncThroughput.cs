@@ -9,8 +9,9 @@ namespace Ingestion.Benchmarks.Sync;
 /// <c>dotnet run -c Release -- sync [records] [--rounds 3]</c>: a whole first sync of a paginated REST stream (fetch over
 /// loopback HTTP, hash, PostgreSQL writes, watermark; <see cref="WholeSyncMemory"/>), then the same again, every record
 /// unchanged, with the runner's batching as configured by default, against the same syncs written page by page
-/// (<see cref="SyncRunnerOptions.BatchDelay"/> zero: a transaction for each page of 100 records). Each sync runs in a fresh process, into a fresh database, against a page server
-/// of its own whose keys never repeat; the two alternate, and each figure is the best of the rounds.
+/// (<see cref="SyncRunnerOptions.BatchDelay"/> zero: a transaction for each page of 100 records). Each pair of syncs runs
+/// in a fresh process, into a fresh database, against a page server of its own whose keys never repeat within a sync;
+/// batched and page by page alternate, and each figure is the best of the rounds.
 /// </summary>
 internal static class WholeSyncThroughput
 {
