@@ -2,7 +2,8 @@ namespace Ingestion.Conformance;
 
 /// <summary>
 /// The rules of <see cref="IStreamLeases"/>: one holder per stream until its lease expires; only the holder renews or releases;
-/// an expired lease is free to take; streams are independent.
+/// an expired lease is free to take; streams are independent; the raw store writes a batch that requires its run's lease
+/// (<see cref="RawBatch.RequiresLease"/>) only while the run holds it.
 /// </summary>
 public abstract class StreamLeaseConformance : StoreConformance
 {
@@ -78,4 +79,34 @@ public abstract class StreamLeaseConformance : StoreConformance
         Assert.All(answers, answer => Assert.Equal(winner.RunId, answer.RunId));
         Assert.Equal(winner.RunId, (await Leases.TryAcquireAsync(Request(Items, "late/1"), Cancel)).RunId);
     }
+
+    [Fact]
+    public async Task A_batch_that_requires_the_lease_commits_while_its_run_holds_it_and_nothing_of_it_once_another_run_took_it()
+    {
+        var dead = Request(Items, "host-a/1");
+        await Leases.TryAcquireAsync(dead, Cancel);
+        await Stores.Raw.WriteBatchAsync(LeasedBatch(dead.RunId, "a", checkpoint: "page-2"), Cancel);
+        Time.Advance(Duration);
+        var successor = Request(Items, "host-b/2");
+        await Leases.TryAcquireAsync(successor, Cancel);
+
+        var refused = await Assert.ThrowsAsync<StreamLeaseLostException>(async () => await Stores.Raw.WriteBatchAsync(LeasedBatch(dead.RunId, "b", checkpoint: "page-3"), Cancel));
+        await Stores.Raw.WriteBatchAsync(LeasedBatch(successor.RunId, "c", checkpoint: "page-9"), Cancel);
+
+        Assert.Contains(successor.RunId.ToString(), refused.Message, StringComparison.Ordinal);
+        Assert.NotNull(await Stores.Raw.GetLatestAsync(Items, "a", Cancel));
+        Assert.Null(await Stores.Raw.GetLatestAsync(Items, "b", Cancel));
+        Assert.NotNull(await Stores.Raw.GetLatestAsync(Items, "c", Cancel));
+        Assert.Equal("page-9", (await Stores.SyncState.GetAsync(Items, Cancel))!.Checkpoint);
+    }
+
+    private RawBatch LeasedBatch(Guid runId, string key, string checkpoint) => new()
+    {
+        Stream = Items,
+        RunId = runId,
+        FetchedAt = Time.GetUtcNow(),
+        Records = [Record(key, $$"""{"id":"{{key}}"}""")],
+        State = new SyncState { Stream = Items, Checkpoint = checkpoint, UpdatedAt = Time.GetUtcNow() },
+        RequiresLease = true,
+    };
 }

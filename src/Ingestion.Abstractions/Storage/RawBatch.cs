@@ -27,6 +27,15 @@ public sealed class RawBatch
     /// <see langword="null"/> (the default) means <see cref="ContentHasher.Default"/>'s paths: none ignored.
     /// </summary>
     public ContentHasher? Hasher { get; init; }
+
+    /// <summary>
+    /// Whether the batch may only be written while run <see cref="RunId"/> holds the stream's lease (<see cref="IStreamLeases"/>).
+    /// A store with leases checks it in the batch's transaction and keeps the lease from changing hands until the batch
+    /// commits, so a run whose lease lapsed and was taken by another run cannot commit after it; it then throws
+    /// <see cref="StreamLeaseLostException"/> and writes nothing. A store without leases ignores it. Defaults to
+    /// <see langword="false"/>.
+    /// </summary>
+    public bool RequiresLease { get; init; }
 }
 
 /// <summary>One record to write.</summary>

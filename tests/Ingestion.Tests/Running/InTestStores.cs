@@ -20,6 +20,9 @@ internal sealed class InTestStores : IRawStore, ISyncStateStore, IRunLog, IHealt
 
     public int BatchCount => _batches;
 
+    /// <summary>Makes every batch that requires its run's lease fail as a store does when another run took the stream.</summary>
+    public bool StreamTakenByAnotherRun { get; set; }
+
     /// <summary>The number of records of each batch written, failed ones included, in order.</summary>
     public List<int> BatchSizes { get; } = [];
 
@@ -34,6 +37,11 @@ internal sealed class InTestStores : IRawStore, ISyncStateStore, IRunLog, IHealt
         {
             _batches++;
             BatchSizes.Add(batch.Records.Count);
+            if (StreamTakenByAnotherRun && batch.RequiresLease)
+            {
+                throw new StreamLeaseLostException($"Run {batch.RunId} no longer holds the lease of stream {batch.Stream}.");
+            }
+
             if (_batches == FailBatchNumber)
             {
                 throw new InvalidOperationException("The database connection was lost.");

@@ -89,6 +89,22 @@ public sealed class StreamLeaseTests
         Assert.True(leases.Refused.Task.IsCompleted);
     }
 
+    [Fact]
+    public async Task A_batch_the_store_refuses_because_another_run_took_the_stream_stops_the_run_with_LeaseLost()
+    {
+        var gate = new PageGate(pages: 2);
+        gate.Release.SetResult();
+        await using var harness = new RunnerHarness(Source, gate.Fetcher, leases: new SignallingLeases());
+        harness.Stores.StreamTakenByAnotherRun = true;
+
+        var report = Assert.Single(await harness.Runner.SyncStreamAsync("shop", "items", null, Cancel));
+
+        Assert.Equal(IssueKind.LeaseLost, Assert.Single(report.Issues, issue => issue.Kind == IssueKind.LeaseLost).Kind);
+        Assert.NotEqual(RunStatus.Succeeded, report.Status);
+        Assert.Equal(0, harness.Stores.RecordVersionCount);
+        Assert.Null(await harness.States.GetAsync(Items, Cancel));
+    }
+
     /// <summary>A fetcher whose first page waits for <see cref="Release"/>; it counts the first-page requests.</summary>
     private sealed class PageGate
     {

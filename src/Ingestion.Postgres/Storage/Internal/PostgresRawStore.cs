@@ -134,6 +134,7 @@ internal sealed partial class PostgresRawStore : IRawStore, IRetryLog
                    records_unchanged = records_unchanged + $4, records_partial = records_partial + $5
              WHERE run_id = $1
             """;
+        _leaseSql = LeaseSql(s);
         _selectRecordSql = $"""
             SELECT {RecordColumns}
               FROM {s}.raw_records r
@@ -198,12 +199,14 @@ internal sealed partial class PostgresRawStore : IRawStore, IRetryLog
             // The statements are cheap and planned afresh for each batch: compiling them (which the cost of a disabled plan
             // node can trigger) would cost more than running them.
             classify.BatchCommands.Add(new NpgsqlBatchCommand("SET LOCAL jit = off"));
+            AddLeaseCheck(classify, batch);
             var select = new NpgsqlBatchCommand(_classifySql);
             AddStreamAt(select.Parameters, source, stream, batch.FetchedAt);
             AddBatchKeys(select.Parameters, records);
             classify.BatchCommands.Add(select);
             await using var reader = await classify.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
             await reader.NextResultAsync(cancellationToken).ConfigureAwait(false);
+            await CheckLeaseAsync(reader, batch, cancellationToken).ConfigureAwait(false);
             while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
             {
                 var ordinal = reader.GetInt32(0);

@@ -7,9 +7,10 @@ namespace Ingestion.InMemory.Internal;
 /// <summary>
 /// The raw store in memory, with the PostgreSQL store's rules: per-key state (hash, latest version, verification, retry) kept
 /// apart from the versions, so verifying an unchanged record touches only the key; a batch, its sync state and its run counts
-/// are applied under one lock, after every check, so they land together or not at all.
+/// are applied under one lock, after every check, so they land together or not at all. A batch that requires its run's lease
+/// holds the leases still while it is applied.
 /// </summary>
-internal sealed partial class InMemoryRawStore(InMemoryStoreOptions options, InMemorySyncStateStore states, InMemoryRunLog runs) : IRawStore, IRetryLog
+internal sealed partial class InMemoryRawStore(InMemoryStoreOptions options, InMemorySyncStateStore states, InMemoryRunLog runs, InMemoryStreamLeases leases) : IRawStore, IRetryLog
 {
     private readonly Lock _gate = new();
     private readonly Dictionary<StreamId, Dictionary<string, KeyState>> _streams = [];
@@ -42,120 +43,129 @@ internal sealed partial class InMemoryRawStore(InMemoryStoreOptions options, InM
         var changedKeys = new List<string>();
         List<SyncIssue>? flagged = null;
         int created = 0, changed = 0, unchanged = 0, partial = 0;
-        lock (_gate)
+        var fence = batch.RequiresLease ? leases : null;
+        fence?.EnterFence(batch);
+        try
         {
-            var keys = Keys(batch.Stream, create: true)!;
-            _fieldIndexes.Remove(batch.Stream);
-            for (var index = 0; index < records.Count; index++)
+            lock (_gate)
             {
-                var record = records[index];
-                var inspection = inspections[index];
-                keys.TryGetValue(record.Key, out var key);
-                if (key is not null && !record.IsPartial && !key.LatestIsPartial && SameContent(key.Hash, record, hasher))
+                var keys = Keys(batch.Stream, create: true)!;
+                _fieldIndexes.Remove(batch.Stream);
+                for (var index = 0; index < records.Count; index++)
                 {
-                    // A key hashed with another algorithm compared equal in that one: from now on it carries this batch's.
-                    key.Hash = record.Hash;
-                    key.LastVerifiedAt = at;
-                    key.LastSeenAt = at;
-                    key.DeletedAt = null;
-                    if (key.RetryStatus == RetryStatus.Pending)
+                    var record = records[index];
+                    var inspection = inspections[index];
+                    keys.TryGetValue(record.Key, out var key);
+                    if (key is not null && !record.IsPartial && !key.LatestIsPartial && SameContent(key.Hash, record, hasher))
                     {
-                        key.RetryStatus = RetryStatus.None;
+                        // A key hashed with another algorithm compared equal in that one: from now on it carries this batch's.
+                        key.Hash = record.Hash;
+                        key.LastVerifiedAt = at;
+                        key.LastSeenAt = at;
+                        key.DeletedAt = null;
+                        if (key.RetryStatus == RetryStatus.Pending)
+                        {
+                            key.RetryStatus = RetryStatus.None;
+                        }
+
+                        unchanged++;
+                        continue;
                     }
 
-                    unchanged++;
-                    continue;
-                }
-
-                if (key is not null && record.IsPartial && RepeatsLastFailure(key, record))
-                {
-                    // The same failure again: the stored partial record is verified, not versioned, so a source that fails the
-                    // same way every run does not grow the store.
-                    key.LastSeenAt = at;
-                    if (key.LatestIsPartial)
+                    if (key is not null && record.IsPartial && RepeatsLastFailure(key, record))
                     {
+                        // The same failure again: the stored partial record is verified, not versioned, so a source that fails the
+                        // same way every run does not grow the store.
+                        key.LastSeenAt = at;
+                        if (key.LatestIsPartial)
+                        {
+                            key.LastVerifiedAt = at;
+                            key.DeletedAt = null;
+                        }
+
+                        SetRetryStatus(key, record, at);
+                        partial++;
+                        continue;
+                    }
+
+                    if (inspection.Issue is { } issue)
+                    {
+                        (flagged ??= []).Add(issue);
+                    }
+
+                    if (record.IsPartial)
+                    {
+                        partial++;
+                    }
+                    else if (key is null)
+                    {
+                        created++;
+                        changedKeys.Add(record.Key);
+                    }
+                    else
+                    {
+                        changed++;
+                        changedKeys.Add(record.Key);
+                    }
+
+                    var retryStatus = !record.IsPartial ? RetryStatus.None : record.IsRetryable ? RetryStatus.Pending : RetryStatus.Failed;
+                    if (key is null)
+                    {
+                        key = new KeyState
+                        {
+                            Hash = record.Hash,
+                            LatestVersion = 1,
+                            LatestIsPartial = record.IsPartial,
+                            FirstSeenAt = at,
+                            LastSeenAt = at,
+                            LastVerifiedAt = at,
+                            RetryStatus = retryStatus,
+                            NextRetryAt = retryStatus == RetryStatus.Pending ? at : null,
+                        };
+                        SetFailure(key, record);
+                        key.Versions.Add(NewVersion(batch, record, inspection, version: 1, isLatest: true));
+                        keys.Add(record.Key, key);
+                        continue;
+                    }
+
+                    // A partial record never hides good data: behind a complete latest version it is kept, not made latest.
+                    var version = key.MaxVersion + 1;
+                    var becomesLatest = !record.IsPartial || key.LatestIsPartial;
+                    if (becomesLatest)
+                    {
+                        var previous = key.Latest;
+                        previous.IsLatest = false;
+                        previous.SupersededVerifiedAt = key.LastVerifiedAt;
+                        key.Hash = record.Hash;
+                        key.LatestVersion = version;
+                        key.LatestIsPartial = record.IsPartial;
                         key.LastVerifiedAt = at;
                         key.DeletedAt = null;
                     }
 
-                    SetRetryStatus(key, record, at);
-                    partial++;
-                    continue;
-                }
-
-                if (inspection.Issue is { } issue)
-                {
-                    (flagged ??= []).Add(issue);
-                }
-
-                if (record.IsPartial)
-                {
-                    partial++;
-                }
-                else if (key is null)
-                {
-                    created++;
-                    changedKeys.Add(record.Key);
-                }
-                else
-                {
-                    changed++;
-                    changedKeys.Add(record.Key);
-                }
-
-                var retryStatus = !record.IsPartial ? RetryStatus.None : record.IsRetryable ? RetryStatus.Pending : RetryStatus.Failed;
-                if (key is null)
-                {
-                    key = new KeyState
+                    var stored = NewVersion(batch, record, inspection, version, becomesLatest);
+                    if (!becomesLatest)
                     {
-                        Hash = record.Hash,
-                        LatestVersion = 1,
-                        LatestIsPartial = record.IsPartial,
-                        FirstSeenAt = at,
-                        LastSeenAt = at,
-                        LastVerifiedAt = at,
-                        RetryStatus = retryStatus,
-                        NextRetryAt = retryStatus == RetryStatus.Pending ? at : null,
-                    };
-                    SetFailure(key, record);
-                    key.Versions.Add(NewVersion(batch, record, inspection, version: 1, isLatest: true));
-                    keys.Add(record.Key, key);
-                    continue;
+                        // Never the latest: its verification time is its fetch time.
+                        stored.SupersededVerifiedAt = at;
+                    }
+
+                    key.Versions.Add(stored);
+                    key.LastSeenAt = at;
+                    SetRetryStatus(key, record, at);
                 }
 
-                // A partial record never hides good data: behind a complete latest version it is kept, not made latest.
-                var version = key.MaxVersion + 1;
-                var becomesLatest = !record.IsPartial || key.LatestIsPartial;
-                if (becomesLatest)
+                if (batch.State is { } state)
                 {
-                    var previous = key.Latest;
-                    previous.IsLatest = false;
-                    previous.SupersededVerifiedAt = key.LastVerifiedAt;
-                    key.Hash = record.Hash;
-                    key.LatestVersion = version;
-                    key.LatestIsPartial = record.IsPartial;
-                    key.LastVerifiedAt = at;
-                    key.DeletedAt = null;
+                    states.Save(state with { Stream = batch.Stream });
                 }
 
-                var stored = NewVersion(batch, record, inspection, version, becomesLatest);
-                if (!becomesLatest)
-                {
-                    // Never the latest: its verification time is its fetch time.
-                    stored.SupersededVerifiedAt = at;
-                }
-
-                key.Versions.Add(stored);
-                key.LastSeenAt = at;
-                SetRetryStatus(key, record, at);
+                runs.AddBatchCounts(batch.RunId, created, changed, unchanged, partial);
             }
-
-            if (batch.State is { } state)
-            {
-                states.Save(state with { Stream = batch.Stream });
-            }
-
-            runs.AddBatchCounts(batch.RunId, created, changed, unchanged, partial);
+        }
+        finally
+        {
+            fence?.ExitFence();
         }
 
         return ValueTask.FromResult(new RawBatchResult

@@ -10,11 +10,11 @@ internal sealed class InMemoryStores
         SyncState = new InMemorySyncStateStore();
         RunLog = new InMemoryRunLog();
         Health = new InMemoryHealthStore();
-        Raw = new InMemoryRawStore(options, SyncState, RunLog);
+        Leases = new InMemoryStreamLeases();
+        Raw = new InMemoryRawStore(options, SyncState, RunLog, Leases);
         Derived = new InMemoryDerivedStore(time);
         Queue = new InMemoryJobQueue(options, time);
         Retention = new InMemoryRetention(Raw, RunLog, time);
-        Leases = new InMemoryStreamLeases();
     }
 
     public InMemoryRawStore Raw { get; }

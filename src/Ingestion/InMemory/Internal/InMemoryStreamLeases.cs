@@ -47,4 +47,22 @@ internal sealed class InMemoryStreamLeases : IStreamLeases
             return ValueTask.CompletedTask;
         }
     }
+
+    /// <summary>
+    /// Checks that the batch's run holds its stream's lease, then keeps every lease as it is (no run takes, renews or gives
+    /// one back) until <see cref="ExitFence"/>, so the batch is applied while its run holds the stream.
+    /// </summary>
+    public void EnterFence(RawBatch batch)
+    {
+        _gate.Enter();
+        if (!_leases.TryGetValue(batch.Stream, out var held) || held.RunId != batch.RunId)
+        {
+            _gate.Exit();
+            throw new StreamLeaseLostException(
+                $"Run {batch.RunId} no longer holds the lease of stream {batch.Stream} ({(held is null ? "no run holds it" : $"run {held.RunId} holds it")}); its batch of {batch.Records.Count} records was not written.");
+        }
+    }
+
+    /// <summary>Lets leases change again after <see cref="EnterFence"/>.</summary>
+    public void ExitFence() => _gate.Exit();
 }

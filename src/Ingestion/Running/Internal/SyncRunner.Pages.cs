@@ -140,11 +140,7 @@ internal sealed partial class SyncRunner
         if (run.Lease is { } lease && !await lease.RenewIfDueAsync(CancellationToken.None).ConfigureAwait(false))
         {
             // Another run holds the stream now: writing on would interleave with it.
-            if (!run.HasIssue(IssueKind.LeaseLost))
-            {
-                run.MarkInterrupted(IssueKind.LeaseLost, $"The run's hold on the stream lapsed (it made no progress for {Fetching.Internal.Describe.Duration(_options.AbandonRunsAfter)}, or could not reach the store to renew it) and another run took the stream; this run stopped writing, and what it had not committed is left to that run.");
-            }
-
+            MarkLeaseLost(run);
             return false;
         }
 
@@ -166,7 +162,7 @@ internal sealed partial class SyncRunner
             }
             else if (writes.Count > 0)
             {
-                var batch = new RawBatch { Stream = run.Id, RunId = run.RunId, FetchedAt = _time.GetUtcNow(), Records = writes, State = state, Hasher = run.Plan.Hasher };
+                var batch = new RawBatch { Stream = run.Id, RunId = run.RunId, FetchedAt = _time.GetUtcNow(), Records = writes, State = state, Hasher = run.Plan.Hasher, RequiresLease = run.Lease is not null };
                 var result = await RetryWhileUnreachableAsync(run, token => _rawStore.WriteBatchAsync(batch, token).AsTask(), cancellationToken).ConfigureAwait(false);
                 run.Commit(result.New, result.Changed, result.Unchanged, result.Partial, result.ChangedKeys, result.Issues, batchCursor, state);
                 RecordOutcomes(run, result.New, result.Changed, result.Unchanged, result.Partial);
@@ -184,6 +180,13 @@ internal sealed partial class SyncRunner
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
             run.MarkStopped();
+            return false;
+        }
+        catch (StreamLeaseLostException exception)
+        {
+            // The store found the stream taken after the run last renewed its hold, and refused the batch.
+            SyncRunnerLog.BatchFailed(_logger, exception, pages.Describe(writes.Count), run.Source.Name, run.Stream.Name);
+            MarkLeaseLost(run);
             return false;
         }
 #pragma warning disable CA1031 // A failed batch is reported on the run; the records and state of committed batches stay.
@@ -218,6 +221,14 @@ internal sealed partial class SyncRunner
         }
 
         return true;
+    }
+
+    private void MarkLeaseLost(StreamRun run)
+    {
+        if (!run.HasIssue(IssueKind.LeaseLost))
+        {
+            run.MarkInterrupted(IssueKind.LeaseLost, $"The run's hold on the stream lapsed (it made no progress for {Fetching.Internal.Describe.Duration(_options.AbandonRunsAfter)}, or could not reach the store to renew it) and another run took the stream; this run stopped writing, and what it had not committed is left to that run.");
+        }
     }
 
     /// <summary>
