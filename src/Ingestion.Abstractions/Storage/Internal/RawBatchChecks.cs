@@ -2,7 +2,7 @@ namespace Ingestion.Storage.Internal;
 
 /// <summary>
 /// What every raw store checks in a batch before writing it: keys present and unique, and the issue a payload that cannot be
-/// stored as JSON is flagged with. The in-memory and PostgreSQL stores both use it, so both refuse and flag the same records
+/// stored as JSON is flagged with, and the refusal of a batch whose run lost its lease. The in-memory and PostgreSQL stores both use it, so both refuse and flag the same records
 /// the same way.
 /// </summary>
 internal static class RawBatchChecks
@@ -29,4 +29,8 @@ internal static class RawBatchChecks
         PayloadKind.TooLarge => new SyncIssue(IssueKind.PayloadTooLarge, detail!, key),
         _ => null,
     };
+
+    /// <summary>What a store throws when it refuses a batch that requires its run's lease; <paramref name="holder"/> is the run that holds the stream, if any.</summary>
+    public static StreamLeaseLostException LeaseLost(RawBatch batch, Guid? holder) => new(
+        $"Run {batch.RunId} no longer holds the lease of stream {batch.Stream} ({(holder is { } other ? $"run {other} holds it" : "no run holds it")}); its batch of {batch.Records.Count} records was not written.");
 }

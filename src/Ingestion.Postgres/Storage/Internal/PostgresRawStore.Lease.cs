@@ -1,3 +1,4 @@
+using Ingestion.Storage.Internal;
 using Npgsql;
 
 namespace Ingestion.Postgres.Storage.Internal;
@@ -34,8 +35,7 @@ internal sealed partial class PostgresRawStore
         if (holder != batch.RunId)
         {
             // Nothing commits: the transaction, with what the classification verified, is rolled back.
-            throw new StreamLeaseLostException(
-                $"Run {batch.RunId} no longer holds the lease of stream {batch.Stream} ({(holder is { } other ? $"run {other} holds it" : "no run holds it")}); its batch of {batch.Records.Count} records was not written.");
+            throw RawBatchChecks.LeaseLost(batch, holder);
         }
 
         await reader.NextResultAsync(cancellationToken).ConfigureAwait(false);

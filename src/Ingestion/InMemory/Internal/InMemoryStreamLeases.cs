@@ -1,3 +1,5 @@
+using Ingestion.Storage.Internal;
+
 namespace Ingestion.InMemory.Internal;
 
 /// <summary>Stream leases for the runs of one process.</summary>
@@ -58,8 +60,7 @@ internal sealed class InMemoryStreamLeases : IStreamLeases
         if (!_leases.TryGetValue(batch.Stream, out var held) || held.RunId != batch.RunId)
         {
             _gate.Exit();
-            throw new StreamLeaseLostException(
-                $"Run {batch.RunId} no longer holds the lease of stream {batch.Stream} ({(held is null ? "no run holds it" : $"run {held.RunId} holds it")}); its batch of {batch.Records.Count} records was not written.");
+            throw RawBatchChecks.LeaseLost(batch, held?.RunId);
         }
     }
 
