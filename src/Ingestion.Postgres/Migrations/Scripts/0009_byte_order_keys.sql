@@ -1,0 +1,32 @@
+-- The raw store compares keys byte by byte (COLLATE "C"), whatever the database's locale. Every batch probes record_keys and
+-- inserts into the B-trees of both tables by (source, stream, key); under a linguistic collation each of those comparisons
+-- calls the C library's strcoll, which made writes a quarter to a half slower (and more under locales with richer rules
+-- than C.UTF-8), and reads that list a stream's keys in byte order had to sort instead of walking the index. Byte order is
+-- the order the store already promised its readers (ORDER BY key COLLATE "C"). Only the collation changes: no row is
+-- rewritten, but the tables' indexes are rebuilt, once, while this script holds the tables.
+DROP VIEW {{schema}}.v_latest_records;
+DROP VIEW {{schema}}.v_records_needing_retry;
+
+ALTER TABLE {{schema}}.record_keys
+    ALTER COLUMN source TYPE text COLLATE "C",
+    ALTER COLUMN stream TYPE text COLLATE "C",
+    ALTER COLUMN key TYPE text COLLATE "C",
+    ALTER COLUMN full_key TYPE text COLLATE "C";
+
+ALTER TABLE {{schema}}.raw_records
+    ALTER COLUMN source TYPE text COLLATE "C",
+    ALTER COLUMN stream TYPE text COLLATE "C",
+    ALTER COLUMN key TYPE text COLLATE "C";
+
+CREATE VIEW {{schema}}.v_latest_records AS
+SELECT r.source, r.stream, coalesce(k.full_key, r.key) AS key, r.version, r.payload, r.payload_raw, r.is_json, r.hash, r.fetched_at, r.run_id,
+       r.is_partial, r.collection_issues, r.http_status_code, r.error_message,
+       k.first_seen_at, k.last_verified_at, k.deleted_at, k.retry_status, k.retry_count, k.last_retry_at, k.retry_succeeded_at
+  FROM {{schema}}.raw_records r
+  JOIN {{schema}}.record_keys k ON k.source = r.source AND k.stream = r.stream AND k.key = r.key
+ WHERE r.is_latest;
+
+CREATE VIEW {{schema}}.v_records_needing_retry AS
+SELECT source, stream, coalesce(full_key, key) AS key, retry_count, last_retry_at, next_retry_at, retry_request, error_message, http_status_code, last_written_at
+  FROM {{schema}}.record_keys
+ WHERE retry_status = 'pending';

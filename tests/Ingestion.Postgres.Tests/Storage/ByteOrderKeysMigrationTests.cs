@@ -1,0 +1,125 @@
+using System.Security.Cryptography;
+using System.Text;
+using Ingestion.Postgres.Tests.Support;
+using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace Ingestion.Postgres.Tests.Storage;
+
+/// <summary>
+/// Migration 0009 makes the raw store's key columns compare byte by byte (<c>COLLATE "C"</c>) whatever the database's
+/// locale. Records written under the schema before it are found, verified unchanged and listed through the views after it,
+/// and new records are written beside them.
+/// </summary>
+public sealed class ByteOrderKeysMigrationTests(PostgresServerFixture server)
+{
+    private const int PreviousSchemaVersion = 8;
+    private static readonly DateTimeOffset Before = new(2025, 3, 1, 8, 0, 0, TimeSpan.Zero);
+    private static readonly StreamId Items = new("shop", "items");
+    private static readonly string[] Keys = ["b", "B", "a-1", "ä", "Z", "日本"];
+    private const string Json = """{"v":1}""";
+
+    private static CancellationToken Cancel => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task Keys_written_before_compare_byte_by_byte_afterwards_and_are_still_found_and_unchanged()
+    {
+        await using var dataSource = NpgsqlDataSource.Create(await server.CreateDatabaseAsync("byte_order_keys"));
+        await new PostgresMigrator(dataSource).MigrateAsync(PreviousSchemaVersion, Cancel);
+        foreach (var key in Keys)
+        {
+            await WriteAsThePreviousVersionDidAsync(dataSource, key);
+        }
+
+        await new PostgresMigrator(dataSource).MigrateAsync(Cancel);
+
+        await using (var collations = dataSource.CreateCommand("""
+            SELECT table_name || '.' || column_name || ' ' || coalesce(collation_name, 'default')
+              FROM information_schema.columns
+             WHERE table_schema = 'ingestion' AND table_name IN ('raw_records', 'record_keys')
+               AND column_name IN ('source', 'stream', 'key', 'full_key')
+             ORDER BY 1
+            """))
+        {
+            Assert.Equal(
+                ["raw_records.key C", "raw_records.source C", "raw_records.stream C", "record_keys.full_key C", "record_keys.key C", "record_keys.source C", "record_keys.stream C"],
+                await ReadStringsAsync(collations));
+        }
+
+        var services = new ServiceCollection();
+        services.AddIngestion(ingestion => ingestion.UsePostgres(dataSource));
+        await using var provider = services.BuildServiceProvider();
+        var raw = provider.GetRequiredService<IRawStore>();
+        foreach (var key in Keys)
+        {
+            Assert.Equal(key, (await raw.GetLatestAsync(Items, key, Cancel))?.Key);
+        }
+
+        var result = await raw.WriteBatchAsync(new RawBatch
+        {
+            Stream = Items,
+            RunId = Guid.NewGuid(),
+            FetchedAt = Before.AddDays(1),
+            Records = [.. Keys.Append("new").Select(key => new RawRecordWrite { Key = key, Payload = Encoding.UTF8.GetBytes(Json), Hash = Hash() })],
+        }, Cancel);
+        Assert.Equal((1, 0, Keys.Length), (result.New, result.Changed, result.Unchanged));
+
+        string[] inByteOrder = [.. Keys.Append("new").OrderBy(key => Encoding.UTF8.GetBytes(key), ByteOrder.Instance)];
+        var listed = new List<string>();
+        await foreach (var record in raw.QueryLatestAsync(Items, null, Cancel))
+        {
+            listed.Add(record.Key);
+        }
+
+        Assert.Equal(inByteOrder, listed);
+        await using var view = dataSource.CreateCommand("SELECT key FROM ingestion.v_latest_records ORDER BY key");
+        Assert.Equal(inByteOrder, await ReadStringsAsync(view));
+    }
+
+    private static async Task<List<string>> ReadStringsAsync(NpgsqlCommand command)
+    {
+        var values = new List<string>();
+        await using var reader = await command.ExecuteReaderAsync(Cancel);
+        while (await reader.ReadAsync(Cancel))
+        {
+            values.Add(reader.GetString(0));
+        }
+
+        return values;
+    }
+
+    private static ContentHash Hash() => new(ContentHashAlgorithm.Sha256, SHA256.HashData(Encoding.UTF8.GetBytes(Json)));
+
+    private static async Task WriteAsThePreviousVersionDidAsync(NpgsqlDataSource dataSource, string key)
+    {
+        await using var batch = dataSource.CreateBatch();
+        var keys = new NpgsqlBatchCommand("""
+            INSERT INTO ingestion.record_keys (source, stream, key, hash, latest_version, max_version, latest_is_partial,
+                                               first_seen_at, last_seen_at, last_verified_at, last_written_at, hash_algorithm)
+            VALUES ('shop', 'items', $1, $2, 1, 1, false, $3, $3, $3, $3, 'sha256')
+            """);
+        var version = new NpgsqlBatchCommand("""
+            INSERT INTO ingestion.raw_records (source, stream, key, version, is_latest, payload, is_json, hash, fetched_at, run_id, hash_algorithm)
+            VALUES ('shop', 'items', $1, 1, true, $4, true, $2, $3, $5, 'sha256')
+            """);
+        foreach (var command in new[] { keys, version })
+        {
+            command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = key });
+            command.Parameters.Add(new NpgsqlParameter<byte[]> { TypedValue = Hash().ToArray() });
+            command.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = Before });
+            batch.BatchCommands.Add(command);
+        }
+
+        version.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Jsonb, Value = Json });
+        version.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = Guid.NewGuid() });
+        await batch.ExecuteNonQueryAsync(Cancel);
+    }
+
+    private sealed class ByteOrder : IComparer<byte[]>
+    {
+        public static readonly ByteOrder Instance = new();
+
+        public int Compare(byte[]? x, byte[]? y) => x.AsSpan().SequenceCompareTo(y);
+    }
+}
