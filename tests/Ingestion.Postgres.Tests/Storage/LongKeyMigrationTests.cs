@@ -1,9 +1,7 @@
-using System.Security.Cryptography;
 using System.Text;
 using Ingestion.Postgres.Tests.Support;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
-using NpgsqlTypes;
 
 namespace Ingestion.Postgres.Tests.Storage;
 
@@ -31,7 +29,7 @@ public sealed class LongKeyMigrationTests(PostgresServerFixture server)
         await new PostgresMigrator(dataSource).MigrateAsync(PreviousSchemaVersion, Cancel);
         foreach (var key in new[] { LongKey, Lookalike, "plain" })
         {
-            await WriteAsThePreviousVersionDidAsync(dataSource, key);
+            await PreviousSchemaRecords.WriteAsync(dataSource, Items, key, Json, Before, Cancel);
         }
 
         await new PostgresMigrator(dataSource).MigrateAsync(Cancel);
@@ -52,7 +50,7 @@ public sealed class LongKeyMigrationTests(PostgresServerFixture server)
             Stream = Items,
             RunId = Guid.NewGuid(),
             FetchedAt = Before.AddDays(1),
-            Records = [.. new[] { LongKey, Lookalike, "plain" }.Select(key => new RawRecordWrite { Key = key, Payload = Encoding.UTF8.GetBytes(Json), Hash = Hash() })],
+            Records = [.. new[] { LongKey, Lookalike, "plain" }.Select(key => new RawRecordWrite { Key = key, Payload = Encoding.UTF8.GetBytes(Json), Hash = PreviousSchemaRecords.Sha256Of(Json) })],
         }, Cancel);
         Assert.Equal((0, 0, 3), (result.New, result.Changed, result.Unchanged));
 
@@ -69,32 +67,5 @@ public sealed class LongKeyMigrationTests(PostgresServerFixture server)
         }
 
         Assert.Equal(new[] { LongKey, Lookalike, "plain" }.Order(StringComparer.Ordinal), viewed);
-    }
-
-    private static ContentHash Hash() => new(ContentHashAlgorithm.Sha256, SHA256.HashData(Encoding.UTF8.GetBytes(Json)));
-
-    private static async Task WriteAsThePreviousVersionDidAsync(NpgsqlDataSource dataSource, string key)
-    {
-        await using var batch = dataSource.CreateBatch();
-        var keys = new NpgsqlBatchCommand("""
-            INSERT INTO ingestion.record_keys (source, stream, key, hash, latest_version, max_version, latest_is_partial,
-                                               first_seen_at, last_seen_at, last_verified_at, last_written_at)
-            VALUES ('shop', 'items', $1, $2, 1, 1, false, $3, $3, $3, $3)
-            """);
-        var version = new NpgsqlBatchCommand("""
-            INSERT INTO ingestion.raw_records (source, stream, key, version, is_latest, payload, is_json, hash, fetched_at, run_id)
-            VALUES ('shop', 'items', $1, 1, true, $4, true, $2, $3, $5)
-            """);
-        foreach (var command in new[] { keys, version })
-        {
-            command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = key });
-            command.Parameters.Add(new NpgsqlParameter<byte[]> { TypedValue = Hash().ToArray() });
-            command.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = Before });
-            batch.BatchCommands.Add(command);
-        }
-
-        version.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Jsonb, Value = Json });
-        version.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = Guid.NewGuid() });
-        await batch.ExecuteNonQueryAsync(Cancel);
     }
 }
