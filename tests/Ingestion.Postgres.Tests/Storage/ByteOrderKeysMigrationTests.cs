@@ -6,8 +6,8 @@ using Npgsql;
 namespace Ingestion.Postgres.Tests.Storage;
 
 /// <summary>
-/// Migration 0009 makes the raw store's key columns compare byte by byte (<c>COLLATE "C"</c>) whatever the database's
-/// locale. Records written under the schema before it are found, verified unchanged and listed through the views after it,
+/// Migration 0009 makes the raw and derived stores' key columns compare byte by byte (<c>COLLATE "C"</c>) whatever the
+/// database's locale. Records written under the schema before it are found, verified unchanged and listed through the views after it,
 /// and new records are written beside them.
 /// </summary>
 public sealed class ByteOrderKeysMigrationTests(PostgresServerFixture server)
@@ -35,13 +35,18 @@ public sealed class ByteOrderKeysMigrationTests(PostgresServerFixture server)
         await using (var collations = dataSource.CreateCommand("""
             SELECT table_name || '.' || column_name || ' ' || coalesce(collation_name, 'default')
               FROM information_schema.columns
-             WHERE table_schema = 'ingestion' AND table_name IN ('raw_records', 'record_keys')
-               AND column_name IN ('source', 'stream', 'key', 'full_key')
+             WHERE table_schema = 'ingestion' AND table_name IN ('raw_records', 'record_keys', 'derived_inputs', 'derived_records')
+               AND column_name IN ('source', 'stream', 'key', 'full_key', 'deriver', 'input_key', 'full_input_key')
              ORDER BY 1
             """))
         {
             Assert.Equal(
-                ["raw_records.key C", "raw_records.source C", "raw_records.stream C", "record_keys.full_key C", "record_keys.key C", "record_keys.source C", "record_keys.stream C"],
+                [
+                    "derived_inputs.deriver C", "derived_inputs.full_input_key C", "derived_inputs.input_key C",
+                    "derived_records.deriver C", "derived_records.full_input_key C", "derived_records.full_key C", "derived_records.input_key C", "derived_records.key C",
+                    "raw_records.key C", "raw_records.source C", "raw_records.stream C",
+                    "record_keys.full_key C", "record_keys.key C", "record_keys.source C", "record_keys.stream C",
+                ],
                 await ReadStringsAsync(collations));
         }
 

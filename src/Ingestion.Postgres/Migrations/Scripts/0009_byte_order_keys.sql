@@ -1,9 +1,9 @@
--- The raw store compares keys byte by byte (COLLATE "C"), whatever the database's locale. Every batch probes record_keys and
--- inserts into the B-trees of both tables by (source, stream, key); under a linguistic collation each of those comparisons
--- calls the C library's strcoll, which made writes a quarter to a half slower (and more under locales with richer rules
--- than C.UTF-8), and reads that list a stream's keys in byte order had to sort instead of walking the index. Byte order is
--- the order the store already promised its readers (ORDER BY key COLLATE "C"). Only the collation changes: no row is
--- rewritten, but the tables' indexes are rebuilt, once, while this script holds the tables.
+-- The raw and derived stores compare keys byte by byte (COLLATE "C"), whatever the database's locale. Every raw batch probes
+-- record_keys and inserts into the B-trees of both raw tables by (source, stream, key); under a linguistic collation each of
+-- those comparisons calls the C library's strcoll, and on an en_US.UTF-8 database a batch of new records took about 1.5x
+-- as long as with byte order. Byte order is the order the stores already promised their readers (ORDER BY ... COLLATE "C").
+-- Only the collation changes: no row is rewritten, but the tables' indexes are rebuilt, once, while this script holds them
+-- (6.6 s for a raw store of 1,000,000 keys).
 DROP VIEW {{schema}}.v_latest_records;
 DROP VIEW {{schema}}.v_records_needing_retry;
 
@@ -17,6 +17,19 @@ ALTER TABLE {{schema}}.raw_records
     ALTER COLUMN source TYPE text COLLATE "C",
     ALTER COLUMN stream TYPE text COLLATE "C",
     ALTER COLUMN key TYPE text COLLATE "C";
+
+-- The derived store's keys likewise: derivers write by (deriver, input_key, key) and read in byte order.
+ALTER TABLE {{schema}}.derived_inputs
+    ALTER COLUMN deriver TYPE text COLLATE "C",
+    ALTER COLUMN input_key TYPE text COLLATE "C",
+    ALTER COLUMN full_input_key TYPE text COLLATE "C";
+
+ALTER TABLE {{schema}}.derived_records
+    ALTER COLUMN deriver TYPE text COLLATE "C",
+    ALTER COLUMN input_key TYPE text COLLATE "C",
+    ALTER COLUMN key TYPE text COLLATE "C",
+    ALTER COLUMN full_input_key TYPE text COLLATE "C",
+    ALTER COLUMN full_key TYPE text COLLATE "C";
 
 CREATE VIEW {{schema}}.v_latest_records AS
 SELECT r.source, r.stream, coalesce(k.full_key, r.key) AS key, r.version, r.payload, r.payload_raw, r.is_json, r.hash, r.fetched_at, r.run_id,
