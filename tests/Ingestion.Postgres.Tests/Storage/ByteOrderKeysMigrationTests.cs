@@ -7,8 +7,8 @@ namespace Ingestion.Postgres.Tests.Storage;
 
 /// <summary>
 /// Migration 0009 makes the raw and derived stores' key columns compare byte by byte (<c>COLLATE "C"</c>) whatever the
-/// database's locale. Records written under the schema before it are found, verified unchanged and listed through the views after it,
-/// and new records are written beside them.
+/// database's locale. Records written under the schema before it are found, verified unchanged and listed through the views
+/// after it, new records are written beside them, and privileges granted on the views are kept.
 /// </summary>
 public sealed class ByteOrderKeysMigrationTests(PostgresServerFixture server)
 {
@@ -30,7 +30,21 @@ public sealed class ByteOrderKeysMigrationTests(PostgresServerFixture server)
             await PreviousSchemaRecords.WriteAsync(dataSource, Items, key, Json, Before, Cancel);
         }
 
-        await new PostgresMigrator(dataSource).MigrateAsync(Cancel);
+        // A reporting role's privilege on a view outlives the migration, which has to make the views again.
+        var reader = "ingestion_reader_" + Guid.NewGuid().ToString("N");
+        await ExecuteAsync(dataSource, $"CREATE ROLE {reader} NOLOGIN; GRANT SELECT ON ingestion.v_latest_records TO {reader}");
+        try
+        {
+            await new PostgresMigrator(dataSource).MigrateAsync(Cancel);
+            await using var privilege = dataSource.CreateCommand($"SELECT has_table_privilege('{reader}', 'ingestion.v_latest_records', 'SELECT'), has_table_privilege('{reader}', 'ingestion.v_records_needing_retry', 'SELECT')");
+            await using var privileges = await privilege.ExecuteReaderAsync(Cancel);
+            Assert.True(await privileges.ReadAsync(Cancel));
+            Assert.Equal((true, false), (privileges.GetBoolean(0), privileges.GetBoolean(1)));
+        }
+        finally
+        {
+            await ExecuteAsync(dataSource, $"DROP OWNED BY {reader}; DROP ROLE {reader}");
+        }
 
         await using (var collations = dataSource.CreateCommand("""
             SELECT table_name || '.' || column_name || ' ' || coalesce(collation_name, 'default')
@@ -78,6 +92,12 @@ public sealed class ByteOrderKeysMigrationTests(PostgresServerFixture server)
         Assert.Equal(inByteOrder, listed);
         await using var view = dataSource.CreateCommand("SELECT key FROM ingestion.v_latest_records ORDER BY key");
         Assert.Equal(inByteOrder, await ReadStringsAsync(view));
+    }
+
+    private static async Task ExecuteAsync(NpgsqlDataSource dataSource, string sql)
+    {
+        await using var command = dataSource.CreateCommand(sql);
+        await command.ExecuteNonQueryAsync(Cancel);
     }
 
     private static async Task<List<string>> ReadStringsAsync(NpgsqlCommand command)

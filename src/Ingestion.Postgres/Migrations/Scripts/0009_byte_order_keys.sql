@@ -4,6 +4,14 @@
 -- as long as with byte order. Byte order is the order the stores already promised their readers (ORDER BY ... COLLATE "C").
 -- Only the collation changes: no row is rewritten, but the tables' indexes are rebuilt, once, while this script holds them
 -- (6.6 s for a raw store of 1,000,000 keys).
+-- A column a view reads cannot change its collation, so the two views are made again; the privileges granted on them (a
+-- reporting role's SELECT, say) are kept here and granted again below.
+CREATE TEMP TABLE ingestion_view_grants ON COMMIT DROP AS
+SELECT c.relname, a.privilege_type, a.grantee, a.is_grantable
+  FROM pg_class c CROSS JOIN LATERAL aclexplode(c.relacl) a
+ WHERE c.oid IN ('{{schema}}.v_latest_records'::regclass, '{{schema}}.v_records_needing_retry'::regclass)
+   AND a.grantee <> c.relowner;
+
 DROP VIEW {{schema}}.v_latest_records;
 DROP VIEW {{schema}}.v_records_needing_retry;
 
@@ -43,3 +51,15 @@ CREATE VIEW {{schema}}.v_records_needing_retry AS
 SELECT source, stream, coalesce(full_key, key) AS key, retry_count, last_retry_at, next_retry_at, retry_request, error_message, http_status_code, last_written_at
   FROM {{schema}}.record_keys
  WHERE retry_status = 'pending';
+
+DO $grants$
+DECLARE
+    g record;
+BEGIN
+    FOR g IN SELECT * FROM ingestion_view_grants LOOP
+        EXECUTE format('GRANT %s ON {{schema}}.%I TO %s%s', g.privilege_type, g.relname,
+                       CASE WHEN g.grantee = 0 THEN 'PUBLIC' ELSE quote_ident(pg_get_userbyid(g.grantee)) END,
+                       CASE WHEN g.is_grantable THEN ' WITH GRANT OPTION' ELSE '' END);
+    END LOOP;
+END
+$grants$;
