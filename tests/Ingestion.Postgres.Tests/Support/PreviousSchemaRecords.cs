@@ -16,6 +16,7 @@ internal static class PreviousSchemaRecords
     /// <summary>Writes one key of <paramref name="stream"/> with one version, latest, of <paramref name="json"/>.</summary>
     public static async Task WriteAsync(NpgsqlDataSource dataSource, StreamId stream, string key, string json, DateTimeOffset at, CancellationToken cancellationToken)
     {
+        var hash = Sha256Of(json).ToArray();
         await using var batch = dataSource.CreateBatch();
         var keys = new NpgsqlBatchCommand("""
             INSERT INTO ingestion.record_keys (source, stream, key, hash, latest_version, max_version, latest_is_partial,
@@ -29,7 +30,7 @@ internal static class PreviousSchemaRecords
         foreach (var command in new[] { keys, version })
         {
             command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = key });
-            command.Parameters.Add(new NpgsqlParameter<byte[]> { TypedValue = Sha256Of(json).ToArray() });
+            command.Parameters.Add(new NpgsqlParameter<byte[]> { TypedValue = hash });
             command.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = at });
             command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = stream.Source });
             command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = stream.Stream });

@@ -1,9 +1,9 @@
 namespace Ingestion.Storage.Internal;
 
 /// <summary>
-/// What every raw store checks in a batch before writing it: keys present and unique, and the issue a payload that cannot be
-/// stored as JSON is flagged with, and the refusal of a batch whose run lost its lease. The in-memory and PostgreSQL stores both use it, so both refuse and flag the same records
-/// the same way.
+/// What every raw store checks in a batch before writing it: keys present and unique, the issue a payload that cannot be
+/// stored as JSON is flagged with, and the refusal of a batch whose run lost its lease. The in-memory and PostgreSQL stores
+/// both use it, so both refuse and flag the same records the same way.
 /// </summary>
 internal static class RawBatchChecks
 {
