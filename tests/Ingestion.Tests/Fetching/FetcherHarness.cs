@@ -11,12 +11,13 @@ internal sealed class FetcherHarness : IAsyncDisposable
 {
     private readonly ServiceProvider _provider;
 
-    public FetcherHarness()
+    public FetcherHarness(Action<IIngestionBuilder>? configure = null)
     {
         var services = new ServiceCollection();
         services.AddSingleton<TimeProvider>(Time);
         services.AddLogging(logging => logging.AddProvider(Logs).SetMinimumLevel(LogLevel.Trace));
-        services.AddIngestion();
+        var ingestion = services.AddIngestion();
+        configure?.Invoke(ingestion);
         _provider = services.BuildServiceProvider();
         Fetcher = _provider.GetRequiredService<IFetcher>();
     }

@@ -145,10 +145,18 @@ public sealed class HttpFetcherResilienceTests
         Assert.Empty(page.Records);
     }
 
-    [Fact]
-    public async Task An_attempt_that_times_out_is_retried_when_the_clock_passes_the_attempt_timeout()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task An_attempt_that_times_out_is_retried_when_the_clock_passes_the_attempt_timeout(bool resilienceTelemetry)
     {
-        await using var harness = new FetcherHarness();
+        await using var harness = new FetcherHarness(builder =>
+        {
+            if (resilienceTelemetry)
+            {
+                builder.AddResilienceTelemetry();
+            }
+        });
         var hanging = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var never = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var count = 0;
@@ -174,10 +182,21 @@ public sealed class HttpFetcherResilienceTests
         Assert.Equal(2, page.Outcome.Attempts);
         Assert.Contains("attempt 1: timed out after 15 s", page.Outcome.Notes);
 
+        // The fetcher's own warning says it either way.
+        var failed = Assert.Single(harness.Logs.Lines, line => line.StartsWith("Warning Ingestion.Fetching: Attempt 1 of GET", StringComparison.Ordinal));
+        Assert.Contains("timed out after 15 s", failed, StringComparison.Ordinal);
+        if (!resilienceTelemetry)
+        {
+            // Polly's telemetry is off unless the host asks for it: not one of its log events.
+            Assert.DoesNotContain(harness.Logs.Lines, line => line.Contains(" Polly:", StringComparison.Ordinal));
+            return;
+        }
+
         // Reported as Polly's timeout strategy reports one: an OnTimeout resilience event of the pipeline's attempt strategy.
         var timeout = Assert.Single(harness.Logs.Lines, line => line.Contains("OnTimeout", StringComparison.Ordinal));
         Assert.StartsWith("Error Polly:", timeout, StringComparison.Ordinal);
         Assert.Contains("/Attempt'", timeout, StringComparison.Ordinal);
+        Assert.Contains(harness.Logs.Lines, line => line.Contains("Polly:", StringComparison.Ordinal) && line.Contains("Execution attempt", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -333,6 +352,34 @@ public sealed class HttpFetcherResilienceTests
 
         Assert.Equal([FetchStatus.Transient, FetchStatus.Transient, FetchStatus.CircuitOpen, FetchStatus.CircuitOpen], statuses);
         Assert.Equal(2, server.RequestCount);
+        var opened = Assert.Single(harness.Logs.Lines, line => line.Contains("The circuit breaker of source", StringComparison.Ordinal));
+        Assert.StartsWith("Warning Ingestion.Fetching: The circuit breaker of source vendor opened: its requests fail as CircuitOpen for 15 s", opened, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_circuit_closes_when_a_request_succeeds_after_the_break_and_both_changes_are_logged()
+    {
+        await using var harness = new FetcherHarness();
+        var count = 0;
+        await using var server = await TestHttpServer.StartAsync(app => app.MapGet("/items", context =>
+            Interlocked.Increment(ref count) <= 2 ? TestHttp.WriteJsonAsync(context, "{}", 500) : TestHttp.WriteJsonAsync(context, Page(1, 1))));
+        var resilience = new ResilienceSettings { MaxRetries = 0, CircuitBreakerMinimumThroughput = 2, CircuitBreakerFailureRatio = 0.5 };
+        var source = Source(server.BaseAddress, Stream(), resilience: resilience);
+
+        for (var i = 0; i < 3; i++)
+        {
+            await harness.FetchAllAsync(source, Stream(), cancellationToken: Token);
+        }
+
+        harness.Time.Advance(resilience.CircuitBreakerBreakDuration);
+        var page = Assert.Single(await harness.FetchAllAsync(source, Stream(), cancellationToken: Token));
+
+        Assert.Equal(FetchStatus.Success, page.Outcome.Status);
+        Assert.Equal(3, server.RequestCount);
+        var changes = harness.Logs.Lines.Where(line => line.Contains("The circuit breaker of source vendor", StringComparison.Ordinal)).ToList();
+        Assert.Equal(2, changes.Count);
+        Assert.Contains(" opened", changes[0], StringComparison.Ordinal);
+        Assert.StartsWith("Information Ingestion.Fetching: The circuit breaker of source vendor closed", changes[1], StringComparison.Ordinal);
     }
 
     [Fact]

@@ -21,8 +21,8 @@ namespace Ingestion.Fetching.Internal;
 /// The body is read within the timeout so a body that stalls or breaks off fails the attempt (and is retried) instead of failing
 /// later while records are read; a body that arrived whole by its length but cannot be read (a proxy cut it, a gateway answered
 /// with an HTML page) is judged transient by the retry and circuit breaker strategies, like a 503. The timeout behaves as Polly's
-/// timeout strategy: an attempt it cancels ends with <see cref="TimeoutRejectedException"/> and an <c>OnTimeout</c> resilience
-/// event of the pipeline's <see cref="AttemptStrategy"/>. All this is done here rather than by strategies of the pipeline because
+/// timeout strategy: an attempt it cancels ends with <see cref="TimeoutRejectedException"/> and, when the host turned Polly's
+/// telemetry on, an <c>OnTimeout</c> resilience event of the pipeline's <see cref="AttemptStrategy"/>. All this is done here rather than by strategies of the pipeline because
 /// each strategy costs every request asynchronous frames; whatever this handler throws is the attempt's outcome.
 /// </remarks>
 internal sealed partial class AttemptHandler : DelegatingHandler

@@ -31,4 +31,10 @@ internal static partial class FetchLog
 
     [LoggerMessage(EventId = 2009, Level = LogLevel.Debug, Message = "A request of {Source}/{Stream} was redirected ({HttpStatus}) to {Target}; followed {Credentials}")]
     public static partial void Redirected(ILogger logger, string source, string stream, int httpStatus, string target, string credentials);
+
+    [LoggerMessage(EventId = 2010, Level = LogLevel.Warning, Message = "The circuit breaker of source {Source} opened: its requests fail as CircuitOpen for {BreakSeconds} s")]
+    public static partial void CircuitOpened(ILogger logger, string source, double breakSeconds);
+
+    [LoggerMessage(EventId = 2011, Level = LogLevel.Information, Message = "The circuit breaker of source {Source} closed: its requests go out again")]
+    public static partial void CircuitClosed(ILogger logger, string source);
 }

@@ -35,6 +35,15 @@ internal static class SourcePipeline
         // Every timer of the pipeline (backoff, Retry-After waits, timeouts) and the circuit breaker's clock run on the host's
         // TimeProvider, so a fake clock drives them in tests.
         builder.TimeProvider = registry.Time;
+
+        // Polly's telemetry wraps every execution in a frame of its own as soon as the pipeline has a listener, which the
+        // package gives every pipeline; the fetcher reports what it would (FetchLog, IngestionTelemetry), so it stays only
+        // when the host asks for it.
+        if (context.ServiceProvider.GetService<ResilienceTelemetrySwitch>() is null)
+        {
+            builder.TelemetryListener = null;
+        }
+
         if (registry.FindByPipelineKey(context.InstanceName) is not { } state)
         {
             return;
@@ -82,6 +91,16 @@ internal static class SourcePipeline
                 SamplingDuration = settings.CircuitBreakerSamplingDuration,
                 BreakDuration = settings.CircuitBreakerBreakDuration,
                 ShouldHandle = args => ValueTask.FromResult(IsTransient(args.Outcome, args.Context)),
+                OnOpened = args =>
+                {
+                    FetchLog.CircuitOpened(state.Logger, state.Source.Name, args.BreakDuration.TotalSeconds);
+                    return ValueTask.CompletedTask;
+                },
+                OnClosed = _ =>
+                {
+                    FetchLog.CircuitClosed(state.Logger, state.Source.Name);
+                    return ValueTask.CompletedTask;
+                },
             });
         }
 
