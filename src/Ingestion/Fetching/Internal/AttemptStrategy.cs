@@ -7,8 +7,9 @@ namespace Ingestion.Fetching.Internal;
 /// The attempt's place in a source's resilience pipeline, innermost, inside the retry and circuit breaker: it passes each
 /// attempt on as it is, without an asynchronous frame of its own, to <see cref="AttemptHandler"/>, which does the attempt's
 /// work (rate budget, timeout, redirects, body, bookkeeping) because each strategy with work of its own would cost every request
-/// asynchronous frames. It is a strategy so that the pipeline's telemetry (when the host turned it on) names the attempt: the
-/// handler reports an attempt that timed out as this strategy's <c>OnTimeout</c> event, as Polly's timeout strategy would.
+/// asynchronous frames. It is a strategy so that Polly's telemetry names the attempt, and is added only when the host turned
+/// that telemetry on: the handler reports an attempt that timed out as this strategy's <c>OnTimeout</c> event, as Polly's
+/// timeout strategy would.
 /// </summary>
 internal sealed class AttemptStrategy : ResilienceStrategy<HttpResponseMessage>
 {

@@ -12,8 +12,8 @@ namespace Ingestion.Fetching.Internal;
 /// <summary>
 /// Builds each source's resilience pipeline with Microsoft.Extensions.Http.Resilience, from the source's
 /// <see cref="ResilienceSettings"/>, outermost first: total timeout (when set), retry (exponential backoff with jitter; the
-/// wait <c>Retry-After</c> or <c>X-RateLimit-Reset</c> asks for, on the injected clock), circuit breaker, and the attempt
-/// (<see cref="AttemptStrategy"/>). The package's handler selects the pipeline by the source's
+/// wait <c>Retry-After</c> or <c>X-RateLimit-Reset</c> asks for, on the injected clock), circuit breaker, and, when the host
+/// turned Polly's telemetry on, the attempt (<see cref="AttemptStrategy"/>). The package's handler selects the pipeline by the source's
 /// <see cref="SourceHttpState.PipelineKey"/>; the attempt and authentication handlers run inside it, once per attempt, the
 /// attempt handler (<see cref="AttemptHandler"/>) with the attempt's rate budget, timeout, redirects, body and bookkeeping.
 /// </summary>
@@ -39,7 +39,8 @@ internal static class SourcePipeline
         // Polly's telemetry wraps every execution in a frame of its own as soon as the pipeline has a listener, which the
         // package gives every pipeline; the fetcher reports what it would (FetchLog, IngestionTelemetry), so it stays only
         // when the host asks for it.
-        if (context.ServiceProvider.GetService<ResilienceTelemetrySwitch>() is null)
+        var pollyTelemetry = context.ServiceProvider.GetService<ResilienceTelemetrySwitch>() is not null;
+        if (!pollyTelemetry)
         {
             builder.TelemetryListener = null;
         }
@@ -104,7 +105,12 @@ internal static class SourcePipeline
             });
         }
 
-        AttemptStrategy.AddTo(builder, state);
+        // The attempt strategy only names attempts in Polly's telemetry; without it the attempt handler runs inside the
+        // circuit breaker all the same.
+        if (pollyTelemetry)
+        {
+            AttemptStrategy.AddTo(builder, state);
+        }
     }
 
     // The stream's own budget first (when it has one), then the source's: a request needs a permit of both, and both are
