@@ -182,4 +182,20 @@ public sealed class ContentHasherTests
         Assert.Equal(Hash("{\"id\":1}"), Hash("{\"id\":1,\"f0\":1,\"f63\":2}", hasher));
         Assert.Equal(ContentHasher.MaxIgnoredPaths, hasher.IgnoredPaths.Count);
     }
+
+    [Fact]
+    public void A_hash_is_the_same_after_larger_unordered_escaped_and_rejected_documents_on_the_same_thread()
+    {
+        // The canonicaliser keeps its arrays on the thread between documents: what an earlier document left in them,
+        // including one abandoned half way because it is not JSON, must not reach the next one's form.
+        const string Small = "{\"b\":\"x\\u00e9\",\"a\":[1,{\"d\":2,\"c\":3}]}";
+        var first = Hash(Small, Sha256Hasher);
+        var large = "{" + string.Join(",", Enumerable.Range(0, 3_000).Select(i => $"\"k{3_000 - i}\":{{\"z\":\"v\\\"{i}\",\"y\":{i}}}")) + "}";
+        var medium = "[" + string.Join(",", Enumerable.Range(0, 40).Select(i => $"{{\"q\":{i},\"p\":\"caf\\u00e9\"}}")) + "]";
+        Hash(large, Sha256Hasher);
+        Hash(medium, Sha256Hasher);
+        Assert.False(Sha256Hasher.TryCompute(Encoding.UTF8.GetBytes(medium[..^5] + "{\"a\""), out _));
+        Assert.Equal(first, Hash(Small, Sha256Hasher));
+        Assert.Equal(new ContentHash(SHA256.HashData(Encoding.UTF8.GetBytes("{\"a\":[1,{\"c\":3,\"d\":2}],\"b\":\"x\u00e9\"}"))), first);
+    }
 }

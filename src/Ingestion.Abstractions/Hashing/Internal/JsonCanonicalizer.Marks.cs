@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
@@ -23,7 +22,7 @@ internal ref partial struct JsonCanonicalizer
     {
         var json = _json;
         var whole = json.Length >> BlockShift;
-        var marks = _marks = ArrayPool<ulong>.Shared.Rent(2 * (whole + 2));
+        var marks = _marks = _kept.Longs.Rent(2 * (whole + 2));
         ref var from = ref MemoryMarshal.GetReference(json);
         for (var block = 0; block < whole; block++)
         {

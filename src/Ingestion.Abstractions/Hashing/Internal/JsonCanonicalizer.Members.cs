@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Buffers.Binary;
 using System.Numerics;
 using System.Runtime.CompilerServices;
@@ -92,16 +91,16 @@ internal ref partial struct JsonCanonicalizer
 
     private Member[] GrowMembers()
     {
-        var larger = ArrayPool<Member>.Shared.Rent(_members is null ? 32 : _members.Length * 2);
+        var larger = _kept.Members.Rent(_members is null ? 32 : _members.Length * 2);
 
         // The prefixes are read eight at a time from any member on (see TryRankInVector).
-        var prefixes = ArrayPool<ulong>.Shared.Rent(larger.Length + Vector512<ulong>.Count);
+        var prefixes = _kept.Longs.Rent(larger.Length + Vector512<ulong>.Count);
         if (_members is not null)
         {
             _members.AsSpan(0, _memberCount).CopyTo(larger);
             _prefixes.AsSpan(0, _memberCount).CopyTo(prefixes);
-            ArrayPool<Member>.Shared.Return(_members);
-            ArrayPool<ulong>.Shared.Return(_prefixes!);
+            _kept.Members.Return(_members);
+            _kept.Longs.Return(_prefixes!);
         }
 
         _prefixes = prefixes;

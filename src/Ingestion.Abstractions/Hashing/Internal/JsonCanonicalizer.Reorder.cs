@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
@@ -57,10 +56,10 @@ internal ref partial struct JsonCanonicalizer
         {
             if (_scratch is not null)
             {
-                ArrayPool<byte>.Shared.Return(_scratch);
+                _kept.Bytes.Return(_scratch);
             }
 
-            _scratch = ArrayPool<byte>.Shared.Rent(needed);
+            _scratch = _kept.Bytes.Rent(needed);
         }
 
         var scratch = _scratch;

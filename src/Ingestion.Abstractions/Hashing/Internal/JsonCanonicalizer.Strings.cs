@@ -238,7 +238,7 @@ internal ref partial struct JsonCanonicalizer
     {
         if (_names is null)
         {
-            _names = ArrayPool<byte>.Shared.Rent(Math.Max(256, extra));
+            _names = _kept.Bytes.Rent(Math.Max(256, extra));
         }
         else if (_namesLength + extra > _names.Length)
         {

@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
@@ -32,6 +31,9 @@ internal ref partial struct JsonCanonicalizer
     private readonly ReadOnlySpan<byte> _json;
     private readonly JsonPath[] _ignored;
 
+    // The arrays this thread keeps between canonicalisations (Buffers.cs).
+    private readonly KeptArrays _kept;
+
     // Input from _copyFrom up to the scan position is canonical as it stands and not yet in the output.
     private int _copyFrom;
     private byte[]? _output;
@@ -54,6 +56,7 @@ internal ref partial struct JsonCanonicalizer
     {
         _json = json;
         _ignored = ignored;
+        _kept = t_kept ??= new KeptArrays();
     }
 
     public static bool TryHash(ReadOnlySpan<byte> json, JsonPath[] ignored, ContentHashAlgorithm algorithm, out ContentHash hash)
@@ -360,12 +363,12 @@ internal ref partial struct JsonCanonicalizer
 
     private ref Frame Push(int depth)
     {
-        _frames ??= ArrayPool<Frame>.Shared.Rent(16);
+        _frames ??= _kept.Frames.Rent(16);
         if (depth == _frames.Length)
         {
-            var larger = ArrayPool<Frame>.Shared.Rent(_frames.Length * 2);
+            var larger = _kept.Frames.Rent(_frames.Length * 2);
             _frames.AsSpan().CopyTo(larger);
-            ArrayPool<Frame>.Shared.Return(_frames);
+            _kept.Frames.Return(_frames);
             _frames = larger;
         }
 
@@ -384,7 +387,7 @@ internal ref partial struct JsonCanonicalizer
         if (_output is null)
         {
             // The canonical form is never longer than the input (no escape is longer in it than as sent), so this never grows.
-            _output = ArrayPool<byte>.Shared.Rent(Math.Max(_json.Length, extra) + Slack);
+            _output = _kept.Bytes.Rent(Math.Max(_json.Length, extra) + Slack);
         }
         else if (_length + extra + Slack > _output.Length)
         {
@@ -392,11 +395,11 @@ internal ref partial struct JsonCanonicalizer
         }
     }
 
-    private static byte[] Grow(byte[] buffer, int used, int needed)
+    private readonly byte[] Grow(byte[] buffer, int used, int needed)
     {
-        var larger = ArrayPool<byte>.Shared.Rent(Math.Max(needed, buffer.Length * 2));
+        var larger = _kept.Bytes.Rent(Math.Max(needed, buffer.Length * 2));
         buffer.AsSpan(0, used).CopyTo(larger);
-        ArrayPool<byte>.Shared.Return(buffer);
+        _kept.Bytes.Return(buffer);
         return larger;
     }
 
@@ -404,33 +407,33 @@ internal ref partial struct JsonCanonicalizer
     {
         if (_output is not null)
         {
-            ArrayPool<byte>.Shared.Return(_output);
+            _kept.Bytes.Return(_output);
         }
 
         if (_names is not null)
         {
-            ArrayPool<byte>.Shared.Return(_names);
+            _kept.Bytes.Return(_names);
         }
 
         if (_members is not null)
         {
-            ArrayPool<Member>.Shared.Return(_members);
-            ArrayPool<ulong>.Shared.Return(_prefixes!);
+            _kept.Members.Return(_members);
+            _kept.Longs.Return(_prefixes!);
         }
 
         if (_frames is not null)
         {
-            ArrayPool<Frame>.Shared.Return(_frames);
+            _kept.Frames.Return(_frames);
         }
 
         if (_scratch is not null)
         {
-            ArrayPool<byte>.Shared.Return(_scratch);
+            _kept.Bytes.Return(_scratch);
         }
 
         if (_marks is not null)
         {
-            ArrayPool<ulong>.Shared.Return(_marks);
+            _kept.Longs.Return(_marks);
         }
     }
 
