@@ -13,9 +13,10 @@ namespace Ingestion.Fetching.Internal;
 /// Builds each source's resilience pipeline with Microsoft.Extensions.Http.Resilience, from the source's
 /// <see cref="ResilienceSettings"/>, outermost first: total timeout (when set), retry (exponential backoff with jitter; the
 /// wait <c>Retry-After</c> or <c>X-RateLimit-Reset</c> asks for, on the injected clock), circuit breaker, and, when the host
-/// turned Polly's telemetry on, the attempt (<see cref="AttemptStrategy"/>). The package's handler selects the pipeline by the source's
-/// <see cref="SourceHttpState.PipelineKey"/>; the attempt and authentication handlers run inside it, once per attempt, the
-/// attempt handler (<see cref="AttemptHandler"/>) with the attempt's rate budget, timeout, redirects, body and bookkeeping.
+/// turned Polly's telemetry on, the attempt (<see cref="AttemptStrategy"/>). The package's handler selects the pipeline by
+/// the source's <see cref="SourceHttpState.PipelineKey"/>; the attempt and authentication handlers run inside it, once per
+/// attempt, the attempt handler (<see cref="AttemptHandler"/>) with the attempt's rate budget, timeout, redirects, body and
+/// bookkeeping.
 /// </summary>
 internal static class SourcePipeline
 {
