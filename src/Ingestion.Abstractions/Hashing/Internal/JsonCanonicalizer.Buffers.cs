@@ -38,7 +38,7 @@ internal ref partial struct JsonCanonicalizer
 
         public void Return(T[] array)
         {
-            if (array.Length * Unsafe.SizeOf<T>() > KeptBytes || !(Keep(ref _first, array) || Keep(ref _second, array) || Keep(ref _third, array)))
+            if (array.Length > KeptBytes / Unsafe.SizeOf<T>() || !(Keep(ref _first, array) || Keep(ref _second, array) || Keep(ref _third, array)))
             {
                 ArrayPool<T>.Shared.Return(array);
             }
