@@ -114,6 +114,7 @@ internal static class PostgresBenchmarks
         RatioSummary.Add("raw store, unchanged records", loopUnchanged / unchanged, "per-record upsert loop (throughput)", ">= 40x");
 
         await HotUpdateShareAsync(connectionString, records);
+        await RawStoreCeilings.RunAsync(dataSource, records, RecordBatch, rounds);
     }
 
     // How many of a re-sync's record_keys updates PostgreSQL made in place (HOT: same page, no new index entry). PostgreSQL
@@ -168,7 +169,7 @@ internal static class PostgresBenchmarks
     }
 
     /// <summary>The same rows and columns the raw store writes, copied into a table with no index, in the same batches.</summary>
-    private static async Task<TimeSpan> CopyBaselineAsync(NpgsqlDataSource dataSource, List<RawRecordWrite> records)
+    internal static async Task<TimeSpan> CopyBaselineAsync(NpgsqlDataSource dataSource, List<RawRecordWrite> records)
     {
         await using (var create = dataSource.CreateCommand(
             """
@@ -181,13 +182,20 @@ internal static class PostgresBenchmarks
         }
 
         var stopwatch = Stopwatch.StartNew();
+        await CopyRowsAsync(dataSource, records, "copy_baseline");
+        return stopwatch.Elapsed;
+    }
+
+    /// <summary>The columns a new record's row in the raw store has values for, copied into <paramref name="table"/> in the store's batches.</summary>
+    internal static async Task CopyRowsAsync(NpgsqlDataSource dataSource, List<RawRecordWrite> records, string table)
+    {
         var now = DateTimeOffset.UtcNow;
         var runId = Guid.NewGuid();
         for (var offset = 0; offset < records.Count; offset += RecordBatch)
         {
             await using var connection = await dataSource.OpenConnectionAsync();
             await using var writer = await connection.BeginBinaryImportAsync(
-                "COPY copy_baseline (source, stream, key, version, is_latest, payload, is_json, hash, fetched_at, run_id) FROM STDIN (FORMAT BINARY)");
+                $"COPY {table} (source, stream, key, version, is_latest, payload, is_json, hash, fetched_at, run_id) FROM STDIN (FORMAT BINARY)");
             foreach (var record in records.GetRange(offset, Math.Min(RecordBatch, records.Count - offset)))
             {
                 await writer.StartRowAsync();
@@ -205,8 +213,6 @@ internal static class PostgresBenchmarks
 
             await writer.CompleteAsync();
         }
-
-        return stopwatch.Elapsed;
     }
 
     /// <summary>How the seeds wrote: per record, read the latest hash, then verify, or supersede and insert; one transaction each.</summary>
