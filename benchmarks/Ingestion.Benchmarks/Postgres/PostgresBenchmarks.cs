@@ -22,7 +22,7 @@ namespace Ingestion.Benchmarks.Postgres;
 internal static class PostgresBenchmarks
 {
     private const int Records = 100_000;
-    private const int RecordBatch = 5_000;
+    internal const int RecordBatch = 5_000;
 
     public static async Task<int> RunAsync(string[] args)
     {
@@ -114,7 +114,7 @@ internal static class PostgresBenchmarks
         RatioSummary.Add("raw store, unchanged records", loopUnchanged / unchanged, "per-record upsert loop (throughput)", ">= 40x");
 
         await HotUpdateShareAsync(connectionString, records);
-        await RawStoreCeilings.RunAsync(dataSource, records, RecordBatch, rounds);
+        await RawStoreCeilings.RunAsync(dataSource, records, rounds);
     }
 
     // How many of a re-sync's record_keys updates PostgreSQL made in place (HOT: same page, no new index entry). PostgreSQL

@@ -16,7 +16,7 @@ namespace Ingestion.Benchmarks.Postgres;
 /// </summary>
 internal static class RawStoreCeilings
 {
-    public static async Task RunAsync(NpgsqlDataSource dataSource, List<RawRecordWrite> records, int batchSize, int rounds)
+    public static async Task RunAsync(NpgsqlDataSource dataSource, List<RawRecordWrite> records, int rounds)
     {
         TimeSpan copy = TimeSpan.MaxValue, created = TimeSpan.MaxValue, verified = TimeSpan.MaxValue;
         for (var round = 0; round < rounds; round++)
@@ -26,7 +26,7 @@ internal static class RawStoreCeilings
             await PostgresBenchmarks.Vacuum(dataSource);
             var stopwatch = Stopwatch.StartNew();
             await PostgresBenchmarks.CopyRowsAsync(dataSource, records, "ceiling_records");
-            await CopyKeysAsync(dataSource, records, batchSize);
+            await CopyKeysAsync(dataSource, records);
             created = Min(created, stopwatch.Elapsed);
             await PostgresBenchmarks.Vacuum(dataSource);
             verified = Min(verified, await VerifyAllAsync(dataSource));
@@ -69,10 +69,10 @@ internal static class RawStoreCeilings
     }
 
     // The columns a new key's row has values for; the others keep their defaults, as in the store.
-    private static async Task CopyKeysAsync(NpgsqlDataSource dataSource, List<RawRecordWrite> records, int batchSize)
+    private static async Task CopyKeysAsync(NpgsqlDataSource dataSource, List<RawRecordWrite> records)
     {
         var now = DateTimeOffset.UtcNow;
-        for (var offset = 0; offset < records.Count; offset += batchSize)
+        for (var offset = 0; offset < records.Count; offset += PostgresBenchmarks.RecordBatch)
         {
             await using var connection = await dataSource.OpenConnectionAsync();
             await using var writer = await connection.BeginBinaryImportAsync(
@@ -81,7 +81,7 @@ internal static class RawStoreCeilings
                                    last_verified_at, last_written_at, hash_algorithm)
                 FROM STDIN (FORMAT BINARY)
                 """);
-            foreach (var record in records.GetRange(offset, Math.Min(batchSize, records.Count - offset)))
+            foreach (var record in records.GetRange(offset, Math.Min(PostgresBenchmarks.RecordBatch, records.Count - offset)))
             {
                 await writer.StartRowAsync();
                 await writer.WriteAsync("bench", NpgsqlDbType.Text);
