@@ -14,8 +14,9 @@ namespace Ingestion.Benchmarks.Postgres;
 
 /// <summary>
 /// The PostgreSQL store's throughput and latency against baselines measured in the same run on the same server:
-/// <c>dotnet run -c Release --project benchmarks/Ingestion.Benchmarks -- postgres [raw|queue|queue-profile|all] [--raw-rounds 3]</c>
-/// (the queue's options are in <see cref="QueueBenchmarks"/>).
+/// <c>dotnet run -c Release --project benchmarks/Ingestion.Benchmarks -- postgres [raw|queue|queue-profile|all] [--raw-rounds 3] [--store-only]</c>
+/// (the queue's options are in <see cref="QueueBenchmarks"/>; <c>--store-only</c> measures the raw store against COPY without
+/// the upsert loop and the schema's limits, for comparing two builds of the store).
 /// Uses <c>INGESTION_TEST_POSTGRES</c> when set, otherwise a throwaway cluster from the machine's binaries.
 /// A console run rather than BenchmarkDotNet: each figure is one long burn-down, which its iteration model does not fit.
 /// </summary>
@@ -41,7 +42,7 @@ internal static class PostgresBenchmarks
         Console.WriteLine($"Client: .NET {Environment.Version}, {Environment.ProcessorCount} cores shared with the server.");
         if (which is "all" or "raw")
         {
-            await RawStoreAsync(await server.CreateDatabaseAsync("bench_raw"), QueueBenchmarks.IntOption(args, "--raw-rounds", 3));
+            await RawStoreAsync(await server.CreateDatabaseAsync("bench_raw"), QueueBenchmarks.IntOption(args, "--raw-rounds", 3), storeOnly: args.Contains("--store-only"));
         }
 
         if (which is "all" or "queue")
@@ -57,7 +58,7 @@ internal static class PostgresBenchmarks
         return 0;
     }
 
-    private static async Task RawStoreAsync(string connectionString, int rounds)
+    private static async Task RawStoreAsync(string connectionString, int rounds, bool storeOnly)
     {
         Console.WriteLine();
         Console.WriteLine($"== Raw store: {Records:N0} records of ~1 KB, batches of {RecordBatch:N0} ==");
@@ -90,6 +91,11 @@ internal static class PostgresBenchmarks
             created = Min(created, await WriteAllAsync(store, stream, records, DateTimeOffset.UtcNow));
             await Vacuum(dataSource);
             unchanged = Min(unchanged, await WriteAllAsync(store, stream, records, DateTimeOffset.UtcNow.AddMinutes(1)));
+            if (storeOnly)
+            {
+                continue;
+            }
+
             await Vacuum(dataSource);
             loopNew = Min(loopNew, await UpsertLoopAsync(dataSource, records, "people"));
             await Vacuum(dataSource);
@@ -99,6 +105,11 @@ internal static class PostgresBenchmarks
         Report("plain binary COPY into an unindexed table (baseline)", Records, copy);
         Report("raw store, new records", Records, created, copy);
         Report("raw store, re-sync unchanged", Records, unchanged, copy);
+        if (storeOnly)
+        {
+            return;
+        }
+
         Report("per-record upsert loop (the seeds' writer), new", Records, loopNew, copy);
         Report("per-record upsert loop (the seeds' writer), unchanged", Records, loopUnchanged, copy);
 

@@ -1,4 +1,5 @@
 using Ingestion.Postgres.Internal;
+using Microsoft.Extensions.Logging;
 using Npgsql;
 
 namespace Ingestion.Postgres.Tests.Support;
@@ -16,13 +17,13 @@ internal sealed class PostgresTestContext : IAsyncDisposable
 
     public PostgresStoreContext Context { get; }
 
-    public static async Task<PostgresTestContext> CreateAsync(string connectionString, TimeProvider? time = null, Action<PostgresStoreOptions>? configure = null)
+    public static async Task<PostgresTestContext> CreateAsync(string connectionString, TimeProvider? time = null, Action<PostgresStoreOptions>? configure = null, ILoggerFactory? loggerFactory = null)
     {
         var options = new PostgresStoreOptions();
         configure?.Invoke(options);
         var dataSource = NpgsqlDataSource.Create(connectionString);
         await new PostgresMigrator(dataSource, options.Schema).MigrateAsync(TestContext.Current.CancellationToken);
-        return new PostgresTestContext(dataSource, new PostgresStoreContext(dataSource, options, time ?? TimeProvider.System));
+        return new PostgresTestContext(dataSource, new PostgresStoreContext(dataSource, options, time ?? TimeProvider.System, loggerFactory));
     }
 
     public async Task<T> ScalarAsync<T>(string sql)

@@ -10,7 +10,8 @@ namespace Ingestion.Postgres.Storage.Internal;
 /// The raw store on PostgreSQL. A batch is one transaction: the keys and hashes go up first (as arrays, in the statement that
 /// classifies them) and that one set-based statement verifies the unchanged ones against the narrow <c>record_keys</c> table;
 /// payloads are then shipped (binary COPY straight into <c>raw_records</c>, and the new keys straight into <c>record_keys</c>)
-/// only for new and changed keys.
+/// only for new and changed keys. After a batch of only new keys, the run's next one skips the classification while its keys
+/// prove new (PostgresRawStore.Classify.cs).
 /// </summary>
 internal sealed partial class PostgresRawStore : IRawStore, IRetryLog
 {
@@ -179,12 +180,8 @@ internal sealed partial class PostgresRawStore : IRawStore, IRetryLog
         await using var connection = await _context.OpenAsync(cancellationToken).ConfigureAwait(false);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
 
-        // Everything the classification returns needs a new version, except unchanged keys whose rows moved under it; the rest
-        // was verified unchanged in the same statement.
-        var plans = new List<VersionPlan>();
-        List<string>? moved = null;
-        RehashedKeys? rehashed = null;
-        RepeatedFailures? repeated = null;
+        var assumeNew = refused is null && AssumesNew(batch);
+        Classification? classification = null;
         await using (var classify = new NpgsqlBatch(connection, transaction) { Timeout = _context.CommandTimeoutSeconds })
         {
             // Writers of one stream take turns, so two batches never race for the same key's next version.
@@ -200,54 +197,34 @@ internal sealed partial class PostgresRawStore : IRawStore, IRetryLog
             // node can trigger) would cost more than running them.
             classify.BatchCommands.Add(new NpgsqlBatchCommand("SET LOCAL jit = off"));
             AddLeaseCheck(classify, batch);
-            var select = new NpgsqlBatchCommand(_classifySql);
-            AddStreamAt(select.Parameters, source, stream, batch.FetchedAt);
-            AddBatchKeys(select.Parameters, records);
-            classify.BatchCommands.Add(select);
+            if (assumeNew)
+            {
+                classify.BatchCommands.Add(new NpgsqlBatchCommand($"SAVEPOINT {AssumedNewSavepoint}"));
+            }
+            else
+            {
+                // Unchanged keys are verified in the same statement; what it returns needs a new version or another check.
+                var select = new NpgsqlBatchCommand(_classifySql);
+                AddStreamAt(select.Parameters, source, stream, batch.FetchedAt);
+                AddBatchKeys(select.Parameters, records);
+                classify.BatchCommands.Add(select);
+            }
+
             await using var reader = await classify.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
             await reader.NextResultAsync(cancellationToken).ConfigureAwait(false);
             await CheckLeaseAsync(reader, batch, cancellationToken).ConfigureAwait(false);
-            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            if (!assumeNew)
             {
-                var ordinal = reader.GetInt32(0);
-                var record = records[ordinal];
-                if (reader.GetBoolean(3))
-                {
-                    (moved ??= []).Add(PostgresKey.Stored(record.Key));
-                    continue;
-                }
-
-                if (reader.IsDBNull(1))
-                {
-                    plans.Add(new VersionPlan(ordinal, Version: 1, IsNew: true, BecomesLatest: true));
-                    continue;
-                }
-
-                if (record.IsPartial && RepeatsLastFailure(reader, record))
-                {
-                    (repeated ??= new RepeatedFailures()).Add(record);
-                    continue;
-                }
-
-                if (!reader.IsDBNull(4))
-                {
-                    // The key's hash was made with another algorithm (a database hashed before the switch): compare in that one.
-                    var storedHash = new ContentHash(ParseAlgorithm(reader.GetString(4)), reader.GetFieldValue<byte[]>(5));
-                    if ((batch.Hasher ?? ContentHasher.Default).WithAlgorithm(storedHash.Algorithm).Compute(record.Payload.Span) == storedHash)
-                    {
-                        (rehashed ??= new RehashedKeys()).Add(record);
-                        continue;
-                    }
-                }
-
-                var maxVersion = reader.GetInt32(1);
-                var latestIsPartial = reader.GetBoolean(2);
-
-                // A partial record never hides good data: behind a complete latest version it is kept, not made latest.
-                var becomesLatest = !record.IsPartial || latestIsPartial;
-                plans.Add(new VersionPlan(ordinal, maxVersion + 1, IsNew: false, becomesLatest));
+                classification = await ReadClassificationAsync(reader, batch, cancellationToken).ConfigureAwait(false);
             }
         }
+
+        classification ??= await TryWriteAllKeysAsNewAsync(connection, transaction, batch, cancellationToken).ConfigureAwait(false)
+            ?? await ClassifyAsync(connection, transaction, batch, cancellationToken).ConfigureAwait(false);
+        var plans = classification.Plans;
+        var rehashed = classification.Rehashed;
+        var repeated = classification.Repeated;
+        var moved = classification.Moved;
 
         if (rehashed is not null)
         {
@@ -300,7 +277,7 @@ internal sealed partial class PostgresRawStore : IRawStore, IRetryLog
             // Only the payloads that are written need checking (an unchanged record's payload never leaves the client); the
             // checks run on another core while the key state is written.
             var inspecting = Task.Run(() => Inspect(records, plans, refused), cancellationToken);
-            var inspections = await WriteVersionsAsync(connection, transaction, batch, plans, inspecting, cancellationToken).ConfigureAwait(false);
+            var inspections = await WriteVersionsAsync(connection, transaction, batch, plans, classification.KeysWritten, inspecting, cancellationToken).ConfigureAwait(false);
             foreach (var plan in plans)
             {
                 if (inspections[plan.Ordinal].Issue is { } issue)
@@ -331,6 +308,7 @@ internal sealed partial class PostgresRawStore : IRawStore, IRetryLog
         }
 
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        RememberWhetherAllNew(batch, classification);
         return new RawBatchResult
         {
             New = created,
@@ -343,7 +321,7 @@ internal sealed partial class PostgresRawStore : IRawStore, IRetryLog
     }
 
     private async Task<PayloadInspection[]> WriteVersionsAsync(
-        NpgsqlConnection connection, NpgsqlTransaction transaction, RawBatch batch, List<VersionPlan> plans,
+        NpgsqlConnection connection, NpgsqlTransaction transaction, RawBatch batch, List<VersionPlan> plans, bool keysWritten,
         Task<PayloadInspection[]> inspecting, CancellationToken cancellationToken)
     {
         var records = batch.Records;
@@ -386,7 +364,7 @@ internal sealed partial class PostgresRawStore : IRawStore, IRetryLog
         }
 
         // New keys go straight into record_keys: the stream's lock is held and the classification found none of them there.
-        if (created > 0)
+        if (created > 0 && !keysWritten)
         {
             await using var copy = await connection.BeginBinaryImportAsync(_copyKeysSql, cancellationToken).ConfigureAwait(false);
             foreach (var plan in plans)
