@@ -224,7 +224,11 @@ internal sealed partial class PostgresRawStore
         return inspections;
     }
 
-    private readonly record struct VersionPlan(int Ordinal, int Version, bool IsNew, bool BecomesLatest);
+    private readonly record struct VersionPlan(int Ordinal, int Version, bool IsNew, bool BecomesLatest)
+    {
+        /// <summary>The first version of a key the store does not hold.</summary>
+        public static VersionPlan NewKey(int ordinal) => new(ordinal, Version: 1, IsNew: true, BecomesLatest: true);
+    }
 
     private readonly record struct PayloadInspection(PayloadKind Kind, SyncIssue? Issue);
 

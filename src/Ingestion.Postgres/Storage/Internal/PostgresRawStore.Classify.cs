@@ -41,32 +41,40 @@ internal sealed partial class PostgresRawStore
     /// </summary>
     private async Task<Classification?> TryWriteAllKeysAsNewAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, RawBatch batch, CancellationToken cancellationToken)
     {
-        var records = batch.Records;
+        var classification = new Classification { KeysWritten = true };
+        for (var ordinal = 0; ordinal < batch.Records.Count; ordinal++)
+        {
+            classification.Plans.Add(VersionPlan.NewKey(ordinal));
+        }
+
         try
         {
-            var hashBuffer = new byte[ContentHash.Size];
-            await using var copy = await connection.BeginBinaryImportAsync(_copyKeysSql, cancellationToken).ConfigureAwait(false);
-            foreach (var record in records)
-            {
-                await WriteNewKeyAsync(copy, record, batch.Stream.Source, batch.Stream.Stream, batch.FetchedAt, hashBuffer, cancellationToken).ConfigureAwait(false);
-            }
-
-            await copy.CompleteAsync(cancellationToken).ConfigureAwait(false);
+            await CopyNewKeysAsync(connection, batch, classification.Plans, cancellationToken).ConfigureAwait(false);
         }
         catch (PostgresException exception) when (exception.SqlState == PostgresErrorCodes.UniqueViolation)
         {
             await transaction.RollbackAsync(AssumedNewSavepoint, cancellationToken).ConfigureAwait(false);
-            LogKeysNotAllNew(_logger, records.Count, batch.Stream.ToString());
+            LogKeysNotAllNew(_logger, batch.Records.Count, batch.Stream.ToString());
             return null;
         }
 
-        var classification = new Classification { KeysWritten = true };
-        for (var ordinal = 0; ordinal < records.Count; ordinal++)
+        return classification;
+    }
+
+    /// <summary>Copies the keys of the plans' new versions straight into <c>record_keys</c>.</summary>
+    private async Task CopyNewKeysAsync(NpgsqlConnection connection, RawBatch batch, List<VersionPlan> plans, CancellationToken cancellationToken)
+    {
+        var hashBuffer = new byte[ContentHash.Size];
+        await using var copy = await connection.BeginBinaryImportAsync(_copyKeysSql, cancellationToken).ConfigureAwait(false);
+        foreach (var plan in plans)
         {
-            classification.Plans.Add(new VersionPlan(ordinal, Version: 1, IsNew: true, BecomesLatest: true));
+            if (plan.IsNew)
+            {
+                await WriteNewKeyAsync(copy, batch.Records[plan.Ordinal], batch.Stream.Source, batch.Stream.Stream, batch.FetchedAt, hashBuffer, cancellationToken).ConfigureAwait(false);
+            }
         }
 
-        return classification;
+        await copy.CompleteAsync(cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Runs the classification on its own, after the batch's keys turned out not to be all new.</summary>
@@ -99,7 +107,7 @@ internal sealed partial class PostgresRawStore
 
             if (reader.IsDBNull(1))
             {
-                classification.Plans.Add(new VersionPlan(ordinal, Version: 1, IsNew: true, BecomesLatest: true));
+                classification.Plans.Add(VersionPlan.NewKey(ordinal));
                 continue;
             }
 

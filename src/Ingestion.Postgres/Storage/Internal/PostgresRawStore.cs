@@ -366,16 +366,7 @@ internal sealed partial class PostgresRawStore : IRawStore, IRetryLog
         // New keys go straight into record_keys: the stream's lock is held and the classification found none of them there.
         if (created > 0 && !keysWritten)
         {
-            await using var copy = await connection.BeginBinaryImportAsync(_copyKeysSql, cancellationToken).ConfigureAwait(false);
-            foreach (var plan in plans)
-            {
-                if (plan.IsNew)
-                {
-                    await WriteNewKeyAsync(copy, records[plan.Ordinal], source, stream, batch.FetchedAt, hashBuffer, cancellationToken).ConfigureAwait(false);
-                }
-            }
-
-            await copy.CompleteAsync(cancellationToken).ConfigureAwait(false);
+            await CopyNewKeysAsync(connection, batch, plans, cancellationToken).ConfigureAwait(false);
         }
 
         if (updated.Count > 0)
