@@ -346,8 +346,6 @@ internal sealed partial class PostgresRawStore : IRawStore, IRetryLog
             await unflag.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
 
-        var hashBuffer = new byte[ContentHash.Size];
-
         // The key state goes first: the superseded versions above read last_verified_at as it was.
         var updated = new KeyColumns();
         var created = 0;
@@ -377,6 +375,7 @@ internal sealed partial class PostgresRawStore : IRawStore, IRetryLog
         }
 
         var inspections = await inspecting.ConfigureAwait(false);
+        var hashBuffer = new byte[ContentHash.Size];
         await using (var copy = await connection.BeginBinaryImportAsync(_copyRecordsSql, cancellationToken).ConfigureAwait(false))
         {
             foreach (var plan in plans)
